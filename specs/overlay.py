@@ -1,0 +1,258 @@
+"""Overlays: the documented semantics a botocore model lacks, one YAML file a service.
+
+An overlay is checked twice when loaded: against ``OVERLAY_SCHEMA`` (its form) and against the
+model (every operation, member path, error, state and binding it names must exist). The first
+problem stops loading with an ``OverlayError`` that names the file, the place inside it and the
+problem, in one line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from specs import paths
+from specs.overlay_schema import OVERLAY_SCHEMA
+from specs.types import (
+    Discrepancy, ErrorSpec, OperationSpec, Resource, Rule, ServiceSpec, StateMachineSpec, Step,
+    Transition, VersionRule,
+)
+
+__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "overlay_path", "parse_overlay"]
+
+#: the pseudo-state a transition reaches when it removes the resource
+DELETED = "<deleted>"
+OVERLAY_DIR = Path(__file__).parent / "overlays"
+#: extra folders of overlay files (os.pathsep-separated); a file there replaces the built-in one
+OVERLAY_PATH_ENV = "JOBFUZZ_OVERLAY_PATH"
+
+
+class OverlayError(ValueError):
+    """An overlay that cannot be used: ``file: place: problem``."""
+
+    def __init__(self, file: str | os.PathLike[str], where: str, problem: str) -> None:
+        self.file, self.where, self.problem = str(file), where, problem
+        super().__init__(f"{file}: {where}: {problem}" if where else f"{file}: {problem}")
+
+
+def overlay_path(service: str) -> Path | None:
+    for folder in [p for p in os.environ.get(OVERLAY_PATH_ENV, "").split(os.pathsep) if p]:
+        candidate = Path(folder) / f"{service}.yaml"
+        if candidate.is_file():
+            return candidate
+    candidate = OVERLAY_DIR / f"{service}.yaml"
+    return candidate if candidate.is_file() else None
+
+
+def _read(file: Path) -> dict[str, Any]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OverlayError(file, "", f"cannot be read ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise OverlayError(file, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(data, dict):
+        raise OverlayError(file, "", "must be a mapping with at least 'service'")
+    errors = sorted(jsonschema.Draft202012Validator(OVERLAY_SCHEMA).iter_errors(data),
+                    key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        e = errors[0]
+        where = "/".join(str(p) for p in e.absolute_path) or "(top)"
+        raise OverlayError(file, where, e.message)
+    return data
+
+
+def _step(raw: dict[str, Any]) -> Step:
+    return Step(raw["service"], raw["operation"], dict(raw.get("params", {})), dict(raw.get("produces", {})))
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    return Rule(raw["path"], raw["kind"], _frozen(raw["value"]), raw["source"], raw.get("note", ""))
+
+
+class _Checker:
+    """Checks the meaning of an overlay against the model, naming the place of each problem."""
+
+    def __init__(self, file: Path, service: ServiceSpec) -> None:
+        self.file, self.service = file, service
+
+    def fail(self, where: str, problem: str) -> None:
+        raise OverlayError(self.file, where, problem)
+
+    def operation(self, where: str, name: str, service: str | None = None) -> None:
+        if (service or self.service.name) != self.service.name:
+            from specs.loader import raw_service
+
+            try:
+                raw_service(service)  # type: ignore[arg-type]
+            except KeyError:
+                self.fail(where, f"unknown service {service!r}")
+            if name not in raw_service(service).operations:  # type: ignore[arg-type]
+                self.fail(where, f"{service} has no operation {name!r}")
+            return
+        if name not in self.service.operations:
+            self.fail(where, f"{self.service.name} has no operation {name!r}")
+
+    def path(self, where: str, op: OperationSpec, path: str, *, output: bool = False) -> None:
+        try:
+            paths.resolve(self.service, op.output if output else op.input, path)
+        except paths.PathError as exc:
+            self.fail(where, f"{op.name}: {exc}")
+
+    def step(self, where: str, step: Step) -> None:
+        self.operation(where, step.operation, step.service)
+
+
+def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
+    """Read, validate and interpret ``file`` for ``service``; returns the pieces to apply."""
+    data = _read(file)
+    check = _Checker(file, service)
+    if data["service"] != service.name:
+        check.fail("service", f"is {data['service']!r}, but the file is loaded for {service.name!r}")
+
+    scope = tuple(data.get("scope", ())) or None
+    for i, name in enumerate(scope or ()):
+        check.operation(f"scope/{i}", name)
+
+    errors = data.get("errors", {})
+    for name in errors.get("operations", {}):
+        check.operation(f"errors/operations/{name}", name)
+
+    rules: dict[str, list[Rule]] = {}
+    out_rules: dict[str, list[Rule]] = {}
+    for key, target, output in (("rules", rules, False), ("output_rules", out_rules, True)):
+        for op_name, items in data.get(key, {}).items():
+            check.operation(f"{key}/{op_name}", op_name)
+            op = service.operations[op_name]
+            for i, raw in enumerate(items):
+                check.path(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
+                target.setdefault(op_name, []).append(_rule(raw))
+
+    doc_errors: dict[str, list[ErrorSpec]] = {}
+    for i, raw in enumerate(data.get("doc_errors", ())):
+        check.operation(f"doc_errors/{i}/operation", raw["operation"])
+        doc_errors.setdefault(raw["operation"], []).append(
+            ErrorSpec(raw["code"], raw["code"], raw.get("status"), "client", raw["source"]))
+
+    resources = {}
+    for name, raw in data.get("resources", {}).items():
+        create = tuple(_step(s) for s in raw["create"])
+        delete = tuple(_step(s) for s in raw.get("delete", ()))
+        for j, s in enumerate(create + delete):
+            check.step(f"resources/{name}/step {j}", s)
+        resources[name] = Resource(name, service.name, tuple(raw.get("needs", ())), create, delete)
+
+    bindings: dict[str, tuple[tuple[str, str], ...]] = {}
+    for op_name, mapping in data.get("bindings", {}).items():
+        check.operation(f"bindings/{op_name}", op_name)
+        op = service.operations[op_name]
+        for param in mapping:
+            check.path(f"bindings/{op_name}/{param}", op, param)
+        bindings[op_name] = tuple(mapping.items())
+
+    machines = tuple(_machine(check, i, raw) for i, raw in enumerate(data.get("state_machines", ())))
+    discrepancies = tuple(
+        Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
+        for d in data.get("discrepancies", ()))
+    return {
+        "scope": scope, "errors": errors, "error_status": data.get("error_status", {}),
+        "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
+        "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
+        "common_errors": tuple(data.get("common_errors", ())),
+    }
+
+
+def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
+    where = f"state_machines/{i}"
+    states = tuple(raw["states"])
+    known = set(states) | {"*"}
+    for key in ("initial",):
+        if raw[key] not in states:
+            check.fail(f"{where}/{key}", f"{raw[key]!r} is not one of the states {list(states)}")
+    for s in raw["terminal"]:
+        if s not in states:
+            check.fail(f"{where}/terminal", f"{s!r} is not one of the states {list(states)}")
+    read = _step(raw["read"])
+    check.step(f"{where}/read", read)
+    transitions = []
+    for j, t in enumerate(raw["transitions"]):
+        tw = f"{where}/transitions/{j}"
+        step = _step(t["step"])
+        check.step(f"{tw}/step", step)
+        for s in list(t["from"]) + list(t.get("refused_from", ())):
+            if s not in known:
+                check.fail(tw, f"state {s!r} is not one of {list(states)}")
+        if t.get("to") is not None and t["to"] not in states and t["to"] != DELETED:
+            check.fail(f"{tw}/to", f"{t['to']!r} is not one of {list(states)}")
+        transitions.append(Transition(
+            name=t["name"], step=step, sources=tuple(t["from"]), target=t.get("to"), source=t["source"],
+            refused_from=tuple(t.get("refused_from", ())), refused_errors=tuple(t.get("refused_errors", ())),
+            bumps_version=bool(t.get("bumps_version", False)), consistency=t.get("consistency", "strong")))
+    names = {t.name for t in transitions}
+    for k, (tname, a, b) in enumerate(raw.get("uncertain", ())):
+        if tname not in names or a not in known or b not in known:
+            check.fail(f"{where}/uncertain/{k}", f"({tname}, {a}, {b}) names an unknown transition or state")
+    v = raw.get("version")
+    version = VersionRule(v["field"], v.get("start"), v.get("expected_param"), tuple(v.get("mismatch_errors", ())),
+                          v.get("mismatch_status"), v["source"]) if v else None
+    delete = _step(raw["delete"]) if "delete" in raw else None
+    if delete:
+        check.step(f"{where}/delete", delete)
+    return StateMachineSpec(
+        name=raw["name"], service=check.service.name, resource=raw["resource"], states=states,
+        initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
+        transitions=tuple(transitions), version=version,
+        uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),  # type: ignore[misc]
+        delete=delete, note=raw.get("note", ""))
+
+
+def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:
+    """``raw`` with its overlay applied (``file``, else the service's overlay, if any)."""
+    file = file or overlay_path(raw.name)
+    if file is None:
+        return raw
+    return _apply_cached(raw.name, str(file), file.stat().st_mtime_ns) if file.is_file() else raw
+
+
+@functools.lru_cache(maxsize=None)
+def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
+    from specs.loader import raw_service
+
+    raw = raw_service(service)
+    o = parse_overlay(Path(file), raw)
+    errors = o["errors"]
+    status_over = o["error_status"]
+    ops = {}
+    for name, op in raw.operations.items():
+        per_op = errors.get("operations", {}).get(name, {})
+        errs = tuple(dataclasses.replace(e, status=status_over.get(e.code, status_over.get("*")))
+                     if e.status is None else e for e in op.errors)
+        ops[name] = dataclasses.replace(
+            op,
+            errors=errs,
+            rules=tuple(o["rules"].get(name, ())),
+            output_rules=tuple(o["output_rules"].get(name, ())),
+            validation_errors=tuple(per_op.get("validation", errors.get("validation", ()))),
+            not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            doc_errors=tuple(o["doc_errors"].get(name, ())),
+            bindings=o["bindings"].get(name, ()),
+        )
+    return dataclasses.replace(
+        raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
+        discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"])

@@ -1,0 +1,165 @@
+"""The JSON Schema an overlay file must satisfy before its meaning is checked against the model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_SOURCE = {"enum": ["model", "doc", "inferred"]}
+_NAMES = {"type": "array", "items": {"type": "string"}}
+
+_STEP: dict[str, Any] = {
+    "type": "object",
+    "required": ["service", "operation"],
+    "additionalProperties": False,
+    "properties": {
+        "service": {"type": "string"},
+        "operation": {"type": "string"},
+        "params": {"type": "object"},
+        "produces": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+}
+
+_RULE: dict[str, Any] = {
+    "type": "object",
+    "required": ["path", "kind", "value", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "path": {"type": "string", "minLength": 1},
+        "kind": {"enum": ["min", "max", "also", "min_length", "max_length", "pattern", "allowed",
+                          "required", "examples", "invalid"]},
+        "value": {},
+        "source": _SOURCE,
+        "note": {"type": "string"},
+    },
+}
+
+_ERRORS: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"validation": _NAMES, "not_found": _NAMES},
+}
+
+_TRANSITION: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "step", "from", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "step": _STEP,
+        "from": _NAMES,
+        "to": {"type": ["string", "null"]},
+        "source": _SOURCE,
+        "refused_from": _NAMES,
+        "refused_errors": _NAMES,
+        "bumps_version": {"type": "boolean"},
+        "consistency": {"enum": ["strong", "eventual"]},
+    },
+}
+
+OVERLAY_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["service"],
+    "additionalProperties": False,
+    "properties": {
+        "service": {"type": "string"},
+        "scope": _NAMES,
+        "common_errors": _NAMES,
+        "errors": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "validation": _NAMES,
+                "not_found": _NAMES,
+                "operations": {"type": "object", "additionalProperties": _ERRORS},
+            },
+        },
+        "error_status": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "doc_errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["operation", "code", "source"],
+                "additionalProperties": False,
+                "properties": {
+                    "operation": {"type": "string"},
+                    "code": {"type": "string"},
+                    "status": {"type": "integer"},
+                    "source": _SOURCE,
+                    "note": {"type": "string"},
+                },
+            },
+        },
+        "rules": {"type": "object", "additionalProperties": {"type": "array", "items": _RULE}},
+        "output_rules": {"type": "object", "additionalProperties": {"type": "array", "items": _RULE}},
+        "resources": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["create"],
+                "additionalProperties": False,
+                "properties": {
+                    "needs": _NAMES,
+                    "create": {"type": "array", "items": _STEP, "minItems": 1},
+                    "delete": {"type": "array", "items": _STEP},
+                },
+            },
+        },
+        "bindings": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        "state_machines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "resource", "states", "initial", "terminal", "read", "state_path",
+                             "transitions"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string"},
+                    "resource": {"type": "string"},
+                    "states": _NAMES,
+                    "initial": {"type": "string"},
+                    "terminal": _NAMES,
+                    "read": _STEP,
+                    "state_path": {"type": "string"},
+                    "delete": _STEP,
+                    "note": {"type": "string"},
+                    "uncertain": {
+                        "type": "array",
+                        "items": {"type": "array", "items": {"type": "string"}, "minItems": 3,
+                                  "maxItems": 3},
+                    },
+                    "version": {
+                        "type": "object",
+                        "required": ["field", "source"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "field": {"type": "string"},
+                            "start": {"type": ["integer", "null"]},
+                            "expected_param": {"type": ["string", "null"]},
+                            "mismatch_errors": _NAMES,
+                            "mismatch_status": {"type": ["integer", "null"]},
+                            "source": _SOURCE,
+                        },
+                    },
+                    "transitions": {"type": "array", "items": _TRANSITION, "minItems": 1},
+                },
+            },
+        },
+        "discrepancies": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "where", "says"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string"},
+                    "where": {"type": "string"},
+                    "says": {"type": "string"},
+                    "accepted": _NAMES,
+                },
+            },
+        },
+    },
+}

@@ -1,0 +1,264 @@
+"""Frozen values that describe a service: shapes, members, operations, errors, rules, lifecycles.
+
+Nothing here knows Hypothesis or HTTP. Shapes are kept flat in ``ServiceSpec.shapes`` and members
+refer to them by name, so recursive models need no special care.
+
+Paths name a place inside an operation's input or output, with botocore member names:
+``statusDetails`` (a member), ``timeoutConfig.inProgressTimeoutInMinutes`` (nested),
+``targets[]`` (each list item), ``statusDetails{}`` (each map value), ``statusDetails{key}``
+(each map key).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SOURCES = ("model", "doc", "inferred")
+
+#: rule kinds an overlay may state about an input or output place
+RULE_KINDS = (
+    "min",  # number >= value
+    "max",  # number <= value
+    "also",  # extra values allowed beyond min/max (e.g. -1 to cancel a timer)
+    "min_length",  # string/blob length, list/map size
+    "max_length",
+    "pattern",  # Java-style regex the value must match (Smithy semantics: search)
+    "allowed",  # the only values allowed (a subset of an enum, or values for a plain string)
+    "required",  # the member must be present (value: true)
+    "examples",  # valid values to draw from instead of the model's (e.g. a whole manifest)
+    "invalid",  # a value that breaks a documented rule: {value, errors, rule}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One constraint on one place, with where it comes from."""
+
+    path: str
+    kind: str
+    value: Any
+    source: str  # model | doc | inferred
+    note: str = ""
+
+    def describe(self) -> str:
+        return f"{self.path}: {self.kind} {self.value!r} ({self.source})"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSpec:
+    name: str  # botocore member name (the boto3 parameter name)
+    shape: str  # ShapeSpec name in ServiceSpec.shapes
+    wire_name: str  # the name on the wire (locationName, or the member name)
+    location: str = "body"  # uri | querystring | header | headers | statusCode | body
+    required: bool = False
+    idempotency_token: bool = False
+    json_value: bool = False
+    flattened: bool = False  # query/xml lists without <member> wrappers
+    xml_member_name: str = "member"
+    timestamp_format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeSpec:
+    name: str
+    type: str  # structure list map string integer long float double boolean timestamp blob
+    members: tuple[MemberSpec, ...] = ()
+    member: MemberSpec | None = None  # list item
+    key: MemberSpec | None = None  # map key
+    value: MemberSpec | None = None  # map value
+    min: int | float | None = None
+    max: int | float | None = None
+    pattern: str | None = None
+    enum: tuple[str, ...] = ()
+    timestamp_format: str | None = None
+    document: bool = False
+    sensitive: bool = False
+    exception: bool = False
+    union: bool = False
+
+    def member_named(self, name: str) -> MemberSpec | None:
+        for m in self.members:
+            if m.name == name:
+                return m
+        return None
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.members if m.required)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    code: str  # the error code on the wire (usually the shape name)
+    shape: str
+    status: int | None  # HTTP status the model declares, None when it declares none
+    fault: str  # client | server
+    source: str = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    input_token: tuple[str, ...]
+    output_token: tuple[str, ...]
+    limit_key: str | None
+    result_keys: tuple[str, ...]
+    more_results: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationSpec:
+    service: str  # botocore service name
+    name: str  # model name, UpdateJobExecution
+    python_name: str  # boto3 method name, update_job_execution
+    protocol: str  # rest-json | query | json | rest-xml | ec2
+    method: str
+    uri: str  # request URI template
+    input: str | None  # shape names in the service
+    output: str | None
+    errors: tuple[ErrorSpec, ...]
+    response_code: int = 200
+    pagination: Pagination | None = None
+    idempotency_tokens: tuple[str, ...] = ()
+    deprecated: bool = False
+    documentation: str = ""
+    #: overlay rules on input places (doc and inferred); model rules live on the shapes
+    rules: tuple[Rule, ...] = ()
+    #: overlay rules on output places (e.g. a documented status set)
+    output_rules: tuple[Rule, ...] = ()
+    #: the codes the service answers an input that breaks a rule with (overlay; else all 4xx declared)
+    validation_errors: tuple[str, ...] = ()
+    #: the code for a missing or unknown resource (overlay)
+    not_found_errors: tuple[str, ...] = ()
+    #: errors the documentation names that the model does not declare: accepted, listed by lint
+    doc_errors: tuple[ErrorSpec, ...] = ()
+    #: input member -> binding name filled from a resource made by a recipe (overlay)
+    bindings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.service}.{self.name}"
+
+    def error(self, code: str) -> ErrorSpec | None:
+        for e in self.errors + self.doc_errors:
+            if e.code == code:
+                return e
+        return None
+
+    def rules_at(self, path: str) -> tuple[Rule, ...]:
+        return tuple(r for r in self.rules if r.path == path)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One call in a recipe, a transition or a read, with its parameter template.
+
+    Template values may contain ``{name}`` placeholders filled from the lifecycle's bindings
+    (``{thingName}``, ``{to}``, ``{version}``); ``produces`` maps a binding name to the output
+    path that carries it (``jobArn: jobArn``).
+    """
+
+    service: str
+    operation: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    produces: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """How to make (and remove) a resource that operations need."""
+
+    name: str
+    service: str
+    needs: tuple[str, ...]
+    create: tuple[Step, ...]
+    delete: tuple[Step, ...] = ()
+
+    @property
+    def produces(self) -> tuple[str, ...]:
+        return tuple(b for s in self.create for b in s.produces)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    name: str
+    step: Step
+    sources: tuple[str, ...]  # states it is legal from ("*" any non-terminal)
+    target: str | None  # the state it leads to; None keeps the state
+    source: str  # model | doc | inferred
+    #: states from which the documentation says the call is refused, with the accepted errors
+    refused_from: tuple[str, ...] = ()
+    refused_errors: tuple[str, ...] = ()
+    bumps_version: bool = False
+    consistency: str = "strong"  # strong | eventual (poll before asserting)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRule:
+    field: str  # output path of the version in the read
+    start: int | None  # the first value ([INF] when source is inferred)
+    expected_param: str | None  # the input member carrying the expected version
+    mismatch_errors: tuple[str, ...]  # every documented answer to a stale expected version
+    mismatch_status: int | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StateMachineSpec:
+    name: str
+    service: str
+    resource: str
+    states: tuple[str, ...]
+    initial: str
+    terminal: tuple[str, ...]
+    read: Step
+    state_path: str  # where the state is in the read's output
+    transitions: tuple[Transition, ...]
+    version: VersionRule | None = None
+    #: states a transition may reach whose rule is undocumented: never asserted either way
+    uncertain: tuple[tuple[str, str, str], ...] = ()  # (transition, from, to)
+    delete: Step | None = None  # removes the resource (for use_after_delete)
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """A place where documentation and model (or two documents) disagree."""
+
+    id: str
+    service: str
+    where: str
+    says: str
+    accepted: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    name: str
+    protocol: str
+    signing_name: str
+    api_version: str
+    target_prefix: str | None
+    xml_namespace: str | None
+    shapes: dict[str, ShapeSpec] = field(hash=False, compare=False)
+    operations: dict[str, OperationSpec] = field(hash=False, compare=False)
+    resources: dict[str, Resource] = field(default_factory=dict, hash=False, compare=False)
+    state_machines: tuple[StateMachineSpec, ...] = ()
+    discrepancies: tuple[Discrepancy, ...] = ()
+    #: error codes every operation may answer (throttling, auth...), accepted by error_class_conformance
+    common_errors: tuple[str, ...] = ()
+    #: operations the harness tests for this service (the overlay's scope); None means all
+    scope: tuple[str, ...] | None = None
+
+    def shape(self, name: str) -> ShapeSpec:
+        return self.shapes[name]
+
+    def operation(self, name: str) -> OperationSpec:
+        try:
+            return self.operations[name]
+        except KeyError:
+            raise KeyError(f"{self.name} has no operation {name!r}") from None
+
+    def in_scope(self) -> tuple[OperationSpec, ...]:
+        names = self.scope if self.scope is not None else tuple(self.operations)
+        return tuple(self.operations[n] for n in names)
