@@ -1,0 +1,135 @@
+"""Checks that look at one exchange: status, error class, schema, acceptance and rejection."""
+
+from __future__ import annotations
+
+from harness.checks.registry import CheckContext, check
+from harness.model import Exchange, Failure
+from harness.wire import BodyError, decode_success_body
+
+#: codes every AWS endpoint may answer whatever the operation (auth, signing, throttling)
+COMMON_AWS_ERRORS = frozenset({
+    "AccessDeniedException", "AccessDenied", "UnrecognizedClientException", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationToken", "ExpiredToken",
+    "ExpiredTokenException", "RequestExpired", "InvalidClientTokenId", "ThrottlingException", "Throttling",
+    "TooManyRequestsException", "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+    "InternalServerError", "RequestTimeout", "RequestTimeoutException",
+})
+
+
+def _fail(ex: Exchange, check_name: str, title: str, message: str, cause: str = "") -> Failure:
+    return Failure(check=check_name, service=ex.service, operation=ex.operation, title=title,
+                   message=f"{ex.operation}: {message}", cause=cause or title,
+                   status_code=ex.status, error_code=ex.error_code)
+
+
+def _declared(ctx: CheckContext) -> dict[str, int | None]:
+    out = {e.code: e.status for e in ctx.op.errors}
+    out.update({e.code: e.status for e in ctx.op.doc_errors})
+    return out
+
+
+@check("not_a_server_error")
+def not_a_server_error(ex: Exchange, ctx: CheckContext) -> None:
+    """A 5xx the operation does not model, or any 5xx on a well-formed call."""
+    status = ex.status
+    if status is None or status < 500:
+        return
+    declared = _declared(ctx)
+    modelled = ex.error_code in declared and (declared[ex.error_code] or 500) >= 500
+    if not ex.call.expects_rejection:
+        raise _fail(ex, "not_a_server_error", f"HTTP {status} on a well-formed call",
+                    f"a well-formed {ex.call.mode} call got HTTP {status} ({ex.error_code or 'no error code'}: "
+                    f"{ex.error_message or ''})", cause=f"{status}:{ex.error_code}")
+    if not modelled:
+        raise _fail(ex, "not_a_server_error", f"unmodelled HTTP {status}",
+                    f"got HTTP {status} with {ex.error_code or 'no error code'}, which the operation does not "
+                    f"declare as a server error", cause=f"{status}:{ex.error_code}")
+
+
+@check("status_code_conformance")
+def status_code_conformance(ex: Exchange, ctx: CheckContext) -> None:
+    """The HTTP status differs from the one the returned error shape declares, or a success is not 2xx."""
+    status = ex.status
+    if status is None or ex.parse_error is not None:
+        return
+    if ex.error_code is None:
+        if not 200 <= status < 300:
+            raise _fail(ex, "status_code_conformance", f"success answered with HTTP {status}",
+                        f"a success must be 2xx, got HTTP {status}")
+        return
+    declared = _declared(ctx)
+    if ex.error_code in declared and declared[ex.error_code] is not None and declared[ex.error_code] != status:
+        raise _fail(ex, "status_code_conformance", f"{ex.error_code} with HTTP {status}",
+                    f"{ex.error_code} is declared with HTTP {declared[ex.error_code]}, got HTTP {status}")
+    if status < 400:
+        raise _fail(ex, "status_code_conformance", f"error {ex.error_code} with HTTP {status}",
+                    f"an error answer must be 4xx or 5xx, got HTTP {status}")
+
+
+@check("error_class_conformance")
+def error_class_conformance(ex: Exchange, ctx: CheckContext) -> None:
+    """The error code is neither declared by the operation nor a common AWS error."""
+    code = ex.error_code
+    if code is None or ex.status is None:
+        return
+    if code in _declared(ctx) or code in COMMON_AWS_ERRORS or code in ctx.service.common_errors:
+        return
+    if any(code in d.accepted for d in ctx.service.discrepancies):
+        return
+    if code.isdigit():  # botocore's stand-in when the body carried no code at all
+        raise _fail(ex, "error_class_conformance", f"HTTP {ex.status} without an error code",
+                    f"HTTP {ex.status} carried no error code botocore could read", cause=f"nocode:{ex.status}")
+    raise _fail(ex, "error_class_conformance", f"undeclared error {code}",
+                f"{code} is not declared by {ctx.op.name} ({', '.join(sorted(_declared(ctx))) or 'none'}) "
+                f"nor a common AWS error", cause=code)
+
+
+@check("response_schema_conformance")
+def response_schema_conformance(ex: Exchange, ctx: CheckContext) -> None:
+    """The raw success body breaks the output shape: type, enum, pattern, length, range, required member."""
+    if ex.response is None or not 200 <= ex.response.status < 300:
+        return
+    if ex.parse_error is not None:
+        raise _fail(ex, "response_schema_conformance", "botocore cannot parse the success body",
+                    f"botocore failed on the HTTP {ex.response.status} body: {ex.parse_error}")
+    if ctx.op.output is None:
+        return
+    from specs.schema import output_problems
+
+    try:
+        body = decode_success_body(ctx.op, ctx.service, ex.response.body)
+    except BodyError as exc:
+        raise _fail(ex, "response_schema_conformance", "success body cannot be decoded", str(exc)) from None
+    problems = output_problems(ctx.op, ctx.service, body)
+    if problems:
+        first = problems[0]
+        raise _fail(ex, "response_schema_conformance", _stable(first),
+                    "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
+
+
+def _stable(problem: str) -> str:
+    """The part of a schema message that identifies the cause (the path), not the drawn value."""
+    head = problem.split(": expected", 1)[0]
+    return f"{head}: breaks the output shape" if head != problem else problem[:120]
+
+
+@check("negative_data_rejection")
+def negative_data_rejection(ex: Exchange, ctx: CheckContext) -> None:
+    """A call that breaks a documented input rule is accepted."""
+    v = ex.call.violation
+    if v is None or v.source not in ("model", "doc") or not ex.ok:
+        return
+    raise _fail(ex, "negative_data_rejection", f"accepted: {v.path or '(body)'} {v.rule}",
+                f"the call breaks {v.describe()} and was accepted with HTTP {ex.status}",
+                cause=f"{v.path}:{v.rule}")
+
+
+@check("positive_data_acceptance")
+def positive_data_acceptance(ex: Exchange, ctx: CheckContext) -> None:
+    """A valid call on an existing resource is rejected as invalid."""
+    if ex.call.expects_rejection or not ctx.bound or ex.error_code is None:
+        return
+    if ex.error_code in ctx.op.validation_errors:
+        raise _fail(ex, "positive_data_acceptance", f"valid call rejected with {ex.error_code}",
+                    f"a {ex.call.mode} call that keeps every model and documented rule was rejected: "
+                    f"{ex.error_code}: {ex.error_message}", cause=ex.error_code)

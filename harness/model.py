@@ -1,0 +1,103 @@
+"""The harness's values: what was sent and received, what failed, what a run saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from strategies.calls import Call
+
+__all__ = ["CHECK_NAMES", "Exchange", "Failure", "RawRequest", "RawResponse"]
+
+#: the fixed check names (DESIGN.md); every failure names one of them
+CHECK_NAMES = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "error_class_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "state_transition_conformance",
+    "read_after_write_consistency",
+    "use_after_delete",
+    "resource_hierarchy",
+    "namespace_isolation",
+    "pagination_conformance",
+    "idempotency_conformance",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRequest:
+    method: str
+    url: str
+    headers: dict[str, str] = field(hash=False, compare=False)  # credentials and signatures redacted
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class RawResponse:
+    status: int
+    headers: dict[str, str] = field(hash=False, compare=False)
+    body: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One call and what came back: the raw bytes before botocore's lenient parsing, and the parse."""
+
+    call: Call
+    request: RawRequest | None
+    response: RawResponse | None  # None when nothing came back (connection error)
+    parsed: dict[str, Any] | None = field(default=None, hash=False, compare=False)
+    error_code: str | None = None  # the code botocore extracted, for an error answer
+    error_message: str | None = None
+    transport_error: str | None = None  # connection dropped, timed out, ...
+    parse_error: str | None = None  # botocore could not parse the answer at all
+    elapsed_s: float = 0.0
+    throttled_retries: int = 0  # throttling answers absorbed (retried) before this one
+    identity: str = "primary"  # which identity sent it: primary | second
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response is not None else None
+
+    @property
+    def ok(self) -> bool:
+        return self.response is not None and 200 <= self.response.status < 300 and self.parse_error is None
+
+    @property
+    def operation(self) -> str:
+        return self.call.operation
+
+    @property
+    def service(self) -> str:
+        return self.call.service
+
+
+@dataclass(eq=False)
+class Failure(Exception):
+    """A contract failure found by one check. ``cause`` identifies it for deduplication.
+
+    Not frozen: it is raised, and Python and Hypothesis set attributes on exceptions.
+    """
+
+    check: str
+    service: str
+    operation: str
+    title: str  # short, stable across examples of the same cause
+    message: str  # full explanation: what was expected, what came
+    cause: str = ""  # dedup key beyond check+operation; defaults to title
+    status_code: int | None = None
+    error_code: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.check not in CHECK_NAMES:
+            raise ValueError(f"unknown check name {self.check!r}")
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.check, self.service, self.operation, self.cause or self.title)
+
+    def __str__(self) -> str:
+        return f"[{self.check}] {self.service}.{self.operation}: {self.title}"

@@ -1,0 +1,136 @@
+"""Make the resources an operation needs, from the overlays' recipes, and fill parameter templates.
+
+A recipe step's params may hold ``{name}`` placeholders: a string that is exactly ``{name}`` takes
+the bound value with its type (an int stays an int), and ``{name}`` inside a longer string is
+replaced by its text. ``{uid}`` is a fresh id for each resource made, ``{access_key}`` the key id
+of the identity making the call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any, Callable
+
+from harness.model import Exchange
+from specs.types import Resource, ServiceSpec, Step
+from strategies.calls import Call
+
+__all__ = ["ResourceError", "ResourceMaker", "dig", "fill"]
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ResourceError(RuntimeError):
+    """A recipe step failed: the resources an operation needs could not be made."""
+
+    def __init__(self, resource: str, exchange: Exchange) -> None:
+        self.resource, self.exchange = resource, exchange
+        what = exchange.error_code or exchange.transport_error or exchange.parse_error or f"HTTP {exchange.status}"
+        super().__init__(f"could not make {resource}: {exchange.service}.{exchange.operation} answered {what}")
+
+
+def fill(value: Any, values: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = _PLACEHOLDER.fullmatch(value)
+        if whole and whole.group(1) in values:
+            return values[whole.group(1)]
+        if "{" not in value:
+            return value
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), value)
+    if isinstance(value, dict):
+        return {k: fill(v, values) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [fill(v, values) for v in value]
+    return value
+
+
+def dig(data: Any, path: str) -> Any:
+    """``execution.status`` in a parsed output; None where any part is missing."""
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+class ResourceMaker:
+    """Creates resources by recipe for one run. ``send`` sends a call as an identity."""
+
+    def __init__(self, services: dict[str, ServiceSpec], send: Callable[[Call, str], Exchange],
+                 access_key: Callable[[str], str], prefix: str = "jf") -> None:
+        self.services = services
+        self.send = send
+        self.access_key = access_key
+        self.prefix = prefix
+        self._ids = itertools.count(1)
+        self.resources: dict[str, Resource] = {}
+        self.producer: dict[str, str] = {}  # binding name -> resource that produces it
+        for spec in services.values():
+            for r in spec.resources.values():
+                self.resources[r.name] = r
+                for b in r.produces:
+                    self.producer.setdefault(b, r.name)
+        #: every resource made, for cleanup: (resource, bindings, identity)
+        self.made: list[tuple[str, dict[str, Any], str]] = []
+
+    def uid(self) -> str:
+        return f"{self.prefix}{next(self._ids):05d}"
+
+    def resources_for(self, binding_names: list[str]) -> list[str]:
+        """The resources to make, dependencies first, so that every binding gets a value."""
+        order: list[str] = []
+
+        def visit(name: str) -> None:
+            if name in order:
+                return
+            for dep in self.resources[name].needs:
+                visit(dep)
+            order.append(name)
+
+        for b in binding_names:
+            if b in self.producer:
+                visit(self.producer[b])
+        return order
+
+    def can_bind(self, binding_names: list[str]) -> bool:
+        return all(b in self.producer or b == "access_key" for b in binding_names)
+
+    def make(self, binding_names: list[str], identity: str = "primary",
+             reuse: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Make what ``binding_names`` need; ``reuse`` keeps bindings already made (e.g. one thing)."""
+        values: dict[str, Any] = {"access_key": self.access_key(identity)}
+        values.update(reuse or {})
+        for name in self.resources_for(binding_names):
+            res = self.resources[name]
+            if all(b in values for b in res.produces) and reuse and any(b in reuse for b in res.produces):
+                continue
+            self.make_one(res, values, identity)
+        return values
+
+    def make_one(self, res: Resource, values: dict[str, Any], identity: str) -> None:
+        values["uid"] = self.uid()
+        for step in res.create:
+            ex = self.run_step(step, values, identity)
+            if not ex.ok:
+                raise ResourceError(res.name, ex)
+            for binding, path in step.produces.items():
+                values[binding] = dig(ex.parsed, path)
+        self.made.append((res.name, dict(values), identity))
+
+    def run_step(self, step: Step, values: dict[str, Any], identity: str = "primary", *,
+                 mode: str = "valid") -> Exchange:
+        params = fill(step.params, {**values, "access_key": self.access_key(identity)})
+        return self.send(Call(step.service, step.operation, params, mode=mode), identity)
+
+    def cleanup(self) -> list[Exchange]:
+        """Delete everything made, newest first (best effort)."""
+        out = []
+        for name, values, identity in reversed(self.made):
+            for step in self.resources[name].delete:
+                try:
+                    out.append(self.run_step(step, values, identity))
+                except Exception:  # noqa: BLE001 - cleanup must go on
+                    continue
+        self.made.clear()
+        return out

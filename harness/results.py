@@ -1,0 +1,71 @@
+"""What a run found, as the reporters read it. Mutable: the runner fills it while it runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from harness.model import Failure
+from strategies.calls import Call
+
+__all__ = ["CheckCrash", "FailureRecord", "OperationCoverage", "RunResult"]
+
+
+@dataclass
+class FailureRecord:
+    """One distinct failure (deduplicated by check, operation and cause)."""
+
+    failure: Failure
+    sequence: list[Call]  # every call that led to it, in order; the last one is where it showed
+    seed: int
+    occurrences: int = 1
+    flaky: bool = False  # did not happen again on a rerun of its sequence
+    case_file: str | None = None
+    #: the identity (primary / second) of each call in ``sequence``, when not all primary
+    identities: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OperationCoverage:
+    calls: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors_seen: set[str] = field(default_factory=set)
+    errors_declared: tuple[str, ...] = ()
+    #: check name -> [passed, failed]
+    checks: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckCrash:
+    check: str
+    operation: str
+    error: str  # the exception's last line
+
+
+@dataclass
+class RunResult:
+    seed: int
+    endpoint: str
+    calls: int = 0
+    duration_s: float = 0.0
+    failures: list[FailureRecord] = field(default_factory=list)
+    coverage: dict[str, OperationCoverage] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)  # "service.Operation" -> why
+    transient: Counter[str] = field(default_factory=Counter)  # throttling / 5xx / drops absorbed
+    crashed_checks: list[CheckCrash] = field(default_factory=list)
+    checks_enabled: tuple[str, ...] = ()
+    stopped_by_budget: bool = False
+
+    @property
+    def real_failures(self) -> list[FailureRecord]:
+        return [f for f in self.failures if not f.flaky]
+
+    @property
+    def flaky_failures(self) -> list[FailureRecord]:
+        return [f for f in self.failures if f.flaky]
+
+    def op(self, qualified: str, declared: tuple[str, ...] = ()) -> OperationCoverage:
+        cov = self.coverage.get(qualified)
+        if cov is None:
+            cov = self.coverage[qualified] = OperationCoverage(errors_declared=declared)
+        return cov

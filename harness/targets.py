@@ -1,0 +1,305 @@
+"""Targets: where calls go (the embedded emulator, any URL, a real account) and how they are sent.
+
+Every call goes through a botocore client with parameter validation off (invalid calls must reach
+the endpoint) and botocore's retries off (each error must be seen). Throttling and transient
+faults (503, dropped connections) are retried here with backoff, counted, and never reported as
+contract failures. The raw request and response are captured around botocore's parsing, with
+credentials and signatures redacted.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from typing import Any, Callable
+
+import botocore.session
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
+
+from harness.model import Exchange, RawRequest, RawResponse
+from strategies.calls import Call
+
+__all__ = ["AwsTarget", "EmbeddedTarget", "Target", "TargetError", "UrlTarget", "redact_headers"]
+
+THROTTLING_CODES = frozenset({
+    "ThrottlingException", "TooManyRequestsException", "Throttling", "ThrottledException",
+    "RequestLimitExceeded", "SlowDown",
+})
+_SECRET_HEADERS = ("authorization", "x-amz-security-token", "x-amz-signature", "x-amz-credential")
+
+PRIMARY_KEYS = ("AKIAJOBFUZZPRIMARY01", "jobfuzz-primary-secret-not-a-real-key-000")
+SECOND_KEYS = ("AKIAJOBFUZZSECOND002", "jobfuzz-second-secret-not-a-real-key-0000")
+
+
+class TargetError(RuntimeError):
+    """The target cannot be used (unreachable, no credentials, refused): the run cannot go on."""
+
+
+def redact_headers(headers: Any) -> dict[str, str]:
+    out = {}
+    for k, v in dict(headers).items():
+        key = k.decode() if isinstance(k, bytes) else str(k)
+        val = v.decode("latin-1") if isinstance(v, bytes) else str(v)
+        out[key] = "<redacted>" if key.lower() in _SECRET_HEADERS else val
+    return out
+
+
+class _Capture(threading.local):
+    call: Call | None = None
+    request: RawRequest | None = None
+    response: RawResponse | None = None
+
+
+class Target:
+    """Base: builds one client per (service, identity) and sends calls through it."""
+
+    kind = "url"
+    max_transient_retries = 6
+
+    def __init__(self, *, region: str = "us-east-1", identities: dict[str, tuple[str, str, str | None]] | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.region = region
+        self.identities = identities or {"primary": (*PRIMARY_KEYS, None), "second": (*SECOND_KEYS, None)}
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._session = botocore.session.get_session()
+        self._capture = _Capture()
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self.transient: dict[str, int] = {}
+
+    # -- what subclasses decide ------------------------------------------------------------
+    @property
+    def endpoint(self) -> str:
+        raise NotImplementedError
+
+    def endpoint_for(self, service: str) -> str | None:
+        raise NotImplementedError
+
+    def _attach(self, client: Any) -> None:
+        """Hook for transports that answer inside botocore (the embedded emulator)."""
+
+    def access_key(self, identity: str = "primary") -> str:
+        return self.identities[identity][0]
+
+    def close(self) -> None:
+        self._clients.clear()
+
+    # -- clients ---------------------------------------------------------------------------
+    def client(self, service: str, identity: str = "primary") -> Any:
+        key = (service, identity)
+        client = self._clients.get(key)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(key)
+                if client is None:
+                    client = self._clients[key] = self._make_client(service, identity)
+        return client
+
+    def _make_client(self, service: str, identity: str) -> Any:
+        if identity not in self.identities:
+            raise TargetError(f"no credentials for the {identity} identity")
+        ak, sk, token = self.identities[identity]
+        config = Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"},
+                        connect_timeout=5, read_timeout=30, max_pool_connections=16,
+                        user_agent_extra="jobfuzz")
+        client = self._session.create_client(
+            service, region_name=self.region, endpoint_url=self.endpoint_for(service),
+            aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token, config=config)
+        events = client.meta.events
+        events.register_first("before-send", self._before_send)
+        events.register("before-parse", self._before_parse)
+        self._attach(client)
+        return client
+
+    def _before_send(self, request: Any, **_: Any) -> None:
+        cap = self._capture
+        call = cap.call
+        if call is not None and call.raw is not None:
+            raw = call.raw
+            if raw.kind == "malformed_body" and raw.body is not None:
+                request.body = raw.body
+                request.headers["Content-Length"] = str(len(raw.body))
+            elif raw.kind == "content_type" and raw.content_type is not None:
+                request.headers["Content-Type"] = raw.content_type
+        body = request.body
+        if hasattr(body, "read"):
+            body = b""
+        elif isinstance(body, str):
+            body = body.encode()
+        cap.request = RawRequest(request.method, request.url, redact_headers(request.headers), body or b"")
+
+    def _before_parse(self, response_dict: dict[str, Any], **_: Any) -> None:
+        body = response_dict.get("body", b"")
+        self._capture.response = RawResponse(int(response_dict.get("status_code", 0)),
+                                             dict(response_dict.get("headers", {})),
+                                             body if isinstance(body, bytes) else b"")
+
+    # -- sending ---------------------------------------------------------------------------
+    def send(self, call: Call, *, identity: str = "primary") -> Exchange:
+        """Send ``call``; retry throttling and transient faults; return what came back."""
+        client = self.client(call.service, identity)
+        method = getattr(client, _python_name(client, call.operation))
+        retries = 0
+        delay = 0.05
+        while True:
+            ex = self._send_once(client, method, call, identity)
+            kind = self._transient_kind(ex)
+            if kind is None or retries >= self.max_transient_retries:
+                if retries:
+                    ex = _with_retries(ex, retries)
+                return ex
+            retries += 1
+            with self._lock:
+                self.transient[kind] = self.transient.get(kind, 0) + 1
+            self._sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 2.0)
+
+    def _transient_kind(self, ex: Exchange) -> str | None:
+        if ex.transport_error is not None:
+            return "connection"
+        if ex.error_code in THROTTLING_CODES or ex.status == 429:
+            return "throttling"
+        if ex.status in (502, 503, 504) and not ex.call.expects_rejection:
+            return f"http_{ex.status}"
+        return None
+
+    def _send_once(self, client: Any, method: Any, call: Call, identity: str) -> Exchange:
+        cap = self._capture
+        cap.call, cap.request, cap.response = call, None, None
+        started = time.perf_counter()
+        parsed = code = message = transport = parse_error = None
+        try:
+            parsed = method(**call.params)
+        except ClientError as exc:
+            err = exc.response.get("Error", {})
+            code, message = err.get("Code"), err.get("Message")
+            parsed = exc.response
+        except (EndpointConnectionError, ConnectionClosedError, HTTPClientError) as exc:
+            transport = f"{type(exc).__name__}: {exc}"
+        except Exception as exc:  # botocore could not parse the answer (ValueError, KeyError, ...)
+            if cap.response is None and cap.request is None:
+                raise
+            parse_error = f"{type(exc).__name__}: {exc}"
+        finally:
+            cap.call = None
+        elapsed = time.perf_counter() - started
+        if parsed is not None:
+            parsed = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
+        return Exchange(call=call, request=cap.request, response=cap.response, parsed=parsed, error_code=code,
+                        error_message=message, transport_error=transport, parse_error=parse_error,
+                        elapsed_s=elapsed, identity=identity)
+
+
+def _with_retries(ex: Exchange, retries: int) -> Exchange:
+    import dataclasses
+
+    return dataclasses.replace(ex, throttled_retries=retries)
+
+
+_PYNAMES: dict[tuple[str, str], str] = {}
+
+
+def _python_name(client: Any, operation: str) -> str:
+    key = (client.meta.service_model.service_name, operation)
+    name = _PYNAMES.get(key)
+    if name is None:
+        from botocore import xform_name
+
+        name = _PYNAMES[key] = xform_name(operation)
+    return name
+
+
+class EmbeddedTarget(Target):
+    """The emulator in this process: botocore answers through it without a socket."""
+
+    kind = "embedded"
+
+    def __init__(self, emulator: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if emulator is None:
+            from emulator.app import Emulator
+
+            emulator = Emulator()
+        self.emulator = emulator
+
+    @property
+    def endpoint(self) -> str:
+        return "embedded"
+
+    def endpoint_for(self, service: str) -> str:
+        return "https://embedded.jobfuzz"
+
+    def _attach(self, client: Any) -> None:
+        from emulator.inprocess import attach
+
+        attach(client, self.emulator)
+
+    def advance_clock(self, seconds: float) -> None:
+        self.emulator.clock.advance(seconds)
+
+
+class UrlTarget(Target):
+    """Any HTTP endpoint: one URL for every service, or one per service."""
+
+    kind = "url"
+
+    def __init__(self, urls: dict[str | None, str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.urls = urls
+
+    @property
+    def endpoint(self) -> str:
+        if list(self.urls) == [None]:
+            return self.urls[None]
+        return ", ".join(f"{k or '*'}={v}" for k, v in self.urls.items())
+
+    def endpoint_for(self, service: str) -> str | None:
+        return self.urls.get(service, self.urls.get(None))
+
+    def check_reachable(self) -> None:
+        import socket
+        from urllib.parse import urlsplit
+
+        for url in set(self.urls.values()):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise TargetError(f"--endpoint-url {url!r}: expected http://HOST:PORT or https://HOST")
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            try:
+                socket.create_connection((parts.hostname, port), timeout=3).close()
+            except OSError as exc:
+                raise TargetError(f"endpoint {url} is unreachable ({exc.strerror or exc})") from None
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the clock of a jobfuzz emulator behind the URL (other endpoints have no such route)."""
+        import urllib.request
+
+        for url in set(self.urls.values()):
+            req = urllib.request.Request(f"{url.rstrip('/')}/_jobfuzz/clock/advance?seconds={seconds}",
+                                         method="POST", data=b"")
+            urllib.request.urlopen(req, timeout=5).read()
+
+
+class AwsTarget(Target):
+    """A real account. Only constructed after an explicit opt-in (see harness.cli)."""
+
+    kind = "aws"
+
+    def __init__(self, *, profile: str | None = None, region: str, **kwargs: Any) -> None:
+        session = botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
+        creds = session.get_credentials()
+        if creds is None:
+            raise TargetError("--target aws: no AWS credentials found (standard chain or --profile)")
+        frozen = creds.get_frozen_credentials()
+        super().__init__(region=region, identities={"primary": (frozen.access_key, frozen.secret_key, frozen.token)},
+                         **kwargs)
+        self._session = session
+
+    @property
+    def endpoint(self) -> str:
+        return f"aws:{self.region}"
+
+    def endpoint_for(self, service: str) -> str | None:
+        return None
