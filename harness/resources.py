@@ -57,7 +57,7 @@ def dig(data: Any, path: str) -> Any:
 class ResourceMaker:
     """Creates resources by recipe for one run. ``send`` sends a call as an identity."""
 
-    def __init__(self, services: dict[str, ServiceSpec], send: Callable[[Call, str], Exchange],
+    def __init__(self, services: dict[str, ServiceSpec], send: Callable[[Call, str, Call], Exchange],
                  access_key: Callable[[str], str], prefix: str = "jf") -> None:
         self.services = services
         self.send = send
@@ -109,8 +109,8 @@ class ResourceMaker:
         return values
 
     def make_one(self, res: Resource, values: dict[str, Any], identity: str) -> None:
-        values["uid"] = self.uid()
         for step in res.create:
+            values["uid"] = self.uid()  # fresh for each step: a replay does the same
             ex = self.run_step(step, values, identity)
             if not ex.ok:
                 raise ResourceError(res.name, ex)
@@ -121,7 +121,9 @@ class ResourceMaker:
     def run_step(self, step: Step, values: dict[str, Any], identity: str = "primary", *,
                  mode: str = "valid") -> Exchange:
         params = fill(step.params, {**values, "access_key": self.access_key(identity)})
-        return self.send(Call(step.service, step.operation, params, mode=mode), identity)
+        template = Call(step.service, step.operation, dict(step.params), mode=mode,
+                        produces=tuple(step.produces.items()))
+        return self.send(Call(step.service, step.operation, params, mode=mode), identity, template)
 
     def cleanup(self) -> list[Exchange]:
         """Delete everything made, newest first (best effort)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.model import Failure
 from strategies.calls import Call
@@ -23,6 +24,9 @@ class FailureRecord:
     case_file: str | None = None
     #: the identity (primary / second) of each call in ``sequence``, when not all primary
     identities: list[str] = field(default_factory=list)
+    #: how to rerun it when it is more than its calls: {"kind": "lifecycle", "machine": ..., "steps": [...]}
+    #: or {"kind": "scenario", "check": ..., "operation": ...}; None: replay the calls, check the last
+    scenario: dict[str, Any] | None = None
 
 
 @dataclass

@@ -20,7 +20,7 @@ import yaml
 from specs import paths
 from specs.overlay_schema import OVERLAY_SCHEMA
 from specs.types import (
-    Discrepancy, ErrorSpec, OperationSpec, Resource, Rule, ServiceSpec, StateMachineSpec, Step,
+    Discrepancy, ErrorSpec, ListItems, OperationSpec, Resource, Rule, ServiceSpec, StateMachineSpec, Step,
     Transition, VersionRule,
 )
 
@@ -156,7 +156,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         delete = tuple(_step(s) for s in raw.get("delete", ()))
         for j, s in enumerate(create + delete):
             check.step(f"resources/{name}/step {j}", s)
-        resources[name] = Resource(name, service.name, tuple(raw.get("needs", ())), create, delete)
+        resources[name] = Resource(name, service.name, tuple(raw.get("needs", ())), create, delete,
+                                   bool(raw.get("deletes", False)))
 
     bindings: dict[str, tuple[tuple[str, str], ...]] = {}
     for op_name, mapping in data.get("bindings", {}).items():
@@ -165,6 +166,16 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         for param in mapping:
             check.path(f"bindings/{op_name}/{param}", op, param)
         bindings[op_name] = tuple(mapping.items())
+
+    idempotent = tuple(data.get("idempotent", ()))
+    for i, name in enumerate(idempotent):
+        check.operation(f"idempotent/{i}", name)
+    lists = []
+    for name, raw in data.get("pagination", {}).items():
+        check.operation(f"pagination/{name}", name)
+        if service.operations[name].pagination is None:
+            check.fail(f"pagination/{name}", f"{name} has no paginator in the model")
+        lists.append(ListItems(name, raw["resource"], raw["id"], raw["binding"]))
 
     machines = tuple(_machine(check, i, raw) for i, raw in enumerate(data.get("state_machines", ())))
     discrepancies = tuple(
@@ -175,6 +186,7 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
+        "idempotent": idempotent, "lists": tuple(lists),
     }
 
 
@@ -255,4 +267,5 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
         )
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
-        discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"])
+        discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
+        idempotent=o["idempotent"], lists=o["lists"])

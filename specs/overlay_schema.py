@@ -101,7 +101,19 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                     "needs": _NAMES,
                     "create": {"type": "array", "items": _STEP, "minItems": 1},
                     "delete": {"type": "array", "items": _STEP},
+                    "deletes": {"type": "boolean"},
                 },
+            },
+        },
+        "idempotent": _NAMES,
+        "pagination": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["resource", "id", "binding"],
+                "additionalProperties": False,
+                "properties": {"resource": {"type": "string"}, "id": {"type": "string"},
+                               "binding": {"type": "string"}},
             },
         },
         "bindings": {

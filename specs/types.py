@@ -173,6 +173,8 @@ class Resource:
     needs: tuple[str, ...]
     create: tuple[Step, ...]
     delete: tuple[Step, ...] = ()
+    #: the delete steps remove it for good: afterwards it must not be read (doc)
+    deletes: bool = False
 
     @property
     def produces(self) -> tuple[str, ...]:
@@ -222,6 +224,16 @@ class StateMachineSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ListItems:
+    """How to fill a paginated list: make ``resource`` N times, find ``binding`` under ``id`` in items."""
+
+    operation: str
+    resource: str
+    id: str  # the member of a result item that identifies it
+    binding: str  # the binding the resource produces with that id
+
+
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     """A place where documentation and model (or two documents) disagree."""
 
@@ -249,6 +261,10 @@ class ServiceSpec:
     common_errors: tuple[str, ...] = ()
     #: operations the harness tests for this service (the overlay's scope); None means all
     scope: tuple[str, ...] | None = None
+    #: paginated operations and how to fill them (overlay)
+    lists: tuple[ListItems, ...] = ()
+    #: operations documented as idempotent for the same configuration (overlay), beyond client tokens
+    idempotent: tuple[str, ...] = ()
 
     def shape(self, name: str) -> ShapeSpec:
         return self.shapes[name]

@@ -1,0 +1,266 @@
+"""The one engine behind the CLI and the pytest plugin: plan, phases, budget, checks, failures."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from harness.checks import CHECKS, CheckContext, run_exchange_checks
+from harness.model import CHECK_NAMES, Exchange, Failure
+from harness.resources import ResourceMaker, fill
+from harness.results import CheckCrash, FailureRecord, RunResult
+from harness.targets import Target
+from specs.loader import load_service
+from specs.types import OperationSpec, ServiceSpec
+from strategies.calls import Call
+
+__all__ = ["DEFAULT_SERVICES", "Engine", "PHASES", "PlanError", "RunConfig"]
+
+DEFAULT_SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
+PHASES = ("boundary", "fuzz", "lifecycle", "scenarios")
+UNSUPPORTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "InvalidAction",
+                               "UnknownOperationException", "UnsupportedOperation"})
+
+
+class PlanError(ValueError):
+    """The run cannot be planned: a bad --service, --operation or --checks value."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    services: tuple[str, ...] = DEFAULT_SERVICES
+    operations: tuple[str, ...] = ()  # "Operation" or "service.Operation"; empty means all in scope
+    checks: tuple[str, ...] = CHECK_NAMES
+    phases: tuple[str, ...] = PHASES
+    max_examples: int | None = None  # per operation and phase; None: the default
+    budget_seconds: float | None = None
+    seed: int | None = None
+    failures_dir: Path | None = None
+    example_db: str | None = None  # a folder, or redis://HOST:PORT
+    shard: tuple[int, int] | None = None  # (i, n): this run takes the i-th of n slices of operations
+
+
+class _Stop(Exception):
+    """The budget is spent: stop starting new work."""
+
+
+class Engine:
+    default_examples = 25
+
+    def __init__(self, target: Target, config: RunConfig, reporter: Any = None,
+                 services: dict[str, ServiceSpec] | None = None) -> None:
+        self.target = target
+        self.config = config
+        self.reporter = reporter
+        self.seed = config.seed if config.seed is not None else secrets.randbelow(2**31)
+        self.services = services or {name: load_service(name) for name in _all_services(config.services)}
+        self.enabled = frozenset(config.checks)
+        self.result = RunResult(seed=self.seed, endpoint=target.endpoint, checks_enabled=tuple(config.checks))
+        self._known: dict[tuple[str, str, str, str], FailureRecord] = {}
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._last_progress = 0.0
+        self.sequence: list[Call] = []  # the calls of the example under way (for case files)
+        self.identities: list[str] = []
+        run_prefix = f"jf{secrets.token_hex(2)}"
+        self.resources = ResourceMaker(self.services, self._send_setup, target.access_key, prefix=run_prefix)
+        self.plan = self._plan()
+
+    # -- planning --------------------------------------------------------------------------
+    def _plan(self) -> list[OperationSpec]:
+        for name in self.config.checks:
+            if name not in CHECK_NAMES:
+                raise PlanError(f"--checks: unknown check {name!r} (known: {', '.join(CHECK_NAMES)})")
+        for phase in self.config.phases:
+            if phase not in PHASES:
+                raise PlanError(f"unknown phase {phase!r} (known: {', '.join(PHASES)})")
+        ops = [op for name in self.config.services for op in self.services[name].in_scope()]
+        if self.config.operations:
+            wanted = set(self.config.operations)
+            chosen = [op for op in ops if op.name in wanted or op.qualified in wanted]
+            matched = {op.name for op in chosen} | {op.qualified for op in chosen}
+            missing = sorted(wanted - matched)
+            if missing:
+                raise PlanError(f"--operation: no operation {missing[0]!r} in the services under test "
+                                f"({', '.join(self.config.services)})")
+            ops = chosen
+        if self.config.shard:
+            i, n = self.config.shard
+            ops = [op for k, op in enumerate(sorted(ops, key=lambda o: o.qualified)) if k % n == i]
+        return ops
+
+    def in_plan(self, service: str, operation: str) -> bool:
+        return any(op.service == service and op.name == operation for op in self.plan)
+
+    @property
+    def examples(self) -> int:
+        return self.config.max_examples or self.default_examples
+
+    # -- budget ----------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+    def check_budget(self) -> None:
+        b = self.config.budget_seconds
+        if b is not None and self.elapsed() >= b:
+            self.result.stopped_by_budget = True
+            raise _Stop()
+
+    # -- sending and checking --------------------------------------------------------------
+    def op_spec(self, service: str, operation: str) -> OperationSpec:
+        spec = self.services.get(service) or load_service(service)
+        return spec.operation(operation)
+
+    def send(self, call: Call, *, identity: str = "primary", bound: bool = False, check: bool = True,
+             record_as: Call | None = None) -> tuple[Exchange, list[Failure]]:
+        """Send one call, account for it, run the exchange checks. Returns the new failures too.
+
+        ``record_as`` is the call as the sequence keeps it for replay (with ``{binding}`` templates).
+        """
+        self.check_budget()
+        ex = self.target.send(call, identity=identity)
+        self.sequence.append(record_as or call)
+        self.identities.append(identity)
+        spec = self.services.get(call.service) or load_service(call.service)
+        op = spec.operation(call.operation)
+        res = self.result
+        with self._lock:
+            res.calls += 1 + ex.throttled_retries
+            cov = res.op(op.qualified, tuple(e.code for e in op.errors))
+            cov.calls += 1
+            cov.statuses[str(ex.status) if ex.status is not None else "none"] += 1
+            if ex.error_code:
+                cov.errors_seen.add(ex.error_code)
+        if self._unsupported(ex, op):
+            return ex, []
+        failures: list[Failure] = []
+        if check:
+            ctx = CheckContext(service=spec, op=op, bound=bound)
+            failures = run_exchange_checks(ex, ctx, self.enabled,
+                                           lambda name, exc: self.crashed(name, op.qualified, exc))
+            self._count_checks(op.qualified, failures)
+        self._progress()
+        return ex, failures
+
+    def _send_setup(self, call: Call, identity: str, template: Call) -> Exchange:
+        ex, failures = self.send(call, identity=identity, bound=True, record_as=template)
+        for f in failures:
+            self.record(f)
+        return ex
+
+    def _unsupported(self, ex: Exchange, op: OperationSpec) -> bool:
+        text = (ex.error_message or "").lower()
+        if ex.status == 501 or ex.error_code in UNSUPPORTED_CODES or (
+                ex.status is not None and ex.status >= 400 and "not" in text and "implemented" in text):
+            with self._lock:
+                if op.qualified not in self.result.unsupported:
+                    self.result.unsupported[op.qualified] = (
+                        f"HTTP {ex.status} {ex.error_code or ''}: {ex.error_message or ''}".strip())
+            return True
+        return False
+
+    def is_unsupported(self, op: OperationSpec) -> bool:
+        return op.qualified in self.result.unsupported
+
+    def _count_checks(self, qualified: str, failures: list[Failure]) -> None:
+        failed = {f.check for f in failures}
+        cov = self.result.coverage[qualified]
+        for name, reg in CHECKS.items():
+            if reg.kind == "exchange" and name in self.enabled:
+                cell = cov.checks.setdefault(name, [0, 0])
+                cell[1 if name in failed else 0] += 1
+
+    def count_check(self, qualified: str, name: str, passed: bool) -> None:
+        with self._lock:
+            cov = self.result.op(qualified)
+            cell = cov.checks.setdefault(name, [0, 0])
+            cell[0 if passed else 1] += 1
+
+    def crashed(self, check: str, operation: str, exc: BaseException) -> None:
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        with self._lock:
+            if not any(c.check == check and c.operation == operation for c in self.result.crashed_checks):
+                self.result.crashed_checks.append(CheckCrash(check, operation, last))
+
+    # -- failures --------------------------------------------------------------------------
+    def new_example(self) -> None:
+        self.sequence, self.identities = [], []
+
+    def is_known(self, failure: Failure) -> bool:
+        return failure.key in self._known
+
+    def record(self, failure: Failure, sequence: list[Call] | None = None,
+               scenario: dict[str, Any] | None = None) -> FailureRecord:
+        with self._lock:
+            rec = self._known.get(failure.key)
+            if rec is not None:
+                rec.occurrences += 1
+                return rec
+            rec = FailureRecord(failure=failure, sequence=list(sequence if sequence is not None else self.sequence),
+                                seed=self.seed, scenario=scenario,
+                                identities=list(self.identities) if sequence is None else [])
+            self._known[failure.key] = rec
+            self.result.failures.append(rec)
+            self.count_check(f"{failure.service}.{failure.operation}", failure.check, False)
+        if self.reporter is not None:
+            self.reporter.on_failure(rec)
+        return rec
+
+    # -- progress --------------------------------------------------------------------------
+    def phase(self, name: str, what: str) -> None:
+        if self.reporter is not None:
+            self.reporter.on_phase(name, what)
+
+    def _progress(self) -> None:
+        now = time.monotonic()
+        if self.reporter is not None and now - self._last_progress > 0.5:
+            self._last_progress = now
+            self.reporter.on_progress(self.result.calls, len(self.result.real_failures), self.elapsed())
+
+    # -- the run ---------------------------------------------------------------------------
+    def run(self) -> RunResult:
+        from harness import lifecycle, phases, scenarios
+
+        steps: list[tuple[str, Callable[[Engine], None]]] = [
+            ("boundary", phases.run_boundary), ("fuzz", phases.run_fuzz),
+            ("lifecycle", lifecycle.run_lifecycles), ("scenarios", scenarios.run_scenarios)]
+        if self.reporter is not None:
+            self.reporter.on_start(f"{len(self.plan)} operations, phases {', '.join(self.config.phases)}, "
+                                   f"seed {self.seed}, endpoint {self.target.endpoint}", len(self.plan))
+        try:
+            for name, fn in steps:
+                if name in self.config.phases:
+                    fn(self)
+        except _Stop:
+            pass
+        finally:
+            self.result.duration_s = round(self.elapsed(), 3)
+            self.result.transient.update(self.target.transient)
+        return self.result
+
+    def fill_templates(self, op: OperationSpec, params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+        """Fill ``{placeholder}`` templates in the members whose overlay values are templates."""
+        templated = {r.path for r in op.rules if r.kind in ("examples", "invalid")}
+        return {k: (fill(v, values) if k in templated else v) for k, v in params.items()}
+
+
+def _all_services(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The services under test plus those their recipes call (iot-jobs-data needs iot's things)."""
+    out = list(names)
+    for name in names:
+        for res in load_service(name).resources.values():
+            for step in res.create + res.delete:
+                if step.service not in out:
+                    out.append(step.service)
+    for name in DEFAULT_SERVICES:  # recipes may live in another service's overlay
+        if name not in out:
+            out.append(name)
+    return tuple(out)
+
+
+Stop = _Stop

@@ -1,0 +1,325 @@
+"""Lifecycles: one Hypothesis state machine for each state machine in the overlays.
+
+``LifecycleRun`` holds the reference model of one resource (its state and version) and applies
+the overlay's transitions to the real endpoint, checking after each step:
+
+- a legal transition (documented) is accepted, an illegal one refused with a documented error;
+- the state read back is the one the model predicts (polling where the step is documented as
+  eventually consistent), is one of the documented states, and a terminal state never changes;
+- a device update increments the version, and a stale expected version is refused;
+- after the documented delete, the resource is not found.
+
+Transitions whose rule the documentation does not give (``inferred``, or listed as uncertain)
+are sent but never judged: the model follows what the endpoint says.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from harness.checks import check
+from harness.engine import Engine, Stop
+from harness.model import Exchange, Failure
+from harness.resources import ResourceError, dig, fill
+from specs.overlay import DELETED
+from specs.types import StateMachineSpec, Step, Transition
+from strategies.calls import Call
+
+__all__ = ["LifecycleRun", "run_lifecycles"]
+
+ASSERTED = ("model", "doc")
+
+
+@check("state_transition_conformance", kind="lifecycle")
+def _state_transition_conformance(*_: Any) -> None:
+    """The lifecycle breaks its state machine (checked by LifecycleRun)."""
+
+
+@check("read_after_write_consistency", kind="lifecycle")
+def _read_after_write_consistency(*_: Any) -> None:
+    """A read after a write does not show the write (checked by LifecycleRun)."""
+
+
+class LifecycleRun:
+    """One resource driven through its state machine, with a reference model."""
+
+    poll_attempts = 20
+
+    def __init__(self, engine: Engine, sm: StateMachineSpec) -> None:
+        self.engine, self.sm = engine, sm
+        self.values: dict[str, Any] = {}
+        self.state: str | None = sm.initial
+        self.version: int | None = None
+        self.deleted = False
+        self.steps: list[str] = []
+        self.by_name = {t.name: t for t in sm.transitions}
+
+    # -- plumbing --------------------------------------------------------------------------
+    def _fail(self, check_name: str, ex: Exchange | None, title: str, message: str) -> None:
+        op = ex.operation if ex is not None else self.sm.read.operation
+        svc = ex.service if ex is not None else self.sm.read.service
+        f = Failure(check=check_name, service=svc, operation=op, title=title,
+                    message=f"{self.sm.name} after {' -> '.join(self.steps) or 'creation'}: {message}",
+                    cause=f"{self.sm.name}:{title}", status_code=ex.status if ex else None,
+                    error_code=ex.error_code if ex else None)
+        if check_name not in self.engine.enabled:
+            return
+        if self.engine.is_known(f):
+            self.engine.record(f)  # counts the occurrence; the search goes on for new failures
+            return
+        raise f
+
+    def _send(self, step: Step, extra: dict[str, Any] | None = None) -> Exchange:
+        params = fill(step.params, self.values)
+        if extra:
+            params.update(extra)
+        template = Call(step.service, step.operation, {**step.params, **(extra or {})})
+        ex, failures = self.engine.send(Call(step.service, step.operation, params), bound=True, record_as=template)
+        for f in failures:
+            if not self.engine.is_known(f):
+                self.engine.record(f, scenario=self.scenario())
+        return ex
+
+    def scenario(self) -> dict[str, Any]:
+        return {"kind": "lifecycle", "machine": self.sm.name, "service": self.sm.service, "steps": list(self.steps)}
+
+    def read(self) -> tuple[Exchange, str | None, int | None]:
+        ex = self._send(self.sm.read)
+        if not ex.ok:
+            return ex, None, None
+        state = dig(ex.parsed, self.sm.state_path)
+        version = dig(ex.parsed, self.sm.version.field) if self.sm.version else None
+        return ex, state, version if isinstance(version, int) else None
+
+    # -- the model -------------------------------------------------------------------------
+    def setup(self) -> None:
+        res = self.engine.resources.resources[self.sm.resource]
+        self.values = self.engine.resources.make(list(res.produces))
+        self.check_read(after=None)
+
+    def expectation(self, t: Transition) -> str:
+        """accept | refuse | either, for ``t`` from the current state."""
+        s = self.state
+        if s is None or t.source not in ASSERTED:
+            return "either"
+        if (t.name, s, t.target or s) in {tuple(u) for u in self.sm.uncertain}:
+            return "either"
+        legal = s in t.sources or ("*" in t.sources and s not in self.sm.terminal)
+        if legal:
+            return "accept"
+        if s in t.refused_from:
+            return "refuse"
+        return "either"
+
+    def apply(self, name: str) -> None:
+        t = self.by_name[name]
+        self.steps.append(name)
+        expected = self.expectation(t)
+        before = self.state
+        ex = self._send(t.step)
+        if ex.status is None:
+            return
+        if expected == "accept" and not ex.ok:
+            self._fail("state_transition_conformance", ex, f"legal {name} refused from {before}",
+                       f"{name} ({t.step.operation}) is documented as legal from {before}, and was refused: "
+                       f"HTTP {ex.status} {ex.error_code}: {ex.error_message}")
+        if expected == "refuse" and ex.ok:
+            self._fail("state_transition_conformance", ex, f"illegal {name} accepted from {before}",
+                       f"{name} ({t.step.operation}) from {before} must be refused "
+                       f"({', '.join(t.refused_errors) or 'an error'}), and was accepted with HTTP {ex.status}")
+        if expected == "refuse" and t.refused_errors and ex.error_code not in t.refused_errors and ex.status < 500:
+            self._fail("state_transition_conformance", ex, f"{name} from {before} refused with {ex.error_code}",
+                       f"{name} from {before} must be refused with one of {', '.join(t.refused_errors)}, "
+                       f"got {ex.error_code} (HTTP {ex.status})")
+        if ex.ok:
+            if t.target == DELETED:
+                self.deleted = True
+                self.check_gone(t)
+                return
+            if expected == "accept":
+                self.state = t.target or before
+                if t.bumps_version and self.version is not None:
+                    self.version += 1
+            else:  # undocumented: follow what the endpoint says
+                self.state = None
+        self.check_read(after=t if ex.ok else None)
+
+    def check_read(self, after: Transition | None) -> None:
+        eventual = after is not None and after.consistency == "eventual"
+        for attempt in range(self.poll_attempts if eventual else 1):
+            ex, state, version = self.read()
+            if not ex.ok or self.state is None or state == self.state:
+                break
+            if attempt + 1 < self.poll_attempts and eventual:
+                self._pause(attempt)
+        if not ex.ok:
+            self._fail("read_after_write_consistency", ex, "the resource cannot be read",
+                       f"{self.sm.read.operation} failed: HTTP {ex.status} {ex.error_code}: {ex.error_message}")
+            return
+        if state not in self.sm.states:
+            self._fail("state_transition_conformance", ex, f"state {state!r} outside the documented set",
+                       f"{self.sm.state_path} is {state!r}, documented states: {', '.join(self.sm.states)}")
+        prev = self.state
+        if prev is not None and state != prev:
+            if prev in self.sm.terminal:
+                self._fail("state_transition_conformance", ex, f"terminal {prev} changed",
+                           f"the terminal state {prev} became {state}")
+            title = f"{after.name} not visible" if after else f"initial state {state}"
+            self._fail("read_after_write_consistency" if after else "state_transition_conformance", ex, title,
+                       f"expected {self.sm.state_path} {prev}, read {state}")
+        self.state = state
+        self._check_version(ex, version, after)
+
+    def _check_version(self, ex: Exchange, version: int | None, after: Transition | None) -> None:
+        rule = self.sm.version
+        if rule is None or rule.source not in ASSERTED:
+            return
+        if self.version is not None and version is not None and after is not None and after.bumps_version \
+                and version != self.version:
+            self._fail("state_transition_conformance", ex, "version not incremented",
+                       f"after {after.name} the version should be {self.version}, read {version}")
+        self.version = version
+
+    def stale_write(self) -> None:
+        """Send a version-bumping legal transition with a stale expected version: it must be refused."""
+        rule = self.sm.version
+        if rule is None or rule.expected_param is None or self.version is None or self.state is None:
+            return
+        legal = [t for t in self.sm.transitions if t.bumps_version and self.expectation(t) == "accept"]
+        if not legal:
+            return
+        t = legal[0]
+        self.steps.append(f"{t.name}[{rule.expected_param}={self.version - 1}]")
+        ex = self._send(t.step, {rule.expected_param: self.version - 1})
+        if ex.ok:
+            self._fail("state_transition_conformance", ex, f"{rule.expected_param} ignored",
+                       f"{t.name} with {rule.expected_param}={self.version - 1} while the version is "
+                       f"{self.version} was accepted")
+        elif rule.mismatch_errors and ex.error_code not in rule.mismatch_errors and ex.status and ex.status < 500:
+            self._fail("state_transition_conformance", ex, f"stale {rule.expected_param} refused with {ex.error_code}",
+                       f"a stale {rule.expected_param} must be refused with one of "
+                       f"{', '.join(rule.mismatch_errors)}, got {ex.error_code} (HTTP {ex.status})")
+        self.check_read(after=None)
+
+    def delete(self) -> None:
+        if self.sm.delete is None or self.deleted:
+            return
+        self.steps.append("delete")
+        ex = self._send(self.sm.delete)
+        if ex.ok:
+            self.deleted = True
+            self.check_gone(None)
+
+    def check_gone(self, t: Transition | None) -> None:
+        """After a delete, the resource must not be read (polled: deletion may take a moment)."""
+        not_found = set(self.engine.op_spec(self.sm.read.service, self.sm.read.operation).not_found_errors)
+        for attempt in range(self.poll_attempts):
+            ex = self._send(self.sm.read)
+            if not ex.ok:
+                break
+            self._pause(attempt)
+        if ex.ok:
+            self._fail("use_after_delete", ex, "read after delete",
+                       f"{self.sm.read.operation} still answers HTTP {ex.status} after "
+                       f"{t.name if t else 'the delete'}")
+        elif not_found and ex.error_code not in not_found and ex.status and ex.status < 500:
+            self._fail("use_after_delete", ex, f"deleted resource answers {ex.error_code}",
+                       f"after the delete, {self.sm.read.operation} should answer {', '.join(sorted(not_found))}, "
+                       f"got {ex.error_code}")
+
+    def _pause(self, attempt: int) -> None:
+        if self.engine.target.kind != "embedded":
+            time.sleep(min(0.05 * 2 ** attempt, 1.0))
+
+    def replay(self, steps: list[str]) -> None:
+        """Rerun a recorded list of steps (from a case file) outside Hypothesis."""
+        self.setup()
+        for name in steps:
+            if name == "delete":
+                self.delete()
+            elif "[" in name:
+                self.stale_write()
+            else:
+                self.apply(name)
+
+
+def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateMachine]:
+    names = [t.name for t in sm.transitions]
+
+    class Lifecycle(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            engine.new_example()
+            self.run = LifecycleRun(engine, sm)
+
+        @initialize()
+        def make(self) -> None:
+            self.run.setup()
+
+        @rule(name=st.sampled_from(names))
+        def transition(self, name: str) -> None:
+            if not self.run.deleted:
+                self.run.apply(name)
+
+        @rule()
+        def stale_expected_version(self) -> None:
+            if not self.run.deleted:
+                self.run.stale_write()
+
+        @rule()
+        def delete(self) -> None:
+            self.run.delete()
+
+        @invariant()
+        def known(self) -> None:
+            engine.check_budget()
+
+    Lifecycle.__name__ = f"Lifecycle_{sm.name}"
+    return Lifecycle
+
+
+def run_lifecycles(engine: Engine) -> None:
+    planned = {(op.service, op.name) for op in engine.plan}
+    for spec in engine.services.values():
+        for sm in spec.state_machines:
+            ops = {(t.step.service, t.step.operation) for t in sm.transitions} | {(sm.read.service, sm.read.operation)}
+            if not ops & planned:
+                continue
+            engine.phase("lifecycle", sm.name)
+            _run_machine(engine, sm)
+
+
+def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
+    cls = _machine_class(engine, sm)
+    for _ in range(4):
+        holder: dict[str, Any] = {}
+        original_init = cls.__init__
+
+        def init(self: Any, _orig: Any = original_init) -> None:
+            _orig(self)
+            holder["run"] = self.run
+
+        cls.__init__ = init  # type: ignore[method-assign]
+        try:
+            run_state_machine_as_test(cls, settings=settings(
+                max_examples=max(5, engine.examples // 2), stateful_step_count=10, deadline=None,
+                database=None, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                phases=[Phase.generate, Phase.shrink], print_blob=False, derandomize=True))
+            return
+        except Stop:
+            raise
+        except Failure as f:
+            run = holder.get("run")
+            engine.record(f, scenario=run.scenario() if run else None)
+        except ResourceError:
+            return
+        except Exception as exc:  # noqa: BLE001
+            engine.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
+            return
+        finally:
+            cls.__init__ = original_init  # type: ignore[method-assign]

@@ -1,0 +1,131 @@
+"""The single-call phases: boundary (deterministic) and fuzz (Hypothesis, shrunk).
+
+Each call to an operation that works on a resource gets that resource made first by the overlay's
+recipe, and its bound parameters filled with the resource's ids (except a parameter the call breaks
+on purpose). In the fuzz phase a new failure is raised inside the Hypothesis test so that
+Hypothesis shrinks it; once shrunk it is recorded and the search goes on for other failures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+
+from harness.engine import Engine, Stop
+from harness.examples_db import example_database
+from harness.model import Failure
+from harness.resources import ResourceError
+from specs.types import OperationSpec
+from strategies import boundary_calls, from_operation, invalid_calls
+from strategies.calls import Call
+
+__all__ = ["run_boundary", "run_fuzz", "run_one"]
+
+_MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
+_ROUNDS = 4  # searches per operation and mode, each ending at a new failure or its examples
+
+
+def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
+    """The call to send, the call to record (with templates) and whether every binding was filled."""
+    names = [b for _, b in op.bindings]
+    if not names or not engine.resources.can_bind(names):
+        values = {"access_key": engine.target.access_key()}
+        params = engine.fill_templates(op, call.params, values)
+        return _with(call, params), call, False
+    fresh = op.name.startswith(_MUTATING) or not pool.get(op.qualified)
+    if fresh:
+        pool[op.qualified] = engine.resources.make(names)
+    values = pool[op.qualified]
+    broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
+    params = engine.fill_templates(op, call.params, values)
+    recorded = dict(call.params)
+    service = engine.services[op.service]
+    for param, binding in op.bindings:
+        if param == broken:
+            continue
+        member = service.shapes[op.input].member_named(param) if op.input else None
+        is_list = member is not None and service.shapes[member.shape].type == "list"
+        params[param] = [values[binding]] if is_list else values[binding]
+        recorded[param] = [f"{{{binding}}}"] if is_list else f"{{{binding}}}"
+    return _with(call, params), _with(call, recorded), broken is None
+
+
+def _with(call: Call, params: dict[str, Any]) -> Call:
+    return Call(call.service, call.operation, params, call.mode, call.violation, call.raw, call.produces)
+
+
+def run_one(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> list[Failure]:
+    """Bind, send and check one call; returns the failures not yet known."""
+    engine.new_example()
+    try:
+        to_send, recorded, bound = _bind(engine, op, call, pool)
+    except ResourceError:
+        return []  # the recipe's own calls were checked; nothing to learn from this call
+    if engine.is_unsupported(op):
+        return []
+    _, failures = engine.send(to_send, bound=bound, record_as=recorded)
+    return [f for f in failures if not engine.is_known(f)]
+
+
+def _ops(engine: Engine) -> list[OperationSpec]:
+    return [op for op in engine.plan if not engine.is_unsupported(op)]
+
+
+def run_boundary(engine: Engine) -> None:
+    pool: dict[str, Any] = {}
+    for op in _ops(engine):
+        engine.phase("boundary", op.qualified)
+        service = engine.services[op.service]
+        calls = list(boundary_calls(op, service=service)) + list(invalid_calls(op, service=service))
+        for call in calls:
+            if engine.is_unsupported(op):
+                break
+            for f in run_one(engine, op, call, pool):
+                engine.record(f)
+
+
+def run_fuzz(engine: Engine) -> None:
+    pool: dict[str, Any] = {}
+    db = example_database(engine.config.example_db)
+    for op in _ops(engine):
+        service = engine.services[op.service]
+        for mode in ("valid", "invalid"):
+            if engine.is_unsupported(op):
+                break
+            engine.phase(f"fuzz ({mode})", op.qualified)
+            strategy = from_operation(op, service=service, mode=mode)
+            for _ in range(_ROUNDS):
+                if not _search(engine, op, strategy, pool, db, mode):
+                    break
+
+
+def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call], pool: dict[str, Any],
+            db: Any, mode: str) -> bool:
+    """One Hypothesis search; True when it found (and recorded) a new failure."""
+    state: dict[str, Any] = {}
+
+    def test(call: Call) -> None:
+        new = run_one(engine, op, call, pool)
+        if new:
+            state["sequence"], state["identities"] = list(engine.sequence), list(engine.identities)
+            raise new[0]
+
+    # one example-database key per operation and mode (the function is the same for all)
+    test._hypothesis_internal_add_digest = f"{op.qualified}:{mode}".encode()  # type: ignore[attr-defined]
+    test = seed(engine.seed)(settings(
+        max_examples=engine.examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        print_blob=False)(given(call=strategy)(test)))
+    try:
+        test()
+    except Stop:
+        raise
+    except Failure as f:
+        rec = engine.record(f, sequence=state.get("sequence"))
+        rec.identities = state.get("identities", [])
+        return True
+    except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
+        engine.crashed("not_a_server_error", op.qualified, exc)
+    return False
