@@ -95,6 +95,10 @@ class Failure(Exception):
         if self.check not in CHECK_NAMES:
             raise ValueError(f"unknown check name {self.check!r}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
+        return (Failure, (self.check, self.service, self.operation, self.title, self.message, self.cause,
+                          self.status_code, self.error_code))
+
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.check, self.service, self.operation, self.cause or self.title)

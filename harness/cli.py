@@ -1,0 +1,236 @@
+"""``jobfuzz``: run, replay, emulator, specs.
+
+Exit status of ``run``: 0 no failure, 1 failures found, 2 could not run (with one line on stderr).
+Exit status of ``replay``: 0 the case passes now, 1 it still fails, 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from harness.model import CHECK_NAMES
+
+__all__ = ["main"]
+
+AWS_OPT_IN = "--i-accept-aws-charges"
+
+
+class UsageError(Exception):
+    """A bad argument, overlay, config, endpoint or credential: exit 2 with one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="jobfuzz", description="Contract tests and fuzzing for the AWS job APIs.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    run = sub.add_parser("run", help="test a target (the embedded emulator by default)")
+    add_target_options(run)
+    run.add_argument("--service", action="append", default=[], metavar="NAME",
+                     help="iot-jobs-data, iot (its job operations), amplifybackend, importexport (repeatable)")
+    run.add_argument("--operation", action="append", default=[], metavar="NAME",
+                     help="Operation or service.Operation (repeatable)")
+    run.add_argument("--checks", default=None, help="comma-separated check names (default: all)")
+    run.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
+    run.add_argument("--max-examples", type=_positive_int, default=None, metavar="N")
+    run.add_argument("--budget-seconds", type=_positive_float, default=None, metavar="S")
+    run.add_argument("--seed", type=int, default=None)
+    run.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    run.add_argument("--shard", default=None, metavar="I/N", help="take the I-th of N slices of operations (0-based)")
+    run.add_argument("--report-json", type=Path, default=None, metavar="PATH")
+    run.add_argument("--junit-xml", type=Path, default=None, metavar="PATH")
+    run.add_argument("--html", type=Path, default=None, metavar="PATH")
+    run.add_argument("--failures-dir", type=Path, default=Path(".jobfuzz/failures"), metavar="DIR")
+    run.add_argument("--example-db", default=None, metavar="DIR|redis://HOST:PORT")
+    run.add_argument("--quiet", action="store_true", help="no progress, only the final report")
+
+    rep = sub.add_parser("replay", help="rerun a saved failure (a case file)")
+    rep.add_argument("case_file", type=Path, metavar="CASE_FILE")
+    add_target_options(rep)
+
+    emu = sub.add_parser("emulator", help="serve the emulator over HTTP", add_help=False)
+    emu.add_argument("rest", nargs=argparse.REMAINDER)
+    spc = sub.add_parser("specs", help="list, show, lint or export the specs", add_help=False)
+    spc.add_argument("rest", nargs=argparse.REMAINDER)
+    return p
+
+
+def add_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--endpoint-url", action="append", default=[], metavar="URL|SERVICE=URL")
+    p.add_argument("--target", choices=("embedded", "aws"), default=None)
+    p.add_argument(AWS_OPT_IN, dest="aws_opt_in", action="store_true",
+                   help="required with --target aws: calls a real account and may cost money")
+    p.add_argument("--region", default=None)
+    p.add_argument("--profile", default=None)
+    p.add_argument("--second-identity", default=None, metavar="AKID:SECRET|profile:NAME")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {v}")
+    return v
+
+
+def build_target(args: argparse.Namespace) -> Any:
+    from harness.targets import AwsTarget, EmbeddedTarget, TargetError, UrlTarget
+
+    if args.target == "aws" and args.endpoint_url:
+        raise UsageError("--target aws and --endpoint-url exclude each other")
+    if args.target == "aws":
+        if not args.aws_opt_in:
+            raise UsageError(f"--target aws calls a real account: add {AWS_OPT_IN} to confirm")
+        if not args.region:
+            raise UsageError("--target aws needs --region")
+        try:
+            target = AwsTarget(profile=args.profile, region=args.region)
+        except TargetError as exc:
+            raise UsageError(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - botocore's profile errors
+            raise UsageError(f"--target aws: {exc}") from None
+    elif args.endpoint_url:
+        urls: dict[str | None, str] = {}
+        for item in args.endpoint_url:
+            service, sep, url = item.partition("=")
+            if sep and not service.startswith(("http://", "https://")):
+                urls[service] = url
+            else:
+                urls[None] = item
+        target = UrlTarget(urls, region=args.region or "us-east-1")
+        try:
+            target.check_reachable()
+        except TargetError as exc:
+            raise UsageError(str(exc)) from None
+    else:
+        target = EmbeddedTarget(region=args.region or "us-east-1")
+    if args.second_identity:
+        target.identities["second"] = _identity(args.second_identity)
+    elif target.kind == "aws":
+        target.identities.pop("second", None)
+    return target
+
+
+def _identity(text: str) -> tuple[str, str, str | None]:
+    if text.startswith("profile:"):
+        import botocore.session
+
+        creds = botocore.session.Session(profile=text[8:]).get_credentials()
+        if creds is None:
+            raise UsageError(f"--second-identity {text}: the profile has no credentials")
+        frozen = creds.get_frozen_credentials()
+        return frozen.access_key, frozen.secret_key, frozen.token
+    key, sep, secret = text.partition(":")
+    if not sep or not key or not secret:
+        raise UsageError("--second-identity: expected ACCESS_KEY_ID:SECRET or profile:NAME")
+    return key, secret, None
+
+
+def _run_config(args: argparse.Namespace) -> Any:
+    from harness.engine import DEFAULT_SERVICES, PHASES, RunConfig
+    from specs.loader import available_services
+
+    services = tuple(args.service) or DEFAULT_SERVICES
+    known = set(available_services())
+    for s in services:
+        if s not in known:
+            raise UsageError(f"--service: botocore has no service {s!r}")
+    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks else CHECK_NAMES
+    for c in checks:
+        if c not in CHECK_NAMES:
+            raise UsageError(f"--checks: unknown check {c!r} (known: {', '.join(CHECK_NAMES)})")
+    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases else PHASES
+    for ph in phases:
+        if ph not in PHASES:
+            raise UsageError(f"--phases: unknown phase {ph!r} (known: {', '.join(PHASES)})")
+    shard = None
+    if args.shard:
+        try:
+            i, n = (int(x) for x in args.shard.split("/"))
+            if not 0 <= i < n:
+                raise ValueError
+        except ValueError:
+            raise UsageError(f"--shard: expected I/N with 0 <= I < N, got {args.shard!r}") from None
+        shard = (i, n)
+    return RunConfig(services=services, operations=tuple(args.operation), checks=checks, phases=phases,
+                     max_examples=args.max_examples, budget_seconds=args.budget_seconds, seed=args.seed,
+                     failures_dir=args.failures_dir, example_db=args.example_db, shard=shard)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from harness.session import run_session
+
+    config = _run_config(args)
+    target = build_target(args)
+    return run_session(target, config, args, workers=args.workers)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from harness.cases import CaseFileError, load_case
+    from harness.replay import replay_case
+
+    try:
+        case = load_case(args.case_file)
+    except CaseFileError as exc:
+        raise UsageError(str(exc)) from None
+    target = build_target(args)
+    outcome = replay_case(case, target)
+    print(f"{args.case_file}: [{case.check}] {case.service}.{case.operation}: {outcome.describe()}")
+    for f in outcome.failures:
+        print(f"  {f.message}")
+    if outcome.unsupported:
+        return 2
+    return 1 if outcome.still_fails else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["emulator"]:
+        from emulator.server import main as emulator_main
+
+        return emulator_main(argv[1:]) or 0
+    if argv[:1] == ["specs"]:
+        from specs.cli import main as specs_main
+
+        return specs_main(argv[1:])
+    try:
+        args = _parser().parse_args(argv)
+        return {"run": cmd_run, "replay": cmd_replay}[args.command](args)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("jobfuzz: interrupted", file=sys.stderr)
+        return 2
+    except Exception as exc:  # overlay errors, example-db errors and the like: one line, exit 2
+        from harness.examples_db import ExampleDbError
+        from harness.targets import TargetError
+        from specs.overlay import OverlayError
+
+        if isinstance(exc, (OverlayError, ExampleDbError, TargetError)):
+            print(f"jobfuzz: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

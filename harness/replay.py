@@ -1,0 +1,80 @@
+"""Rerun a saved failure against any target: its calls, or its lifecycle or scenario."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
+from harness.model import Failure
+from harness.resources import dig, fill
+from harness.targets import Target
+from strategies.calls import Call
+
+__all__ = ["ReplayOutcome", "replay_case", "replay_calls"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayOutcome:
+    still_fails: bool
+    failures: tuple[Failure, ...]
+    calls: int
+    unsupported: bool = False
+
+    def describe(self) -> str:
+        if self.unsupported:
+            return "the endpoint does not implement the operation"
+        if not self.still_fails:
+            return f"passes now ({self.calls} calls)"
+        return "still fails: " + "; ".join(f"[{f.check}] {f.title}" for f in self.failures)
+
+
+def _engine(target: Target, check: str, reporter: Any = None) -> Engine:
+    return Engine(target, RunConfig(services=DEFAULT_SERVICES, checks=(check,), seed=0), reporter)
+
+
+def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> list[Failure]:
+    """Send ``calls`` in order, filling ``{binding}`` templates from earlier answers."""
+    values: dict[str, Any] = {}
+    found: list[Failure] = []
+    for i, call in enumerate(calls):
+        identity = identities[i] if i < len(identities) else "primary"
+        values["access_key"] = engine.target.access_key(identity)
+        values["uid"] = engine.resources.uid()
+        params = fill(call.params, values)
+        bound = params != call.params
+        ex, failures = engine.send(Call(call.service, call.operation, params, call.mode, call.violation, call.raw),
+                                   identity=identity, bound=bound)
+        found.extend(failures)
+        for binding, path in call.produces:
+            values[binding] = dig(ex.parsed, path)
+    return found
+
+
+def replay_case(case: Any, target: Target) -> ReplayOutcome:
+    """``case`` is a loaded case file (harness.cases.Case)."""
+    from harness.lifecycle import LifecycleRun
+    from harness.scenarios import run_one_scenario
+
+    engine = _engine(target, case.check)
+    scenario = getattr(case, "scenario", None) or {}
+    found: list[Failure] = []
+    if scenario.get("kind") == "lifecycle":
+        spec = engine.services[scenario["service"]]
+        sm = next(m for m in spec.state_machines if m.name == scenario["machine"])
+        run = LifecycleRun(engine, sm)
+        try:
+            run.replay(list(scenario.get("steps", ())))
+        except Failure as f:
+            found.append(f)
+    elif scenario.get("kind") == "scenario":
+        op = engine.op_spec(scenario["service"], scenario["operation"])
+        f = run_one_scenario(engine, scenario["check"], op)
+        if f is not None:
+            found.append(f)
+    else:
+        found = replay_calls(engine, list(case.calls), list(case.identities))
+    found += [r.failure for r in engine.result.failures if r.failure not in found]
+    same = tuple(f for f in found if f.check == case.check and f.operation == case.operation)
+    unsupported = f"{case.service}.{case.operation}" in engine.result.unsupported
+    return ReplayOutcome(bool(same), same, engine.result.calls, unsupported)

@@ -1,0 +1,281 @@
+"""Scenario checks: short deterministic call sequences driven by the overlays.
+
+- ``pagination_conformance``: make N items (overlay ``pagination``), page through with a small
+  limit: no page over the limit, no item twice, none of the N missing, the token ends.
+- ``idempotency_conformance``: the same call twice with the same client token (model) or the same
+  configuration (overlay ``idempotent``) gives the same answer.
+- ``namespace_isolation``: what the primary identity made, the second identity cannot read or change.
+- ``resource_hierarchy``: a child reached through a parent it does not belong to is not found.
+- ``use_after_delete``: after a resource documented as deleted (overlay ``deletes``) is deleted,
+  the operations on it answer not found (the lifecycles check the same after their delete).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+import jmespath
+
+from harness.checks import check
+from harness.engine import Engine, Stop
+from harness.model import Exchange, Failure
+from harness.phases import _bind as bind_call
+from harness.resources import ResourceError, dig
+from specs.types import OperationSpec
+from strategies import boundary_calls
+from strategies.calls import Call
+
+__all__ = ["SCENARIOS", "run_scenarios"]
+
+_READ_PREFIXES = ("Get", "Describe", "List")
+PAGE_ITEMS = 5
+PAGE_LIMIT = 2
+
+
+def _failure(check_name: str, op: OperationSpec, ex: Exchange | None, title: str, message: str) -> Failure:
+    return Failure(check=check_name, service=op.service, operation=op.name, title=title,
+                   message=f"{op.name}: {message}", cause=title,
+                   status_code=ex.status if ex else None, error_code=ex.error_code if ex else None)
+
+
+def _valid_call(engine: Engine, op: OperationSpec) -> Call | None:
+    """A deterministic valid call: the first boundary call (the plain valid call leads that list)."""
+    for call in boundary_calls(op, service=engine.services[op.service]):
+        if call.violation is None and call.raw is None:
+            return call
+    return None
+
+
+def _send_as(engine: Engine, op: OperationSpec, params: dict[str, Any], identity: str) -> Exchange:
+    ex, failures = engine.send(Call(op.service, op.name, params), identity=identity)
+    for f in failures:
+        engine.record(f)
+    return ex
+
+
+# -- pagination ------------------------------------------------------------------------------
+@check("pagination_conformance", kind="scenario")
+def pagination_conformance(engine: Engine, op: OperationSpec) -> None:
+    """Pages overlap or miss items, a token does not end, a page size limit is not honoured."""
+    spec = engine.services[op.service]
+    items = next((li for li in spec.lists if li.operation == op.name), None)
+    pg = op.pagination
+    if items is None or pg is None or pg.limit_key is None or not pg.result_keys:
+        return
+    parent_names = [b for _, b in op.bindings]
+    base = engine.resources.make(parent_names) if parent_names else {}
+    # the items share the parents the list is scoped to (every binding of those parents' resources)
+    maker = engine.resources
+    reuse = {k: base[k] for dep in maker.resources_for(parent_names) for k in maker.resources[dep].produces
+             if k in base}
+    made = []
+    for _ in range(PAGE_ITEMS):
+        values = maker.make([items.binding], reuse=reuse)
+        made.append(values[items.binding])
+    params = {param: base[b] for param, b in op.bindings}
+    params[pg.limit_key] = PAGE_LIMIT
+    seen: list[Any] = []
+    token: Any = None
+    for page in range(200):
+        if token is not None:
+            params[pg.input_token[0]] = token
+        ex = _send_as(engine, op, dict(params), "primary")
+        if not ex.ok:
+            raise _failure("pagination_conformance", op, ex, f"page {page + 1} refused",
+                           f"page {page + 1} with {pg.limit_key}={PAGE_LIMIT} got HTTP {ex.status} {ex.error_code}: "
+                           f"{ex.error_message}")
+        page_items = jmespath.search(pg.result_keys[0], ex.parsed) or []
+        if len(page_items) > PAGE_LIMIT:
+            raise _failure("pagination_conformance", op, ex, "page size limit not honoured",
+                           f"{pg.limit_key}={PAGE_LIMIT} returned {len(page_items)} items")
+        ids = [dig(i, items.id) for i in page_items]
+        dup = [i for i in ids if i in seen]
+        if dup:
+            raise _failure("pagination_conformance", op, ex, "pages overlap",
+                           f"{items.id} {dup[0]!r} came again on page {page + 1}")
+        seen.extend(ids)
+        more = bool(jmespath.search(pg.more_results, ex.parsed)) if pg.more_results else True
+        token = jmespath.search(pg.output_token[0], ex.parsed)
+        if not token or not more:
+            break
+    else:
+        raise _failure("pagination_conformance", op, None, "the token does not end",
+                       "200 pages and the token still goes on")
+    missing = [m for m in made if m not in seen]
+    if missing:
+        raise _failure("pagination_conformance", op, None, "pages miss items",
+                       f"{len(missing)} of the {len(made)} items made were never listed (e.g. {missing[0]!r})")
+
+
+# -- idempotency -----------------------------------------------------------------------------
+_VOLATILE = ("time", "date", "at", "requestid")
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if not k.lower().endswith(_VOLATILE)}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+@check("idempotency_conformance", kind="scenario")
+def idempotency_conformance(engine: Engine, op: OperationSpec) -> None:
+    """A repeated call with the same client token or configuration does not give the same result."""
+    documented = op.name in engine.services[op.service].idempotent
+    if not op.idempotency_tokens and not documented:
+        return
+    call = _valid_call(engine, op)
+    if call is None:
+        return
+    params = dict(call.params)
+    for token in op.idempotency_tokens:
+        params[token] = f"jobfuzz-{engine.resources.uid()}"
+    sent, _, _ = bind_call(engine, op, Call(op.service, op.name, params), {})
+    first = _send_as(engine, op, dict(sent.params), "primary")
+    if not first.ok:
+        return  # nothing to repeat (a state the spec does not model); other checks judge the answer
+    second = _send_as(engine, op, dict(sent.params), "primary")
+    what = "client token" if op.idempotency_tokens else "configuration"
+    if not second.ok:
+        raise _failure("idempotency_conformance", op, second, f"repeat with the same {what} refused",
+                       f"the first call succeeded, the same call again got HTTP {second.status} "
+                       f"{second.error_code}: {second.error_message}")
+    if _stable(first.parsed) != _stable(second.parsed):
+        raise _failure("idempotency_conformance", op, second, f"repeat with the same {what} differs",
+                       f"first answer {_stable(first.parsed)!r}, second {_stable(second.parsed)!r}")
+
+
+# -- identities and hierarchy ----------------------------------------------------------------
+def _bound_call(engine: Engine, op: OperationSpec, values: dict[str, Any]) -> dict[str, Any] | None:
+    call = _valid_call(engine, op)
+    if call is None:
+        return None
+    params = engine.fill_templates(op, dict(call.params), values)
+    service = engine.services[op.service]
+    for param, binding in op.bindings:
+        member = service.shapes[op.input].member_named(param) if op.input else None
+        is_list = member is not None and service.shapes[member.shape].type == "list"
+        params[param] = [values[binding]] if is_list else values[binding]
+    return params
+
+
+def _listed_ids(op: OperationSpec, ex: Exchange) -> list[Any]:
+    if op.pagination is None or not op.pagination.result_keys:
+        return []
+    items = jmespath.search(op.pagination.result_keys[0], ex.parsed) or []
+    return [v for i in items if isinstance(i, dict) for v in i.values()]
+
+
+@check("namespace_isolation", kind="scenario")
+def namespace_isolation(engine: Engine, op: OperationSpec) -> None:
+    """One identity reads or changes a resource another identity created."""
+    names = [b for _, b in op.bindings]
+    if not names or "second" not in engine.target.identities:
+        return
+    values = engine.resources.make(names)
+    params = _bound_call(engine, op, {**values, "access_key": engine.target.access_key("second")})
+    if params is None:
+        return
+    ex = _send_as(engine, op, params, "second")
+    if not ex.ok:
+        return
+    if op.pagination is not None:
+        leaked = [values[b] for b in names if values[b] in _listed_ids(op, ex)]
+        if not leaked:
+            return
+    raise _failure("namespace_isolation", op, ex, "another identity reached the resource",
+                   f"the second identity called {op.name} on the primary identity's "
+                   f"{', '.join(f'{b}={values[b]!r}' for b in names)} and got HTTP {ex.status}")
+
+
+@check("resource_hierarchy", kind="scenario")
+def resource_hierarchy(engine: Engine, op: OperationSpec) -> None:
+    """A child is reached through a parent it does not belong to."""
+    if len(op.bindings) < 2 or not op.name.startswith(_READ_PREFIXES + ("Update",)):
+        return
+    names = [b for _, b in op.bindings]
+    a = engine.resources.make(names)
+    b = engine.resources.make(names)
+    child = names[-1]
+    if a[child] == b[child] or all(a[n] == b[n] for n in names[:-1]):
+        return  # the two children carry the same id: a mix would name a real child
+    mixed = {**a, child: b[child]}
+    params = _bound_call(engine, op, mixed)
+    if params is None:
+        return
+    ex = _send_as(engine, op, params, "primary")
+    if ex.ok and op.pagination is None:
+        raise _failure("resource_hierarchy", op, ex, "child reached through another parent",
+                       f"{child}={b[child]!r} belongs to {', '.join(f'{n}={b[n]!r}' for n in names[:-1])}, "
+                       f"and was reached through {', '.join(f'{n}={a[n]!r}' for n in names[:-1])}")
+
+
+# -- deletion --------------------------------------------------------------------------------
+@check("use_after_delete", kind="scenario")
+def use_after_delete(engine: Engine, op: OperationSpec) -> None:
+    """A deleted resource (or one whose parent was deleted) is still read, listed or changed."""
+    if not op.bindings or not op.name.startswith(_READ_PREFIXES) or op.pagination is not None:
+        return
+    names = [b for _, b in op.bindings]
+    producers = {engine.resources.producer.get(n) for n in names}
+    if len(producers) != 1:
+        return
+    res = engine.resources.resources[producers.pop() or ""]
+    if not res.deletes or not res.delete:
+        return
+    values = engine.resources.make(names)
+    for step in res.delete:
+        engine.resources.run_step(step, values)
+    params = _bound_call(engine, op, values)
+    if params is None:
+        return
+    for attempt in range(10):
+        ex = _send_as(engine, op, params, "primary")
+        if not ex.ok:
+            return
+        if engine.target.kind != "embedded":
+            time.sleep(min(0.1 * 2 ** attempt, 1.0))
+    raise _failure("use_after_delete", op, ex, "read after delete",
+                   f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+
+
+SCENARIOS: dict[str, Callable[[Engine, OperationSpec], None]] = {
+    "pagination_conformance": pagination_conformance,
+    "idempotency_conformance": idempotency_conformance,
+    "namespace_isolation": namespace_isolation,
+    "resource_hierarchy": resource_hierarchy,
+    "use_after_delete": use_after_delete,
+}
+
+
+def run_one_scenario(engine: Engine, name: str, op: OperationSpec) -> Failure | None:
+    engine.new_example()
+    try:
+        SCENARIOS[name](engine, op)
+        if engine.sequence:  # it applied to this operation and passed
+            engine.count_check(op.qualified, name, True)
+    except Failure as f:
+        return f
+    except (Stop, KeyboardInterrupt):
+        raise
+    except ResourceError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
+        engine.crashed(name, op.qualified, exc)
+    return None
+
+
+def run_scenarios(engine: Engine) -> None:
+    for op in engine.plan:
+        if engine.is_unsupported(op):
+            continue
+        engine.phase("scenarios", op.qualified)
+        for name in SCENARIOS:
+            if name not in engine.enabled:
+                continue
+            f = run_one_scenario(engine, name, op)
+            if f is not None:
+                engine.record(f, scenario={"kind": "scenario", "check": name, "service": op.service,
+                                           "operation": op.name})

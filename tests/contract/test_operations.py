@@ -1,0 +1,27 @@
+"""The contract suite: every operation in scope, through every single-call phase and scenario.
+
+Runs against the embedded emulator with no option; ``--endpoint-url URL`` points it elsewhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from harness.engine import DEFAULT_SERVICES
+from harness.pytest_plugin import describe_failures
+from harness.session import execute
+from specs.loader import load_service
+
+OPERATIONS = [op.qualified for s in DEFAULT_SERVICES for op in load_service(s).in_scope()]
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_operation(operation, jobfuzz_target, jobfuzz_config):
+    config = replace(jobfuzz_config, operations=(operation,), phases=("boundary", "fuzz", "scenarios"))
+    result = execute(jobfuzz_target, config)
+    if operation in result.unsupported:
+        pytest.skip(f"{operation} is not implemented by the endpoint: {result.unsupported[operation]}")
+    assert result.calls > 0, f"{operation}: no call was made"
+    assert not result.real_failures and not result.crashed_checks, describe_failures(result)
