@@ -1,0 +1,5 @@
+"""AmplifyBackend (``amplifybackend``): apps, backend environments, their resources and jobs."""
+
+from .backend import AmplifyBackendBackend
+
+__all__ = ["AmplifyBackendBackend"]
