@@ -17,7 +17,8 @@ EXPORT = {"manifestVersion": 2.0, "accessKeyId": KEY, "deviceId": "DEV1", "fileS
           "logBucket": "logs", "operations": [{"exportBucket": "data", "prefix": "a/"}],
           "returnAddress": ADDRESS}
 CUSTOMS = {"dataDescription": "Medical test results.", "encryptedData": True,
-           "encryptionClassification": "5D992", "exportCertifierName": "John Doe", "requiresExportLicense": True, "deviceValue": 250.0,
+           "encryptionClassification": "5D992", "exportCertifierName": "John Doe",
+           "requiresExportLicense": True, "deviceValue": 250.0,
            "deviceCountryOfOrigin": "China", "deviceType": "externalStorageDevice", "typeOfExport": "return"}
 
 OVERLAY_EXAMPLE = f"""manifestVersion: 2.0
