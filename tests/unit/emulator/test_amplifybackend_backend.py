@@ -435,3 +435,52 @@ def test_handlers_are_thread_safe(e: Env) -> None:
         if not token:
             break
     assert len(ids) == len(set(ids)) == 201
+
+
+def test_every_output_matches_its_model_shape(e: Env) -> None:
+    from botocore.validate import ParamValidator
+    model = botocore.session.get_session().get_service_model("amplifybackend")
+    base = {"AppId": "app1", "BackendEnvironmentName": "dev"}
+    job_id = e.backend_env()["JobId"]
+    script = [
+        ("CreateBackendConfig", {"AppId": "app1", "BackendManagerAppId": "m"}),
+        ("UpdateBackendConfig", {"AppId": "app1", "LoginAuthConfig": {"AwsCognitoRegion": "us-east-1"}}),
+        ("CreateBackendAuth", {**base, "ResourceName": "a", "ResourceConfig": AUTH_CONFIG}),
+        ("UpdateBackendAuth", {**base, "ResourceName": "a", "ResourceConfig": {
+            "AuthResources": "USER_POOL_ONLY", "Service": "COGNITO", "UserPoolConfigs": {}}}),
+        ("GetBackendAuth", {**base, "ResourceName": "a"}),
+        ("ImportBackendAuth", {**base, "NativeClientId": "n", "UserPoolId": "p", "WebClientId": "w"}),
+        ("DeleteBackendAuth", {**base, "ResourceName": "a"}),
+        ("CreateBackendAPI", {**base, "ResourceName": "api", "ResourceConfig": API_CONFIG}),
+        ("UpdateBackendAPI", {**base, "ResourceName": "api"}),
+        ("GetBackendAPI", {**base, "ResourceName": "api"}),
+        ("GenerateBackendAPIModels", {**base, "ResourceName": "api"}),
+        ("GetBackendAPIModels", {**base, "ResourceName": "api"}),
+        ("DeleteBackendAPI", {**base, "ResourceName": "api"}),
+        ("CreateBackendStorage", {**base, "ResourceName": "s", "ResourceConfig": STORAGE_CONFIG}),
+        ("UpdateBackendStorage", {**base, "ResourceName": "s", "ResourceConfig": {
+            "ServiceName": "S3", "Permissions": {"Authenticated": ["READ"]}}}),
+        ("GetBackendStorage", {**base, "ResourceName": "s"}),
+        ("DeleteBackendStorage", {**base, "ResourceName": "s", "ServiceName": "S3"}),
+        ("ImportBackendStorage", {**base, "ServiceName": "S3", "BucketName": "b"}),
+        ("ListS3Buckets", {}),
+        ("GetBackend", {"AppId": "app1"}),
+        ("ListBackendJobs", {**base, "MaxResults": 1}),
+        ("GetBackendJob", {**base, "JobId": job_id}),
+        ("UpdateBackendJob", {**base, "JobId": job_id, "Status": "FAILED"}),
+        ("CloneBackend", {**base, "TargetEnvironmentName": "copy"}),
+        ("DeleteBackend", {"AppId": "app1", "BackendEnvironmentName": "copy"}),
+        ("RemoveBackendConfig", {"AppId": "app1"}),
+        ("RemoveAllBackends", {"AppId": "app1", "CleanAmplifyApp": True}),
+    ]
+    e.backend_env("app2")
+    token = e.call("CreateToken", AppId="app2")
+    script += [("GetToken", {"AppId": "app2", "SessionId": token["SessionId"]}),
+               ("DeleteToken", {"AppId": "app2", "SessionId": token["SessionId"]})]
+    covered = {"CreateBackend", "CreateToken"}
+    for op, params in script:
+        out = e.call(op, **params)
+        report = ParamValidator().validate(out, model.operation_model(op).output_shape)
+        assert not report.has_errors(), f"{op}: {report.generate_report()}"
+        covered.add(op)
+    assert covered == set(model.operation_names)

@@ -388,3 +388,24 @@ def test_concurrent_creates_are_all_listed(ie: IE) -> None:
     for t in threads:
         t.join()
     assert len({j["JobId"] for j in ie.call("ListJobs")["Jobs"]}) == 100
+
+
+def test_every_output_matches_its_model_shape(ie: IE) -> None:
+    from botocore.validate import ParamValidator
+    model = botocore.session.get_session().get_service_model("importexport")
+
+    def check(op: str, out: dict) -> None:
+        report = ParamValidator().validate(out, model.operation_model(op).output_shape)
+        assert not report.has_errors(), f"{op}: {report.generate_report()}"
+    made = ie.call("CreateJob", JobType="Import", Manifest=manifest(bucket="Odd_Name"), ValidateOnly=False)
+    check("CreateJob", made)
+    check("CreateJob", ie.call("CreateJob", JobType="Import", Manifest=manifest(), ValidateOnly=True))
+    job_id = made["JobId"]
+    check("UpdateJob", ie.update(job_id))
+    check("GetShippingLabel", ie.call("GetShippingLabel", jobIds=[job_id]))
+    check("GetStatus", ie.status(job_id))
+    check("ListJobs", ie.call("ListJobs", MaxJobs=5))
+    check("CancelJob", ie.call("CancelJob", JobId=job_id))
+    other = ie.create()
+    ie.clock.advance(3 * DAY)
+    check("GetStatus", ie.status(other))
