@@ -75,7 +75,7 @@ class AmplifyBackendBackend(ResourceOps):
     def app(self, ctx: Context, app_id: str) -> App:
         app = self.store.apps.get((ctx.account, app_id))
         if app is None:
-            raise not_found(ctx, "app", f"app {app_id!r} not found")
+            raise not_found(ctx, "app", f"AppId: expected an existing app, got {app_id!r}")
         return app
 
     def env(self, ctx: Context, app_id: str, env_name: str) -> tuple[App, Env]:
@@ -83,7 +83,8 @@ class AmplifyBackendBackend(ResourceOps):
         env = app.envs.get(env_name) if app else None
         if app is None or env is None:
             raise not_found(ctx, "backend environment",
-                            f"backend environment {env_name!r} of app {app_id!r} not found")
+                            f"BackendEnvironmentName: expected an existing backend environment of app "
+                            f"{app_id!r}, got {env_name!r}")
         return app, env
 
     def start_job(self, ctx: Context, app_id: str, env: str, *, full: bool = True,
@@ -103,8 +104,8 @@ class AmplifyBackendBackend(ResourceOps):
         app_id, env, job_id = params["AppId"], params["BackendEnvironmentName"], params["JobId"]
         job = self.store.jobs.get((ctx.account, job_id))
         if job is None or not job.reachable_as(app_id, env):
-            raise not_found(ctx, "job", f"job {job_id!r} not found under app {app_id!r}, "
-                                        f"backend environment {env!r}")
+            raise not_found(ctx, "job", f"JobId: expected a job of app {app_id!r}, backend environment "
+                                        f"{env!r}, got {job_id!r}")
         return job
 
     def _job_view(self, ctx: Context, job: Job, env: str) -> dict[str, Any]:
@@ -155,7 +156,8 @@ class AmplifyBackendBackend(ResourceOps):
         name = p.get("BackendEnvironmentName")
         if name is not None and name not in app.envs:
             raise not_found(ctx, "backend environment",
-                            f"backend environment {name!r} of app {app.app_id!r} not found")
+                            f"BackendEnvironmentName: expected an existing backend environment of app "
+                            f"{app.app_id!r}, got {name!r}")
         out: dict[str, Any] = {"AppId": app.app_id, "AppName": app.app_name,
                                "BackendEnvironmentList": list(app.envs),
                                "AmplifyFeatureFlags": self.feature_flags()}
@@ -172,7 +174,8 @@ class AmplifyBackendBackend(ResourceOps):
         app = self.store.apps.get((ctx.account, app_id))
         if not jobs and (app is None or env_name not in app.envs):
             raise not_found(ctx, "backend environment",
-                            f"backend environment {env_name!r} of app {app_id!r} not found")
+                            f"BackendEnvironmentName: expected a backend environment of app {app_id!r} "
+                            f"that exists or has jobs, got {env_name!r}")
         limit = p.get("MaxResults")
         if limit is None:
             limit = DEFAULT_PAGE

@@ -80,8 +80,8 @@ class ResourceOps:
                   name: str) -> dict[str, Any]:
         table: dict[str, dict[str, Any]] = getattr(env, kind)
         if name not in table:
-            raise not_found(ctx, kind, f"{kind} resource {name!r} not found in backend environment "
-                                       f"{env.name!r}")
+            raise not_found(ctx, kind, f"ResourceName: expected an existing {kind} resource of backend "
+                                       f"environment {env.name!r}, got {name!r}")
         return table[name]
 
     def _env_of(self: Backend, ctx: Context, p: dict[str, Any]) -> Env:
@@ -238,8 +238,8 @@ class ResourceOps:
             del app.tokens[token.session_id]
             token = None
         if token is None:
-            raise not_found(ctx, "token", f"challenge token {p['SessionId']!r} of app {p['AppId']!r} "
-                                          f"not found (or expired)")
+            raise not_found(ctx, "token", f"SessionId: expected a live challenge token of app "
+                                          f"{p['AppId']!r}, got {p['SessionId']!r}")
         return token
 
     @staticmethod
