@@ -199,8 +199,8 @@ class ControlOps(Lookups):
     def delete_job(self, ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         job = self.job(ctx, p["jobId"])
         if job.status not in ("COMPLETED", "CANCELED") and not p.get("force"):
-            raise bad_transition(ctx, f"jobId: expected a COMPLETED or CANCELED job (or "
-                                      f"force=true), got {job.job_id!r}, which is {job.status}")
+            raise bad_transition(ctx, "jobId", f"expected a COMPLETED or CANCELED job (or "
+                                 f"force=true), got {job.job_id!r}, which is {job.status}")
         self.store.remove_job(job)
         return {}
 

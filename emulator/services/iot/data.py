@@ -125,13 +125,13 @@ class DataOps(Lookups):
         where = f"the execution of job {e.job.job_id!r} on thing {e.thing.name!r}"
         expected = p.get("expectedVersion")
         if expected is not None and expected != e.version:
-            raise bad_transition(ctx, f"expectedVersion: the version mismatched: expected "
-                                      f"{e.version} (the versionNumber of {where}), got {expected}",
+            raise bad_transition(ctx, "expectedVersion", f"the version mismatched: expected "
+                                 f"{e.version} (the versionNumber of {where}), got {expected}",
                                  {"executionState": execution_state(e)})
         if e.terminal or (e.status == "QUEUED" and status in ("SUCCEEDED", "FAILED")
                           and not self.store.allow_queued_to_terminal):
-            raise bad_transition(ctx, f"status: expected a status {where} can move to from "
-                                      f"{e.status}, got {status}",
+            raise bad_transition(ctx, "status", f"expected a status {where} can move to from "
+                                 f"{e.status}, got {status}",
                                  {"executionState": execution_state(e)})
         now = ctx.clock.now()
         if details is not None:

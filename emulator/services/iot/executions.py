@@ -43,8 +43,8 @@ class ExecutionOps(Lookups):
         check_status_details(ctx, p.get("statusDetails"))
         e = self.execution(ctx, p)
         if e.terminal:
-            raise bad_transition(ctx, f"expected {where(e)} to be QUEUED or IN_PROGRESS, got "
-                                      f"{e.status}")
+            raise bad_transition(ctx, "jobId", f"expected {where(e)} to be QUEUED or "
+                                 f"IN_PROGRESS, got {e.status}")
         expected = p.get("expectedVersion")
         if expected is not None and expected != e.version:
             raise ServiceError("VersionConflictException",
@@ -52,8 +52,8 @@ class ExecutionOps(Lookups):
                                f"versionNumber of {where(e)}), got {expected}", status=409)
         force = bool(p.get("force"))
         if e.status == "IN_PROGRESS" and not force:
-            raise bad_transition(ctx, f"force: expected true to cancel {where(e)}, which is "
-                                      f"IN_PROGRESS, got {p.get('force')}")
+            raise bad_transition(ctx, "force", f"expected true to cancel {where(e)}, which "
+                                 f"is IN_PROGRESS, got {p.get('force')}")
         if p.get("statusDetails") is not None:
             e.status_details = dict(p["statusDetails"])
         e.force_canceled = force
@@ -63,8 +63,8 @@ class ExecutionOps(Lookups):
     def delete_execution(self, ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
         e = self.execution(ctx, p)
         if not e.terminal and not p.get("force"):
-            raise bad_transition(ctx, f"force: expected true to delete {where(e)}, which is "
-                                      f"{e.status} (not terminal), got {p.get('force')}")
+            raise bad_transition(ctx, "force", f"expected true to delete {where(e)}, which "
+                                 f"is {e.status} (not terminal), got {p.get('force')}")
         self.store.remove_execution(e, ctx.clock.now())
         return {}
 

@@ -33,8 +33,9 @@ def not_found(ctx: Context, path: str, message: str) -> ServiceError:
                         status=404)
 
 
-def bad_transition(ctx: Context, message: str, fields: dict[str, Any] | None = None) -> ServiceError:
-    return ServiceError("InvalidStateTransitionException", f"{ctx.operation}: {message}",
+def bad_transition(ctx: Context, path: str, message: str,
+                   fields: dict[str, Any] | None = None) -> ServiceError:
+    return ServiceError("InvalidStateTransitionException", f"{ctx.operation}.{path}: {message}",
                         status=409, fields=fields)
 
 
