@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"})
-PENDING = frozenset({"QUEUED", "IN_PROGRESS"})
-EXECUTION_STATUSES = ("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED",
-                      "REMOVED", "CANCELED")
 
 
 @dataclass(slots=True, eq=False)
