@@ -1,0 +1,88 @@
+"""The emulator inside botocore: a ``before-send`` handler answers each prepared request, so no
+socket is ever opened. Everything before (serialisation, signing) and after (parsing, retries,
+events) is botocore's own code path.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Protocol
+from urllib.parse import urlsplit
+
+from botocore.awsrequest import AWSResponse
+
+from emulator.protocol import RawResponse
+
+__all__ = ["attach", "embedded_client", "ENDPOINT_URL"]
+
+ENDPOINT_URL = "https://embedded.jobfuzz"
+
+
+class _Handles(Protocol):
+    def handle(self, method: str, path_and_query: str, headers: Any, body: bytes) -> RawResponse: ...
+
+
+class _Body:
+    """The raw stream botocore reads an answer from."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        if self._data:
+            yield self._data
+
+    def read(self, amt: int | None = None) -> bytes:
+        data, self._data = (self._data, b"") if amt is None else (self._data[:amt], self._data[amt:])
+        return data
+
+
+def _text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+def _body(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if hasattr(body, "read"):  # a file-like body (streaming input)
+        pos = body.tell() if hasattr(body, "tell") else None
+        data = body.read()
+        if pos is not None and hasattr(body, "seek"):
+            body.seek(pos)
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return bytes(body)
+
+
+def attach(client: Any, emulator: _Handles) -> None:
+    """Answer every request of the botocore/boto3 ``client`` with ``emulator.handle``."""
+
+    def before_send(request: Any, **_: Any) -> AWSResponse:
+        url = request.url
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        headers = {_text(k): _text(v) for k, v in request.headers.items()}
+        raw = emulator.handle(request.method, target, headers, _body(request.body))
+        response = AWSResponse(url, raw.status, raw.headers, _Body(raw.body))
+        response._content = raw.body  # noqa: SLF001 - spare botocore a stream read
+        return response
+
+    client.meta.events.register("before-send", before_send)
+
+
+def embedded_client(service_name: str, emulator: _Handles, *, access_key: str = "AKIAEMULATOR0000001",
+                    region: str = "us-east-1", **client_kwargs: Any) -> Any:
+    """A boto3 client with dummy credentials whose every request ``emulator`` answers."""
+    import boto3
+
+    client_kwargs.setdefault("endpoint_url", ENDPOINT_URL)
+    client_kwargs.setdefault("aws_secret_access_key", "jobfuzz-embedded-secret-not-a-real-key")
+    client = boto3.client(service_name, region_name=region, aws_access_key_id=access_key, **client_kwargs)
+    attach(client, emulator)
+    return client
