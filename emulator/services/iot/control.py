@@ -30,7 +30,7 @@ from .store import Command, Job, Thing, counts
 #: CreateJob/UpdateJob members stored as given and echoed by DescribeJob under the same name
 JOB_CONFIG = ("presignedUrlConfig", "jobExecutionsRolloutConfig", "abortConfig", "timeoutConfig",
               "jobExecutionsRetryConfig", "documentParameters", "schedulingConfig",
-              "destinationPackageVersions", "jobTemplateArn")
+              "destinationPackageVersions")
 UPDATABLE = ("presignedUrlConfig", "jobExecutionsRolloutConfig", "abortConfig", "timeoutConfig",
              "jobExecutionsRetryConfig")
 #: destinationPackageVersions: at most 25 (model member doc)
@@ -141,7 +141,7 @@ class ControlOps(Lookups):
             "lastUpdatedAt": stamp(job.last_updated_at), "completedAt": stamp(job.completed_at),
             "jobProcessDetails": counts(job), "namespaceId": job.namespace_id,
             "isConcurrent": False})
-        view.update({k: v for k, v in job.config.items() if k != "jobTemplateArn"})
+        view.update(job.config)
         return compact({"documentSource": job.document_source, "job": view})
 
     def get_job_document(self, ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
