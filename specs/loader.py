@@ -96,7 +96,7 @@ def _shape(shape: Shape, out: dict[str, ShapeSpec]) -> None:
             max=meta.get("max"),
             pattern=meta.get("pattern"),
             enum=tuple(getattr(s, "enum", ()) or ()),
-            timestamp_format=meta.get("timestampFormat"),
+            timestamp_format=s.serialization.get("timestampFormat"),  # a serialization trait
             document=bool(meta.get("document")),
             sensitive=bool(meta.get("sensitive")),
             exception=bool(meta.get("exception")),
