@@ -1,0 +1,305 @@
+"""JSON Schema (draft 2020-12) of the wire form of an operation's input and output, from the specs.
+
+The schema describes what travels on the wire, not what boto3 shows:
+
+- rest-json and json: the JSON body, keyed by wire name (``MemberSpec.wire_name``). For rest-json
+  only body-located members are in it (URI, query-string, header and status-code members are not);
+  a structure ``payload`` member is the whole body; a blob or string payload means the body is not
+  JSON and there is no schema. Timestamps are epoch seconds (a number) unless the member or shape
+  says ``iso8601`` (a string) or ``rfc822``; blobs are base64 strings.
+- query (Import/Export): the dict form of the parsed XML (``<OpResult>`` for an output, the form
+  parameters for an input): structures are objects keyed by wire name, lists are arrays, maps are
+  objects, and every scalar is the string that appears as the element text. Strings keep their
+  length, pattern and enumeration; integers must be decimal digits, booleans ``true``/``false``,
+  floats decimal numbers. Numeric ranges cannot be checked on text and are left out.
+- rest-xml and ec2 are not described (``None``).
+
+Structures never forbid unknown members: AWS adds fields as services evolve. A structure lists as
+``required`` only what the model (or a ``model``/``doc`` overlay rule) marks required. Shapes are
+kept in ``$defs`` by shape name and referred to with ``$ref``, so recursive models are finite;
+places an overlay rule constrains are written out inline with the rule added. Rules whose source is
+``inferred`` are never added: the harness does not assert them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from specs.javaregex import JavaRegexError, compile_pattern
+from specs.paths import join
+from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec
+
+__all__ = [
+    "DIALECT", "SchemaBuilder", "body_members", "compiled_output_validator", "input_schema",
+    "output_problems", "output_schema", "payload_member",
+]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+#: base64 alphabet with padding (blobs in JSON bodies and in XML text)
+BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+_INTEGER_TEXT = r"^[-+]?[0-9]+$"
+_NUMBER_TEXT = r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$|^(NaN|Infinity|-Infinity)$"
+_JSON_PROTOCOLS = ("rest-json", "json")
+_CONTAINERS = ("structure", "list", "map")
+_ASSERTED = ("model", "doc")
+
+
+def _string(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string"}
+    if s.enum:
+        out["enum"] = list(s.enum)
+    if s.min is not None:
+        out["minLength"] = int(s.min)
+    if s.max is not None:
+        out["maxLength"] = int(s.max)
+    if s.pattern:
+        b.add_pattern(out, s.pattern)
+    return out
+
+
+def _integer(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    if b.form == "query":
+        return {"type": "string", "pattern": _INTEGER_TEXT}
+    out: dict[str, Any] = {"type": "integer"}
+    if s.min is not None:
+        out["minimum"] = s.min
+    if s.max is not None:
+        out["maximum"] = s.max
+    return out
+
+
+def _number(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    if b.form == "query":
+        return {"type": "string", "pattern": _NUMBER_TEXT}
+    out: dict[str, Any] = {"type": "number"}
+    if s.min is not None:
+        out["minimum"] = s.min
+    if s.max is not None:
+        out["maximum"] = s.max
+    return out
+
+
+def _boolean(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    return {"type": "string", "enum": ["true", "false"]} if b.form == "query" else {"type": "boolean"}
+
+
+def _timestamp(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    fmt = (m.timestamp_format if m else None) or s.timestamp_format
+    fmt = fmt or ("iso8601" if b.form == "query" else "unixTimestamp")
+    if fmt == "unixTimestamp":
+        return {"type": "number", "description": "epoch seconds"}
+    if fmt == "iso8601":
+        return {"type": "string", "format": "date-time"}
+    return {"type": "string", "description": f"{fmt} timestamp"}
+
+
+def _blob(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
+    return {"type": "string", "contentEncoding": "base64", "pattern": BASE64}
+
+
+#: shape type -> scalar schema; containers are built by SchemaBuilder itself
+_SCALARS: dict[str, Callable[[SchemaBuilder, ShapeSpec, MemberSpec | None], dict[str, Any]]] = {
+    "string": _string, "character": _string,
+    "integer": _integer, "long": _integer, "short": _integer, "byte": _integer, "biginteger": _integer,
+    "float": _number, "double": _number, "bigdecimal": _number,
+    "boolean": _boolean, "timestamp": _timestamp, "blob": _blob,
+}
+
+
+class SchemaBuilder:
+    """Builds schemas for one service; shared shapes land in ``defs`` (referred to at ``ref_base``).
+
+    ``form`` is ``json`` (JSON bodies) or ``query`` (the dict form of query/XML). ``rules`` are the
+    overlay rules of the operation being built (paths relative to its input or output shape).
+    """
+
+    def __init__(self, service: ServiceSpec, *, form: str = "json", ref_base: str = "#/$defs/") -> None:
+        self.service, self.form, self.ref_base = service, form, ref_base
+        self.defs: dict[str, dict[str, Any]] = {}
+
+    # -- entry points -------------------------------------------------------------------------
+
+    def body(self, shape_name: str, members: tuple[MemberSpec, ...], rules: tuple[Rule, ...] = (),
+             root: str = "") -> dict[str, Any]:
+        """An object schema of ``members`` of the structure ``shape_name`` (the body of a call)."""
+        shape = self.service.shapes[shape_name]
+        rules = tuple(r for r in rules if r.source in _ASSERTED)
+        return self._structure(shape, members, root, rules)
+
+    def member(self, m: MemberSpec, rules: tuple[Rule, ...] = (), path: str | None = None) -> dict[str, Any]:
+        """The schema of one member's value (``path`` is where ``rules`` see it; default its name)."""
+        rules = tuple(r for r in rules if r.source in _ASSERTED)
+        return self.value(m.shape, m, m.name if path is None else path, rules)
+
+    def ref(self, shape_name: str) -> dict[str, Any]:
+        if shape_name not in self.defs:
+            self.defs[shape_name] = {}  # placeholder: a recursive shape refers to itself while built
+            self.defs[shape_name] = self._inline(self.service.shapes[shape_name], None, None, ())
+        return {"$ref": self.ref_base + shape_name}
+
+    # -- building -----------------------------------------------------------------------------
+
+    def value(self, shape_name: str, m: MemberSpec | None, path: str, rules: tuple[Rule, ...]) -> dict[str, Any]:
+        shape = self.service.shapes[shape_name]
+        here = tuple(r for r in rules if r.path == path)
+        below = any(_under(r.path, path) for r in rules)
+        if shape.type in _CONTAINERS and not here and not below and not shape.document:
+            return self.ref(shape_name)
+        out = self._inline(shape, m, path, rules)
+        return self._apply(out, shape, here)
+
+    def _inline(self, shape: ShapeSpec, m: MemberSpec | None, path: str | None,
+                rules: tuple[Rule, ...]) -> dict[str, Any]:
+        if shape.document:
+            return {"description": "a document: any JSON value"}
+        if shape.type == "structure":
+            return self._structure(shape, shape.members, path, rules)
+        if shape.type == "list" and shape.member is not None:
+            out: dict[str, Any] = {"type": "array", "items": self._child(shape.member, path, "[]", rules)}
+            _bounds(out, shape, "minItems", "maxItems")
+            return out
+        if shape.type == "map" and shape.key is not None and shape.value is not None:
+            out = {"type": "object",
+                   "additionalProperties": self._child(shape.value, path, "{}", rules)}
+            names = self._child(shape.key, path, "{key}", rules)
+            if set(names) - {"type"}:
+                out["propertyNames"] = names
+            _bounds(out, shape, "minProperties", "maxProperties")
+            return out
+        return _SCALARS.get(shape.type, _string)(self, shape, m)
+
+    def _child(self, m: MemberSpec, path: str | None, part: str, rules: tuple[Rule, ...]) -> dict[str, Any]:
+        if path is None:  # inside a shared definition: no rules apply
+            shape = self.service.shapes[m.shape]
+            if shape.type in _CONTAINERS and not shape.document:
+                return self.ref(m.shape)
+            return self._inline(shape, m, None, ())
+        return self.value(m.shape, m, join(path, part), rules)
+
+    def _structure(self, shape: ShapeSpec, members: tuple[MemberSpec, ...], path: str | None,
+                   rules: tuple[Rule, ...]) -> dict[str, Any]:
+        props = {m.wire_name: self._child(m, path, m.name, rules) for m in members}
+        required = [m.wire_name for m in members if m.required or (
+            path is not None and any(r.path == join(path, m.name) and r.kind == "required" and r.value
+                                     for r in rules))]
+        out: dict[str, Any] = {"type": "object", "properties": props}
+        if required:
+            out["required"] = required
+        return out
+
+    def add_pattern(self, out: dict[str, Any], java: str) -> None:
+        try:
+            python = compile_pattern(java).pattern
+        except JavaRegexError:  # no faithful Python form, or Python's re refuses the translation
+            out["x-java-pattern"] = java  # kept for readers; not checked
+            return
+        out["pattern"] = python
+        if python != java:
+            out["x-java-pattern"] = java
+
+    def _apply(self, out: dict[str, Any], shape: ShapeSpec, here: tuple[Rule, ...]) -> dict[str, Any]:
+        numeric = "minimum" in out or out.get("type") in ("integer", "number")
+        sized = {"string": ("minLength", "maxLength"), "list": ("minItems", "maxItems"),
+                 "map": ("minProperties", "maxProperties")}.get(shape.type)
+        also: list[Any] = []
+        for r in here:
+            if r.kind in ("min", "max") and numeric:
+                out["minimum" if r.kind == "min" else "maximum"] = r.value
+            elif r.kind in ("min_length", "max_length") and sized:
+                out[sized[0] if r.kind == "min_length" else sized[1]] = r.value
+            elif r.kind == "pattern" and out.get("type") == "string":
+                self.add_pattern(out, str(r.value))
+            elif r.kind == "allowed":
+                out["enum"] = list(r.value)
+            elif r.kind == "also":
+                also.extend(r.value if isinstance(r.value, (list, tuple)) else [r.value])
+            elif r.kind == "examples":
+                out["examples"] = list(r.value) if isinstance(r.value, (list, tuple)) else [r.value]
+        if also:
+            return {"anyOf": [out, {"enum": also}]}
+        return out
+
+
+def _under(rule_path: str, path: str) -> bool:
+    if path == "":
+        return rule_path != ""
+    return rule_path != path and rule_path.startswith(path) and rule_path[len(path)] in ".[{"
+
+
+def _bounds(out: dict[str, Any], shape: ShapeSpec, lo: str, hi: str) -> None:
+    if shape.min is not None:
+        out[lo] = int(shape.min)
+    if shape.max is not None:
+        out[hi] = int(shape.max)
+
+
+# -- operation bodies ---------------------------------------------------------------------------
+
+def payload_member(service: ServiceSpec, shape_name: str) -> MemberSpec | None:
+    """The member a rest protocol sends as the whole body (the ``payload`` trait), if any."""
+    from specs.loader import botocore_model
+
+    try:
+        name = botocore_model(service.name).shape_for(shape_name).serialization.get("payload")
+    except Exception:  # noqa: BLE001 - a spec not backed by a botocore model has no payload trait
+        return None
+    return service.shapes[shape_name].member_named(name) if name else None
+
+
+def body_members(service: ServiceSpec, shape_name: str) -> tuple[MemberSpec, ...]:
+    """The members of ``shape_name`` that travel in the body (rest protocols filter by location)."""
+    members = service.shapes[shape_name].members
+    if service.protocol.startswith("rest-"):
+        return tuple(m for m in members if m.location == "body")
+    return members
+
+
+def _form(protocol: str) -> str | None:
+    return "json" if protocol in _JSON_PROTOCOLS else "query" if protocol == "query" else None
+
+
+def _schema(op: OperationSpec, service: ServiceSpec, shape_name: str | None,
+            rules: tuple[Rule, ...]) -> dict[str, Any] | None:
+    form = _form(op.protocol)
+    if form is None or shape_name is None:
+        return None
+    b = SchemaBuilder(service, form=form)
+    payload = payload_member(service, shape_name) if op.protocol == "rest-json" else None
+    if payload is not None:
+        if service.shapes[payload.shape].type != "structure":
+            return None  # a raw (blob or string) body
+        root = b.member(payload, rules)
+    else:
+        root = b.body(shape_name, body_members(service, shape_name), rules)
+    root = {"$schema": DIALECT, "title": f"{service.name}.{op.name} {shape_name}", **root}
+    if b.defs:
+        root["$defs"] = b.defs
+    return root
+
+
+def output_schema(op: OperationSpec, service: ServiceSpec) -> dict[str, Any] | None:
+    """The schema a raw success body of ``op`` must satisfy; None when there is none to check."""
+    return _schema(op, service, op.output, op.output_rules)
+
+
+def input_schema(op: OperationSpec, service: ServiceSpec) -> dict[str, Any] | None:
+    """The schema of ``op``'s request body (its ``model``/``doc`` rules included)."""
+    return _schema(op, service, op.input, op.rules)
+
+
+def compiled_output_validator(op: OperationSpec, service: ServiceSpec) -> Any:
+    """A cached ``Draft202012Validator`` of ``output_schema`` (format checking off), or None."""
+    from specs.schema_problems import validator
+
+    return validator(op, service)
+
+
+def output_problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
+    """Every way ``body`` (the decoded raw success body) breaks ``op``'s output, one message each.
+
+    Messages read ``UpdateJobExecution.executionState.versionNumber: expected integer, got "7"``.
+    As botocore does, a JSON member whose value is null counts as absent.
+    """
+    from specs.schema_problems import problems
+
+    return problems(op, service, body)

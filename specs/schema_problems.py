@@ -1,0 +1,169 @@
+"""Validate a decoded success body against its output schema and say what is wrong, in words.
+
+Each problem names the operation and the place with botocore member names (``a.b``, ``a[2]``,
+``a["key"]``), then what was expected and what came:
+``UpdateJobExecution.executionState.versionNumber: expected integer, got "7"``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from specs.schema import output_schema
+from specs.types import OperationSpec, ServiceSpec, ShapeSpec
+
+__all__ = ["describe", "problems", "validator"]
+
+_LOCK = threading.Lock()
+#: (id(service), id(op)) -> (service, op, validator); the objects are kept so their ids stay unique
+_CACHE: dict[tuple[int, int], tuple[ServiceSpec, OperationSpec, Any]] = {}
+_CACHE_LIMIT = 4096
+_MISSING = object()
+
+
+def validator(op: OperationSpec, service: ServiceSpec) -> jsonschema.Draft202012Validator | None:
+    key = (id(service), id(op))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is service and hit[1] is op:
+        return hit[2]
+    schema = output_schema(op, service)
+    v = None
+    if schema is not None:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        v = jsonschema.Draft202012Validator(schema)  # no format_checker: formats are not asserted
+    with _LOCK:
+        if len(_CACHE) >= _CACHE_LIMIT:
+            _CACHE.clear()
+        _CACHE[key] = (service, op, v)
+    return v
+
+
+def _drop_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
+    v = validator(op, service)
+    if v is None:
+        return []
+    if op.protocol in ("rest-json", "json"):
+        body = _drop_nulls(body)
+    out: list[str] = []
+    seen: set[str] = set()
+    errors = sorted(v.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
+    for e in errors:
+        for msg in _messages(op, service, e):
+            if msg not in seen:
+                seen.add(msg)
+                out.append(msg)
+    return out
+
+
+# -- places -------------------------------------------------------------------------------------
+
+def _place(op: OperationSpec, service: ServiceSpec, parts: list[Any]) -> str:
+    """``Op.a.b[2]["k"]`` for the instance path ``parts``, using member names where known."""
+    text = op.name
+    shape: ShapeSpec | None = service.shapes.get(op.output) if op.output else None
+    for part in parts:
+        if shape is not None and shape.type == "structure" and isinstance(part, str):
+            m = next((m for m in shape.members if m.wire_name == part), None)
+            text += f".{m.name if m else part}"
+            shape = service.shapes.get(m.shape) if m else None
+        elif shape is not None and shape.type == "map" and shape.value is not None:
+            text += f"[{json.dumps(part)}]"
+            shape = service.shapes.get(shape.value.shape)
+        elif shape is not None and shape.type == "list" and shape.member is not None:
+            text += f"[{part}]"
+            shape = service.shapes.get(shape.member.shape)
+        else:
+            text += f"[{part}]" if isinstance(part, int) else f".{part}"
+            shape = None
+    return text
+
+
+def _got(value: Any) -> str:
+    if value is _MISSING:
+        return "nothing"
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- expectations -------------------------------------------------------------------------------
+
+_SIZED = {
+    "minLength": ("at least", "characters", len), "maxLength": ("at most", "characters", len),
+    "minItems": ("at least", "items", len), "maxItems": ("at most", "items", len),
+    "minProperties": ("at least", "entries", len), "maxProperties": ("at most", "entries", len),
+}
+
+
+def _list(values: list[Any], limit: int = 12) -> str:
+    shown = ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values[:limit])
+    return f"[{shown}{', ...' if len(values) > limit else ''}]"
+
+
+def describe(schema: dict[str, Any]) -> str:
+    """A short reading of a (sub)schema: ``integer between 1 and 10080``, ``one of [-1]``."""
+    if "enum" in schema:
+        return f"one of {_list(schema['enum'])}"
+    if "anyOf" in schema:
+        return " or ".join(describe(s) for s in schema["anyOf"])
+    words = [str(schema.get("type", "a value"))]
+    lo, hi = schema.get("minimum"), schema.get("maximum")
+    if lo is not None and hi is not None:
+        words.append(f"between {lo} and {hi}")
+    elif lo is not None:
+        words.append(f"at least {lo}")
+    elif hi is not None:
+        words.append(f"at most {hi}")
+    if "pattern" in schema:
+        words.append(f"matching {schema.get('x-java-pattern', schema['pattern'])}")
+    return " ".join(words)
+
+
+def _expected(e: ValidationError) -> tuple[str, Any]:
+    """What the failing keyword expected, and what to show as what came."""
+    kw, val, inst = e.validator, e.validator_value, e.instance
+    if kw in _SIZED:
+        side, unit, measure = _SIZED[kw]
+        return f"expected {side} {val} {unit}", measure(inst)
+    if kw == "type":
+        return f"expected {' or '.join(val) if isinstance(val, list) else val}", inst
+    if kw == "enum":
+        return f"expected one of {_list(list(val))}", inst
+    if kw == "const":
+        return f"expected {json.dumps(val)}", inst
+    if kw == "pattern":
+        return f"expected a string matching {e.schema.get('x-java-pattern', val)}", inst
+    if kw == "minimum":
+        return f"expected at least {val}", inst
+    if kw == "maximum":
+        return f"expected at most {val}", inst
+    if kw in ("anyOf", "oneOf"):
+        return f"expected {' or '.join(describe(s) for s in val)}", inst
+    return f"expected {kw} {json.dumps(val, default=str)[:60]}", inst
+
+
+def _messages(op: OperationSpec, service: ServiceSpec, e: ValidationError) -> list[str]:
+    parts = list(e.absolute_path)
+    if e.validator == "required":
+        present = e.instance if isinstance(e.instance, dict) else {}
+        missing = [name for name in e.validator_value if name not in present]
+        return [f"{_place(op, service, parts + [name])}: expected a value (required member), got nothing"
+                for name in missing]
+    if "propertyNames" in e.absolute_schema_path:
+        expected, got = _expected(e)
+        where = _place(op, service, parts)
+        return [f"{where} (key {json.dumps(e.instance)}): {expected}, got {_got(got)}"]
+    expected, got = _expected(e)
+    return [f"{_place(op, service, parts)}: {expected}, got {_got(got)}"]
