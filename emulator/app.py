@@ -109,8 +109,8 @@ class Emulator:
         scope = _scope(h, query)
         if scope is not None:
             account, region, signing = scope
-            service = service_for_signing_name(signing)
-            if service is None or service not in self._protocols:
+            service = service_for_signing_name(signing) or signing
+            if service not in self._protocols:
                 return RestJsonProtocol.error(
                     "InvalidSignatureException",
                     f"the credential scope names the service {signing!r}, which the jobfuzz emulator does not serve "
@@ -127,7 +127,7 @@ class Emulator:
         h = {k.lower(): v for k, v in headers.items()}
         scope = _scope(h, query)
         if scope is not None:
-            service = service_for_signing_name(scope[2])
+            service = service_for_signing_name(scope[2]) or scope[2]
             return service if service in self._protocols else None
         if self._query is not None and (h.get("content-type", "").startswith(_FORM) or "Action=" in query):
             return self._query
