@@ -1,0 +1,141 @@
+"""Where documentation and model disagree, or the model lacks what the documentation states.
+
+``lint(services)`` reads each service's spec (model + overlay) and reports, for the operations in
+scope:
+
+- ``doc-error``: an error the documentation names that the model does not declare;
+- ``doc-rule``: a constraint stated only in documentation text (an overlay rule with source doc);
+- ``inferred-rule``: an undocumented rule the overlay infers (never asserted by the checks);
+- ``discrepancy``: an overlay discrepancy entry (documents disagree with each other or the model);
+- ``no-status``: an error the model declares without an HTTP status;
+- ``status-split``: one error code with different HTTP statuses in the services linted together;
+- ``prose-constraint``: a member whose documentation states a numeric range or maximum that
+  neither the model nor an overlay rule has (a conservative scan of the member docs);
+- ``no-validation-error``: an operation with no overlay rule for its validation error, and
+  ``undeclared-validation-error``: one whose validation errors it does not declare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from specs.loader import botocore_model, load_service, raw_service
+from specs.types import OperationSpec, Rule, ServiceSpec
+
+__all__ = ["KINDS", "Finding", "lint"]
+
+KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
+         "prose-constraint", "no-validation-error", "undeclared-validation-error")
+_CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    service: str
+    operation: str  # "" when the finding is about the service as a whole
+    where: str  # a member path, an error code or a discrepancy's place
+    kind: str  # one of KINDS
+    message: str
+    source: str  # model | doc | inferred
+
+    def line(self) -> str:
+        op = f"{self.operation}: " if self.operation else ""
+        return f"{self.service}: {op}[{self.kind}] {self.where}: {self.message} ({self.source})"
+
+
+def _rule_text(r: Rule) -> str:
+    if r.kind == "invalid" and isinstance(r.value, dict):
+        return f"invalid value ({r.value.get('rule', '?')}) must be refused with {', '.join(r.value.get('errors', ()))}"
+    return f"{r.kind} {list(r.value) if isinstance(r.value, tuple) else r.value!r}"
+
+
+def _rules(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
+    for side, rules in (("input", op.rules), ("output", op.output_rules)):
+        for r in rules:
+            note = f" — {r.note}" if r.note else ""
+            if r.source == "doc" and r.kind in _CONSTRAINTS:
+                yield Finding(svc.name, op.name, r.path, "doc-rule",
+                              f"{side} {_rule_text(r)} is stated only in the documentation{note}", "doc")
+            elif r.source == "inferred":
+                yield Finding(svc.name, op.name, r.path, "inferred-rule",
+                              f"{side} {_rule_text(r)} is undocumented: never asserted{note}", "inferred")
+
+
+def _errors(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
+    for e in op.doc_errors:
+        status = f"HTTP {e.status}" if e.status else "no status"
+        yield Finding(svc.name, op.name, e.code, "doc-error",
+                      f"the documentation names {e.code} ({status}); the model does not declare it", e.source)
+    if not op.validation_errors:
+        yield Finding(svc.name, op.name, "errors", "no-validation-error",
+                      "no overlay rule names the error this operation answers invalid input with; "
+                      "every declared 4xx error is accepted", "model")
+        return
+    declared = {e.code for e in op.errors + op.doc_errors} | set(svc.common_errors)
+    if not declared & set(op.validation_errors):
+        yield Finding(svc.name, op.name, "errors", "undeclared-validation-error",
+                      f"the overlay's validation errors ({', '.join(op.validation_errors)}) are not declared "
+                      f"by the operation (declared: {', '.join(sorted(e.code for e in op.errors)) or 'none'})",
+                      "model")
+
+
+def _no_status(svc: ServiceSpec) -> Iterator[Finding]:
+    raw = raw_service(svc.name)
+    ops: dict[str, list[str]] = {}
+    for op in svc.in_scope():
+        for e in raw.operations[op.name].errors:
+            if e.status is None:
+                ops.setdefault(e.code, []).append(op.name)
+    for code, names in sorted(ops.items()):
+        assumed = next((e.status for op in svc.in_scope() for e in op.errors if e.code == code), None)
+        tail = f"; the overlay assumes HTTP {assumed}" if assumed else "; no overlay gives one"
+        yield Finding(svc.name, "", code, "no-status",
+                      f"the model declares {code} without an HTTP status (on {len(names)} operations: "
+                      f"{', '.join(names[:4])}{', ...' if len(names) > 4 else ''}){tail}", "model")
+
+
+def _splits(specs: list[ServiceSpec]) -> Iterator[Finding]:
+    statuses: dict[str, dict[str, set[int]]] = {}
+    for svc in specs:
+        for op in svc.in_scope():
+            for e in raw_service(svc.name).operations[op.name].errors:
+                if e.status is not None:
+                    statuses.setdefault(e.code, {}).setdefault(svc.name, set()).add(e.status)
+    for code, per in sorted(statuses.items()):
+        if len(set().union(*per.values())) < 2:
+            continue
+        text = "; ".join(f"HTTP {'/'.join(map(str, sorted(s)))} in {n}" for n, s in per.items())
+        for name in per:
+            yield Finding(name, "", code, "status-split",
+                          f"{code} has different statuses across services: {text}", "model")
+
+
+def _discrepancies(svc: ServiceSpec) -> Iterator[Finding]:
+    for d in svc.discrepancies:
+        head = re.split(r"[.\s]", d.where, maxsplit=1)[0]
+        op = head if head in svc.operations else ""
+        accepted = f" (accepted: {', '.join(d.accepted)})" if d.accepted else ""
+        yield Finding(svc.name, op, d.where, "discrepancy", f"{d.id}: {' '.join(d.says.split())}{accepted}",
+                      "doc")
+
+
+def lint(services: Iterable[str]) -> list[Finding]:
+    """Every finding for ``services`` (botocore names), grouped by service in the order given."""
+    from specs.lint_prose import prose_findings
+
+    specs = [load_service(name) for name in services]
+    findings: list[Finding] = []
+    for svc in specs:
+        for op in svc.in_scope():
+            findings.extend(_errors(svc, op))
+            findings.extend(_rules(svc, op))
+        findings.extend(_discrepancies(svc))
+        findings.extend(_no_status(svc))
+        findings.extend(prose_findings(svc, botocore_model(svc.name)))
+    splits = list(_splits(specs))
+    order = {svc.name: i for i, svc in enumerate(specs)}
+    findings.extend(splits)
+    findings.sort(key=lambda f: order[f.service])  # stable: kinds stay in the order they were found
+    return findings
