@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import traceback
 import uuid
+from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Any, Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from emulator.core import Backend, Clock, Context, EmulatorConfig, Handler, ServiceError
@@ -41,7 +43,7 @@ __all__ = ["DEFAULT_ACCOUNT", "Emulator", "RawResponse"]
 _FORM = "application/x-www-form-urlencoded"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _protocol(service: str) -> RestJsonProtocol | QueryProtocol:
     if service_model(service).protocol == "query":
         return QueryProtocol(service)
@@ -75,13 +77,18 @@ def _last_line(exc: BaseException) -> str:
 class Emulator:
     """Every served service behind one ``handle``; state lives in the backends."""
 
-    def __init__(self, config: EmulatorConfig | None = None, *, clock: Clock | None = None,
-                 backends: Iterable[Backend] | None = None) -> None:
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        backends: Iterable[Backend] | None = None,
+    ) -> None:
         self.config = config or EmulatorConfig()
         self.clock = clock or Clock()
         #: botocore service name -> the backend serving it (a backend may serve several)
         self.backends: dict[str, Backend] = {}
-        for backend in (load_backends(self.config) if backends is None else backends):
+        for backend in load_backends(self.config) if backends is None else backends:
             for service in backend.services:
                 self.backends[service] = backend
         self._handlers: dict[str, dict[str, Handler]] = {}
@@ -99,7 +106,9 @@ class Emulator:
             backend.reset()
 
     # -- requests ----------------------------------------------------------------------------
-    def handle(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes = b"") -> RawResponse:
+    def handle(
+        self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> RawResponse:
         path, _, query = path_and_query.partition("?")
         if path.startswith("/_jobfuzz/"):
             return self._admin(method.upper(), path, query)
@@ -114,11 +123,17 @@ class Emulator:
                 return RestJsonProtocol.error(
                     "InvalidSignatureException",
                     f"the credential scope names the service {signing!r}, which the jobfuzz emulator does not serve "
-                    f"(it serves {', '.join(self.services)})", 403, {}, rid)
+                    f"(it serves {', '.join(self.services)})",
+                    403,
+                    {},
+                    rid,
+                )
             proto = self._protocols[service]
             if isinstance(proto, QueryProtocol):
                 return self._query_request(service, proto, h, query, body, account, region, rid)
-            return self._rest_request(service, proto, method.upper(), path, query, h, body, account, region, rid)
+            return self._rest_request(
+                service, proto, method.upper(), path, query, h, body, account, region, rid
+            )
         return self._unsigned(method.upper(), path, query, h, body, rid)
 
     def service_for(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> str | None:
@@ -136,7 +151,9 @@ class Emulator:
                 return service
         return None
 
-    def _unsigned(self, method: str, path: str, query: str, h: dict[str, str], body: bytes, rid: str) -> RawResponse:
+    def _unsigned(
+        self, method: str, path: str, query: str, h: dict[str, str], body: bytes, rid: str
+    ) -> RawResponse:
         region = self.config.region
         ctype = h.get("content-type", "")
         if self._query is not None and (ctype.startswith(_FORM) or "Action=" in query):
@@ -145,30 +162,60 @@ class Emulator:
             return self._query_request(self._query, proto, h, query, body, None, region, rid)
         for service, proto in self._rest:
             if proto.route(method, path, query) is not None:
-                return self._rest_request(service, proto, method, path, query, h, body, DEFAULT_ACCOUNT, region, rid)
-        return RestJsonProtocol.error("UnknownOperationException",
-                                      f"{method} {path} is not an operation of any service the jobfuzz emulator "
-                                      f"serves", 404, {}, rid)
+                return self._rest_request(
+                    service, proto, method, path, query, h, body, DEFAULT_ACCOUNT, region, rid
+                )
+        return RestJsonProtocol.error(
+            "UnknownOperationException",
+            f"{method} {path} is not an operation of any service the jobfuzz emulator serves",
+            404,
+            {},
+            rid,
+        )
 
-    def _call(self, service: str, operation: str, params: dict[str, Any], account: str, region: str,
-              rid: str) -> dict[str, Any]:
+    def _call(
+        self, service: str, operation: str, params: dict[str, Any], account: str, region: str, rid: str
+    ) -> dict[str, Any]:
         problem = validator(service, operation)(params)
         if problem is not None:
             raise self.backends[service].validation_error(service, operation, problem)
-        ctx = Context(service=service, operation=operation, account=account, region=region, clock=self.clock,
-                      request_id=rid)
+        ctx = Context(
+            service=service,
+            operation=operation,
+            account=account,
+            region=region,
+            clock=self.clock,
+            request_id=rid,
+        )
         return self._handlers[service][operation](ctx, params)
 
-    def _rest_request(self, service: str, proto: RestJsonProtocol, method: str, path: str, query: str,
-                      h: dict[str, str], body: bytes, account: str, region: str, rid: str) -> RawResponse:
+    def _rest_request(
+        self,
+        service: str,
+        proto: RestJsonProtocol,
+        method: str,
+        path: str,
+        query: str,
+        h: dict[str, str],
+        body: bytes,
+        account: str,
+        region: str,
+        rid: str,
+    ) -> RawResponse:
         routed = proto.route(method, path, query)
         if routed is None:
-            return proto.error("UnknownOperationException", f"{method} {path} is not an operation of {service}",
-                               404, {}, rid)
+            return proto.error(
+                "UnknownOperationException", f"{method} {path} is not an operation of {service}", 404, {}, rid
+            )
         operation, labels = routed
         if operation not in self._handlers.get(service, ()):
-            return proto.error("NotImplemented", f"{service}.{operation} is not implemented by the jobfuzz emulator",
-                               501, {}, rid)
+            return proto.error(
+                "NotImplemented",
+                f"{service}.{operation} is not implemented by the jobfuzz emulator",
+                501,
+                {},
+                rid,
+            )
         try:
             try:
                 params = proto.parse(operation, labels, query, h, body)
@@ -178,12 +225,26 @@ class Emulator:
         except ServiceError as err:
             status = err.status or error_status(service, err.code, 400)
             return proto.error(err.code, err.message, status, err.fields, rid)
-        except Exception as exc:  # a bug in a backend: answer it, keep serving
-            return proto.error("InternalFailure", f"{service}.{operation}: internal error in the jobfuzz emulator: "
-                                                  f"{_last_line(exc)}", 500, {}, rid)
+        except Exception as exc:  # noqa: BLE001 - a bug in a backend: answer it, keep serving
+            return proto.error(
+                "InternalFailure",
+                f"{service}.{operation}: internal error in the jobfuzz emulator: {_last_line(exc)}",
+                500,
+                {},
+                rid,
+            )
 
-    def _query_request(self, service: str, proto: QueryProtocol, h: dict[str, str], query: str, body: bytes,
-                       account: str | None, region: str, rid: str) -> RawResponse:
+    def _query_request(
+        self,
+        service: str,
+        proto: QueryProtocol,
+        h: dict[str, str],
+        query: str,
+        body: bytes,
+        account: str | None,
+        region: str,
+        rid: str,
+    ) -> RawResponse:
         operation = None
         try:
             try:
@@ -191,32 +252,52 @@ class Emulator:
             except ProtocolProblem as exc:
                 operation = exc.operation
                 if operation is None or service not in self.backends:
-                    raise ServiceError("InvalidParameterException", f"{exc.problem.path}: {exc.problem.message}",
-                                       status=400) from None
+                    raise ServiceError(
+                        "InvalidParameterException", f"{exc.problem.path}: {exc.problem.message}", status=400
+                    ) from None
                 if operation not in self._handlers.get(service, ()):
-                    raise ServiceError("NotImplemented", f"{service}.{operation} is not implemented by the jobfuzz "
-                                                         f"emulator", status=501) from None
+                    raise ServiceError(
+                        "NotImplemented",
+                        f"{service}.{operation} is not implemented by the jobfuzz emulator",
+                        status=501,
+                    ) from None
                 raise self.backends[service].validation_error(service, operation, exc.problem) from None
             if operation not in self._handlers.get(service, ()):
-                raise ServiceError("NotImplemented", f"{service}.{operation} is not implemented by the jobfuzz "
-                                                     f"emulator", status=501)
+                raise ServiceError(
+                    "NotImplemented",
+                    f"{service}.{operation} is not implemented by the jobfuzz emulator",
+                    status=501,
+                )
             account = account or fields.get("AWSAccessKeyId") or DEFAULT_ACCOUNT
             return proto.success(operation, self._call(service, operation, params, account, region, rid), rid)
         except ServiceError as err:
-            status = err.status or (403 if err.code == "InvalidClientTokenIdException"
-                                    else error_status(service, err.code, 400))
+            status = err.status or (
+                403 if err.code == "InvalidClientTokenIdException" else error_status(service, err.code, 400)
+            )
             return proto.error(err.code, err.message, status, rid, "Receiver" if status >= 500 else "Sender")
-        except Exception as exc:  # a bug in a backend: answer it, keep serving
-            return proto.error("InternalError", f"{service}.{operation}: internal error in the jobfuzz emulator: "
-                                                f"{_last_line(exc)}", 500, rid, "Receiver")
+        except Exception as exc:  # noqa: BLE001 - a bug in a backend: answer it, keep serving
+            return proto.error(
+                "InternalError",
+                f"{service}.{operation}: internal error in the jobfuzz emulator: {_last_line(exc)}",
+                500,
+                rid,
+                "Receiver",
+            )
 
     # -- admin -------------------------------------------------------------------------------
     def _admin(self, method: str, path: str, query: str) -> RawResponse:
         route = path.rstrip("/")
         if route == "/_jobfuzz/health" and method in ("GET", "HEAD"):
-            return _json(200, {"status": "ok", "now": self.clock.now(),
-                               "services": {s: ("ok" if s in self._handlers else "not implemented")
-                                            for s in self.services}})
+            return _json(
+                200,
+                {
+                    "status": "ok",
+                    "now": self.clock.now(),
+                    "services": {
+                        s: ("ok" if s in self._handlers else "not implemented") for s in self.services
+                    },
+                },
+            )
         if route == "/_jobfuzz/reset" and method == "POST":
             self.reset()
             return _json(200, {"reset": True, "now": self.clock.now()})
@@ -226,8 +307,10 @@ class Emulator:
                 seconds = float(raw) if raw is not None else None
             except ValueError:
                 seconds = None
-            if seconds is None or seconds != seconds or seconds in (float("inf"), float("-inf")):
-                return _json(400, {"message": f"clock/advance: expected ?seconds=N (a finite number), got {raw!r}"})
+            if seconds is None or not math.isfinite(seconds):
+                return _json(
+                    400, {"message": f"clock/advance: expected ?seconds=N (a finite number), got {raw!r}"}
+                )
             self.clock.advance(seconds)
             return _json(200, {"now": self.clock.now()})
         return _json(404, {"message": f"{method} {path}: no such admin route (health, reset, clock/advance)"})
@@ -255,6 +338,8 @@ class Emulator:
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         resp = self.handle(environ.get("REQUEST_METHOD", "GET"), raw, headers, body)
         phrase = HTTPStatus(resp.status).phrase if resp.status in HTTPStatus._value2member_map_ else ""
-        start_response(f"{resp.status} {phrase}".strip(),
-                       [*resp.headers.items(), ("Content-Length", str(len(resp.body)))])
+        start_response(
+            f"{resp.status} {phrase}".strip(),
+            [*resp.headers.items(), ("Content-Length", str(len(resp.body)))],
+        )
         return [resp.body]

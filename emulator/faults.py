@@ -23,8 +23,9 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from botocore.exceptions import ConnectionClosedError
 
@@ -38,9 +39,15 @@ KINDS: tuple[str, ...] = ("throttle", "unavailable", "latency", "drop")
 
 #: service -> kind -> (code, status)
 _ERRORS: dict[str, dict[str, tuple[str, int]]] = {
-    "iot-jobs-data": {"throttle": ("ThrottlingException", 429), "unavailable": ("ServiceUnavailableException", 503)},
+    "iot-jobs-data": {
+        "throttle": ("ThrottlingException", 429),
+        "unavailable": ("ServiceUnavailableException", 503),
+    },
     "iot": {"throttle": ("ThrottlingException", 400), "unavailable": ("ServiceUnavailableException", 503)},
-    "amplifybackend": {"throttle": ("TooManyRequestsException", 429), "unavailable": ("GatewayTimeoutException", 504)},
+    "amplifybackend": {
+        "throttle": ("TooManyRequestsException", 429),
+        "unavailable": ("GatewayTimeoutException", 504),
+    },
     "importexport": {"throttle": ("ServiceUnavailable", 503), "unavailable": ("ServiceUnavailable", 503)},
 }
 _DEFAULT = {"throttle": ("ThrottlingException", 429), "unavailable": ("ServiceUnavailableException", 503)}
@@ -67,7 +74,9 @@ class FaultConfig:
             raise ValueError(f"fault rate: expected a number in [0, 1], got {self.rate}")
         unknown = [k for k in kinds if k not in KINDS]
         if unknown or not kinds:
-            raise ValueError(f"fault kinds: expected some of {', '.join(KINDS)}, got {', '.join(kinds) or 'none'}")
+            raise ValueError(
+                f"fault kinds: expected some of {', '.join(KINDS)}, got {', '.join(kinds) or 'none'}"
+            )
         if self.latency_s < 0:
             raise ValueError(f"fault latency: expected at least 0 seconds, got {self.latency_s}")
 
@@ -94,7 +103,9 @@ class FaultyEmulator:
             self.injected[kind] += 1
             return kind
 
-    def handle(self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes = b"") -> RawResponse:
+    def handle(
+        self, method: str, path_and_query: str, headers: Mapping[str, str], body: bytes = b""
+    ) -> RawResponse:
         if path_and_query.startswith("/_jobfuzz/"):
             return self.emulator.handle(method, path_and_query, headers, body)
         kind = self._draw()

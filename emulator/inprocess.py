@@ -5,14 +5,15 @@ events) is botocore's own code path.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Protocol
+from collections.abc import Iterator
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
 from emulator.protocol import RawResponse
 
-__all__ = ["attach", "embedded_client", "ENDPOINT_URL"]
+__all__ = ["ENDPOINT_URL", "attach", "embedded_client"]
 
 ENDPOINT_URL = "https://embedded.jobfuzz"
 
@@ -70,14 +71,20 @@ def attach(client: Any, emulator: _Handles) -> None:
         headers = {_text(k): _text(v) for k, v in request.headers.items()}
         raw = emulator.handle(request.method, target, headers, _body(request.body))
         response = AWSResponse(url, raw.status, raw.headers, _Body(raw.body))
-        response._content = raw.body  # noqa: SLF001 - spare botocore a stream read
+        response._content = raw.body
         return response
 
     client.meta.events.register("before-send", before_send)
 
 
-def embedded_client(service_name: str, emulator: _Handles, *, access_key: str = "AKIAEMULATOR0000001",
-                    region: str = "us-east-1", **client_kwargs: Any) -> Any:
+def embedded_client(
+    service_name: str,
+    emulator: _Handles,
+    *,
+    access_key: str = "AKIAEMULATOR0000001",
+    region: str = "us-east-1",
+    **client_kwargs: Any,
+) -> Any:
     """A boto3 client with dummy credentials whose every request ``emulator`` answers."""
     import boto3
 

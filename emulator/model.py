@@ -13,7 +13,11 @@ from botocore.model import OperationModel, ServiceModel
 from specs.loader import botocore_model
 
 __all__ = [
-    "DEFAULT_ACCOUNT", "SERVICES", "error_status", "operation_model", "service_for_signing_name",
+    "DEFAULT_ACCOUNT",
+    "SERVICES",
+    "error_status",
+    "operation_model",
+    "service_for_signing_name",
     "service_model",
 ]
 
@@ -38,17 +42,17 @@ def service_for_signing_name(name: str) -> str | None:
     return _SIGNING_NAMES.get(name.lower())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def service_model(service: str) -> ServiceModel:
     return botocore_model(service)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def operation_model(service: str, operation: str) -> OperationModel:
     return service_model(service).operation_model(operation)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _error_statuses(service: str) -> dict[str, int]:
     model = service_model(service)
     out: dict[str, int] = {}

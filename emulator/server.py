@@ -8,12 +8,14 @@ request is one ``handle`` call. Binds 127.0.0.1 unless told otherwise.
 from __future__ import annotations
 
 import argparse
+import json
 import socket
 import sys
 import threading
+from collections.abc import Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Sequence
+from typing import Any, Self
 
 from emulator.core import EmulatorConfig
 from emulator.faults import DropConnection, FaultConfig, FaultyEmulator
@@ -29,7 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "jobfuzz-emulator"
     sys_version = ""
-    server: "_Server"
+    server: _Server
 
     def setup(self) -> None:
         super().setup()
@@ -38,7 +40,7 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def _read_body(self) -> bytes | None:
@@ -64,7 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
         lines = [f"HTTP/1.1 {status} {_PHRASES.get(status, '')}".rstrip()]
-        lines.extend(f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("content-length", "connection"))
+        lines.extend(
+            f"{k}: {v}" for k, v in headers.items() if k.lower() not in ("content-length", "connection")
+        )
         lines.append(f"Content-Length: {len(body)}")
         if self.close_connection:
             lines.append("Connection: close")
@@ -78,8 +82,11 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         if body is None:
             self.close_connection = True
-            self._answer(413, {"Content-Type": "application/json"},
-                         b'{"message":"the request body is too large or its framing is invalid"}')
+            self._answer(
+                413,
+                {"Content-Type": "application/json"},
+                b'{"message":"the request body is too large or its framing is invalid"}',
+            )
             return
         headers = {k: v for k, v in self.headers.items()}
         try:
@@ -91,10 +98,14 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        except Exception as exc:  # never leave a client without an answer
-            self._answer(500, {"Content-Type": "application/json"},
-                         ('{"message":"internal error in the jobfuzz emulator: %s"}'
-                          % type(exc).__name__).encode())
+        except Exception as exc:  # noqa: BLE001 - never leave a client without an answer
+            self._answer(
+                500,
+                {"Content-Type": "application/json"},
+                json.dumps(
+                    {"message": f"internal error in the jobfuzz emulator: {type(exc).__name__}"}
+                ).encode(),
+            )
             return
         self._answer(resp.status, resp.headers, resp.body)
 
@@ -114,8 +125,14 @@ class _Server(ThreadingHTTPServer):
 class EmulatorServer:
     """The emulator on ``host:port`` in a background thread; ``port=0`` picks a free port."""
 
-    def __init__(self, emulator: Any = None, *, host: str = "127.0.0.1", port: int = 0,
-                 faults: FaultConfig | None = None) -> None:
+    def __init__(
+        self,
+        emulator: Any = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultConfig | None = None,
+    ) -> None:
         if emulator is None:
             from emulator.app import Emulator
 
@@ -131,10 +148,14 @@ class EmulatorServer:
         host = f"[{self.host}]" if ":" in str(self.host) else self.host
         return f"http://{host}:{self.port}"
 
-    def start(self) -> "EmulatorServer":
+    def start(self) -> Self:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
-                                            name=f"jobfuzz-emulator:{self.port}", daemon=True)
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"jobfuzz-emulator:{self.port}",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -148,10 +169,10 @@ class EmulatorServer:
             self._thread = None
         self._httpd.server_close()
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
@@ -160,8 +181,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=4566)
     p.add_argument("--region", default="us-east-1")
-    p.add_argument("--buckets", default=None,
-                   help="comma-separated S3 buckets that exist for Import/Export (default: every bucket exists)")
+    p.add_argument(
+        "--buckets",
+        default=None,
+        help="comma-separated S3 buckets that exist for Import/Export (default: every bucket exists)",
+    )
     p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault a request (0 = off)")
     p.add_argument("--fault-kinds", default="throttle,unavailable,latency,drop")
     p.add_argument("--fault-latency", type=float, default=0.05, help="seconds a latency fault waits")
@@ -177,9 +201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     faults = None
     if args.fault_rate > 0:
         try:
-            faults = FaultConfig(rate=args.fault_rate, kinds=tuple(k.strip() for k in args.fault_kinds.split(",")
-                                                                   if k.strip()),
-                                 latency_s=args.fault_latency, seed=args.fault_seed)
+            faults = FaultConfig(
+                rate=args.fault_rate,
+                kinds=tuple(k.strip() for k in args.fault_kinds.split(",") if k.strip()),
+                latency_s=args.fault_latency,
+                seed=args.fault_seed,
+            )
         except ValueError as exc:
             print(f"jobfuzz emulator: {exc}", file=sys.stderr)
             return 2
@@ -189,7 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         server = EmulatorServer(emulator, host=args.host, port=args.port, faults=faults)
     except OSError as exc:
-        print(f"jobfuzz emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"jobfuzz emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 2
     print(f"jobfuzz emulator listening on {server.url}", flush=True)
     try:
@@ -197,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server._httpd.server_close()  # noqa: SLF001
+        server._httpd.server_close()
     return 0
 
 

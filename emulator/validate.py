@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import Shape
 
@@ -23,8 +24,14 @@ __all__ = ["Checker", "compile_shape", "validate", "validator"]
 
 Checker = Callable[[Any, str], "Problem | None"]
 _TYPE_NAMES = {
-    str: "a string", int: "an integer", float: "a number", bool: "a boolean", dict: "an object",
-    list: "a list", bytes: "bytes", type(None): "null",
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "a boolean",
+    dict: "an object",
+    list: "a list",
+    bytes: "bytes",
+    type(None): "null",
 }
 
 
@@ -56,6 +63,7 @@ def _sized(kind: str, unit: str, shape: Shape, inner: Checker | None = None) -> 
         if hi is not None and n > hi:
             return Problem(path, "max_length", f"expected at most {hi} {unit}, got {n}")
         return inner(value, path) if inner is not None else None
+
     return check
 
 
@@ -78,6 +86,7 @@ def _string(shape: Shape) -> Checker:
         if search is not None and search(value) is None:
             return Problem(path, "pattern", f"expected to match the pattern {pattern!r}, got {_show(value)}")
         return None
+
     return check
 
 
@@ -94,6 +103,7 @@ def _number(shape: Shape, integral: bool) -> Checker:
         if hi is not None and value > hi:
             return Problem(path, "max", f"expected at most {hi}, got {value}")
         return None
+
     return check
 
 
@@ -102,6 +112,7 @@ def _typed(kind: type | tuple[type, ...], expected: str) -> Checker:
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             return Problem(path, "type", f"expected {expected}, got {_got(value)}")
         return None
+
     return check
 
 
@@ -112,6 +123,7 @@ def _blob(shape: Shape) -> Checker:
         if not isinstance(value, (bytes, bytearray)):
             return Problem(path, "type", f"expected bytes, got {_got(value)}")
         return sized(value, path)
+
     return check
 
 
@@ -124,12 +136,14 @@ def _list(shape: Shape, memo: dict[Any, Checker]) -> Checker:
             if p is not None:
                 return p
         return None
+
     sized = _sized("list", "items", shape, items)
 
     def check(value: Any, path: str) -> Problem | None:
         if type(value) is not list:
             return Problem(path, "type", f"expected a list, got {_got(value)}")
         return sized(value, path)
+
     return check
 
 
@@ -147,12 +161,14 @@ def _map(shape: Shape, memo: dict[Any, Checker]) -> Checker:
             if p is not None:
                 return p
         return None
+
     sized = _sized("map", "entries", shape, entries)
 
     def check(value: Any, path: str) -> Problem | None:
         if type(value) is not dict:
             return Problem(path, "type", f"expected an object, got {_got(value)}")
         return sized(value, path)
+
     return check
 
 
@@ -176,6 +192,7 @@ def _structure(shape: Shape, memo: dict[Any, Checker]) -> Checker:
         if union and sum(1 for v in value.values() if v is not None) != 1:
             return Problem(path, "union", "expected exactly one member to be set")
         return None
+
     return check
 
 
@@ -219,7 +236,7 @@ def _accept(value: Any, path: str) -> Problem | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def validator(service: str, operation: str) -> Callable[[dict[str, Any]], Problem | None]:
     """The compiled validator of an operation's input (accepts anything when it has none)."""
     shape = operation_model(service, operation).input_shape

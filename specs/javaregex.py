@@ -34,6 +34,7 @@ class JavaRegexError(ValueError):
 
 # -- range sets ---------------------------------------------------------------------------------
 
+
 def _norm(ranges: Ranges) -> Ranges:
     out: Ranges = []
     for lo, hi in sorted(ranges):
@@ -111,21 +112,23 @@ _SHORTHAND: dict[str, Ranges] = {
     "d": _POSIX["Digit"],
     "s": _POSIX["Space"],
     "w": _norm(_POSIX["Alnum"] + [(0x5F, 0x5F)]),
-    "h": _chars(" \t\xa0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-                "\u202f\u205f\u3000"),
+    "h": _chars(
+        " \t\xa0\u1680\u180e\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+        "\u202f\u205f\u3000"
+    ),
     "v": _chars("\n\x0b\f\r\x85\u2028\u2029"),
 }
 _LINE_TERMINATORS = _chars("\n\r\x85\u2028\u2029")
 _SIMPLE_ESCAPES = {"t": 0x09, "n": 0x0A, "r": 0x0D, "f": 0x0C, "a": 0x07, "e": 0x1B}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _property(name: str) -> tuple[tuple[int, int], ...]:
     if name in _POSIX:
         return tuple(_POSIX[name])
     if name.startswith("Is") and len(name) > 2:
         name = name[2:]
-    if name.startswith("general_category=") or name.startswith("gc="):
+    if name.startswith(("general_category=", "gc=")):
         name = name.split("=", 1)[1]
     if name in ("L&", "LC"):
         return tuple(_norm(_category("Lu") + _category("Ll") + _category("Lt")))
@@ -155,6 +158,7 @@ def _emit_class(ranges: Ranges, negate: bool = False) -> str:
 
 # -- the translator -----------------------------------------------------------------------------
 
+
 class _Translator:
     def __init__(self, pattern: str) -> None:
         self.p = pattern
@@ -178,7 +182,7 @@ class _Translator:
         j = self.p.find(end, self.i)
         if j < 0:
             raise self.fail(f"missing {end!r}")
-        s = self.p[self.i:j]
+        s = self.p[self.i : j]
         self.i = j + len(end)
         return s
 
@@ -270,8 +274,12 @@ class _Translator:
                 assert ranges is not None
             else:
                 ranges = [(ord(c), ord(c))]
-            if (len(ranges) == 1 and ranges[0][0] == ranges[0][1] and self.peek() == "-"
-                    and self.peek(1) not in ("]", "")):
+            if (
+                len(ranges) == 1
+                and ranges[0][0] == ranges[0][1]
+                and self.peek() == "-"
+                and self.peek(1) not in ("]", "")
+            ):
                 self.take()
                 hc = self.take()
                 if hc == "[":
@@ -300,7 +308,7 @@ class _Translator:
                 if self.peek() == "Q":
                     self.take()
                     j = self.p.find("\\E", self.i)
-                    text = self.p[self.i:] if j < 0 else self.p[self.i:j]
+                    text = self.p[self.i :] if j < 0 else self.p[self.i : j]
                     self.i = len(self.p) if j < 0 else j + 2
                     out.append(re.escape(text))
                     continue
@@ -319,7 +327,7 @@ class _Translator:
                         out.append(f"(?P<{self.read_until('>')}>")
                         closes.append(0)
                         continue
-                    m = re.match(r"([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])", self.p[self.i:])
+                    m = re.match(r"([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])", self.p[self.i :])
                     if m and (m.group(1) or m.group(2) is not None):
                         self.i += m.end()
                         on, off = m.group(1), m.group(2) or ""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import Shape
 
@@ -48,6 +49,7 @@ def _decoder(shape: Shape, memo: dict[str, Any]) -> Decoder | None:
             if type(value) is not list:
                 return value
             return [v if v is None else item(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
         return dec_list
     if t == "map":
         val = _decoder(shape.value, memo)
@@ -58,6 +60,7 @@ def _decoder(shape: Shape, memo: dict[str, Any]) -> Decoder | None:
             if type(value) is not dict:
                 return value
             return {k: v if v is None else val(v, f"{path}[{k!r}]") for k, v in value.items()}
+
         return dec_map
     if t != "structure":
         return None
@@ -86,6 +89,7 @@ def _structure_decoder(members: tuple[tuple[str, str, Decoder | None], ...]) -> 
             if v is not None:
                 out[name] = dec(v, f"{path}.{name}" if path else name) if dec is not None else v
         return out
+
     return dec_struct
 
 
@@ -123,7 +127,9 @@ def _encoder(shape: Shape, memo: dict[str, Any]) -> Encoder | None:
         return memo[shape.name]
     cell: list[Encoder] = []
     memo[shape.name] = lambda v: cell[0](v)
-    fn = _structure_encoder(tuple((name, _wire(name, m), _encoder(m, memo)) for name, m in shape.members.items()))
+    fn = _structure_encoder(
+        tuple((name, _wire(name, m), _encoder(m, memo)) for name, m in shape.members.items())
+    )
     cell.append(fn)
     memo[shape.name] = fn
     return fn
@@ -139,6 +145,7 @@ def _structure_encoder(members: tuple[tuple[str, str, Encoder | None], ...]) -> 
             if v is not None:
                 out[wire] = enc(v) if enc is not None else v
         return out
+
     return enc_struct
 
 

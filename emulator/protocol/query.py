@@ -28,10 +28,17 @@ from emulator.protocol.values import format_timestamp, from_text, timestamp_form
 
 __all__ = ["QueryProtocol"]
 
-SIGV2_FIELDS = frozenset({
-    "AWSAccessKeyId", "Signature", "SignatureVersion", "SignatureMethod", "Timestamp", "Expires",
-    "SecurityToken",
-})
+SIGV2_FIELDS = frozenset(
+    {
+        "AWSAccessKeyId",
+        "Signature",
+        "SignatureVersion",
+        "SignatureMethod",
+        "Timestamp",
+        "Expires",
+        "SecurityToken",
+    }
+)
 _FORM = "application/x-www-form-urlencoded"
 _INVALID_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
@@ -56,8 +63,11 @@ def _tree(pairs: list[tuple[str, str]]) -> dict[str, Any]:
             if child is None or child == "":
                 child = node[part] = {}
             elif not isinstance(child, dict):
-                raise _problem(".".join(parts[: i + 1]), "type", f"{'.'.join(parts[: i + 1])} is given both as a "
-                                                                 f"value and as a structure")
+                raise _problem(
+                    ".".join(parts[: i + 1]),
+                    "type",
+                    f"{'.'.join(parts[: i + 1])} is given both as a value and as a structure",
+                )
             node = child
         last = parts[-1]
         if isinstance(node.get(last), dict):
@@ -128,22 +138,33 @@ class QueryProtocol:
         self.version = self.model.api_version
         self.operations = frozenset(self.model.operation_names)
 
-    def parse(self, headers: dict[str, str], query: str, body: bytes) -> tuple[str, dict[str, Any], dict[str, str]]:
+    def parse(
+        self, headers: dict[str, str], query: str, body: bytes
+    ) -> tuple[str, dict[str, Any], dict[str, str]]:
         """(operation, params, other fields) of a request. Unknown or missing Action and a bad
         Version raise ServiceError; a field that cannot be read raises ProtocolProblem."""
         if len(body) > MAX_BODY:
-            raise ServiceError("InvalidParameterException",
-                               f"expected a request of at most {MAX_BODY} bytes, got {len(body)}", status=400)
+            raise ServiceError(
+                "InvalidParameterException",
+                f"expected a request of at most {MAX_BODY} bytes, got {len(body)}",
+                status=400,
+            )
         ctype = headers.get("content-type")
         if body and ctype is not None and ctype.split(";", 1)[0].strip().lower() != _FORM:
-            raise ServiceError("InvalidParameterException",
-                               f"expected a form body (Content-Type {_FORM}), got Content-Type {ctype!r}", status=400)
+            raise ServiceError(
+                "InvalidParameterException",
+                f"expected a form body (Content-Type {_FORM}), got Content-Type {ctype!r}",
+                status=400,
+            )
         try:
             text = body.decode("utf-8")
-            pairs = parse_qsl(query, keep_blank_values=True) + parse_qsl(text, keep_blank_values=True,
-                                                                          errors="strict")
+            pairs = parse_qsl(query, keep_blank_values=True) + parse_qsl(
+                text, keep_blank_values=True, errors="strict"
+            )
         except UnicodeDecodeError:
-            raise ServiceError("InvalidParameterException", "the request is not valid UTF-8", status=400) from None
+            raise ServiceError(
+                "InvalidParameterException", "the request is not valid UTF-8", status=400
+            ) from None
         fields: dict[str, str] = {}
         members = []
         for k, v in pairs:
@@ -155,15 +176,20 @@ class QueryProtocol:
         if not action:
             raise ServiceError("MissingAction", "the request has no Action", status=400)
         if action not in self.operations:
-            raise ServiceError("InvalidAction", f"{action!r} is not an action of {self.service} {self.version}",
-                               status=400)
+            raise ServiceError(
+                "InvalidAction", f"{action!r} is not an action of {self.service} {self.version}", status=400
+            )
         version = fields.get("Version")
         if version is None:
-            raise ServiceError("MissingParameterException", f"{action}.Version: a required parameter is missing",
-                               status=400)
+            raise ServiceError(
+                "MissingParameterException", f"{action}.Version: a required parameter is missing", status=400
+            )
         if version != self.version:
-            raise ServiceError("InvalidVersionException",
-                               f"{action}.Version: expected {self.version!r}, got {version!r}", status=400)
+            raise ServiceError(
+                "InvalidVersionException",
+                f"{action}.Version: expected {self.version!r}, got {version!r}",
+                status=400,
+            )
         shape = self.model.operation_model(action).input_shape
         try:
             params = _decode(shape, _tree(members), "") if shape is not None else {}
@@ -175,21 +201,33 @@ class QueryProtocol:
     # -- answers -----------------------------------------------------------------------------
     def success(self, operation: str, output: dict[str, Any] | None, request_id: str) -> RawResponse:
         shape = self.model.operation_model(operation).output_shape
-        parts: list[str] = [f'<?xml version="1.0" encoding="UTF-8"?>\n<{operation}Response xmlns="{self.namespace}">'
-                            f"<{operation}Result>"]
+        head = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<{operation}Response xmlns="{self.namespace}">'
+            f"<{operation}Result>"
+        )
+        parts: list[str] = [head]
         if shape is not None:
             _members(shape, output or {}, parts)
-        parts.append(f"</{operation}Result><ResponseMetadata><RequestId>{xml_text(request_id)}</RequestId>"
-                     f"</ResponseMetadata></{operation}Response>")
-        return RawResponse(200, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id},
-                           "".join(parts).encode("utf-8"))
+        parts.append(
+            f"</{operation}Result><ResponseMetadata><RequestId>{xml_text(request_id)}</RequestId>"
+            f"</ResponseMetadata></{operation}Response>"
+        )
+        return RawResponse(
+            200, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, "".join(parts).encode("utf-8")
+        )
 
     @classmethod
-    def error(cls, code: str, message: str, status: int, request_id: str, kind: str = "Sender") -> RawResponse:
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{cls.error_namespace}">'
-                f"<Error><Type>{kind}</Type><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message>"
-                f"</Error><RequestId>{xml_text(request_id)}</RequestId></ErrorResponse>")
-        return RawResponse(status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, body.encode("utf-8"))
+    def error(
+        cls, code: str, message: str, status: int, request_id: str, kind: str = "Sender"
+    ) -> RawResponse:
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="{cls.error_namespace}">'
+            f"<Error><Type>{kind}</Type><Code>{xml_text(code)}</Code><Message>{xml_text(message)}</Message>"
+            f"</Error><RequestId>{xml_text(request_id)}</RequestId></ErrorResponse>"
+        )
+        return RawResponse(
+            status, {"Content-Type": "text/xml", "x-amzn-RequestId": request_id}, body.encode("utf-8")
+        )
 
 
 def _members(shape: Shape, value: dict[str, Any], parts: list[str]) -> None:

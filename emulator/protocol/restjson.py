@@ -12,8 +12,9 @@ omitted). An error is ``x-amzn-ErrorType: Code`` plus ``{"message": ..., **field
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from botocore.model import OperationModel, Shape
@@ -146,9 +147,21 @@ def _codec(op: OperationModel) -> _OpCodec:
             elif loc is None:
                 body_members[name] = m
         encode = encoder(body_members)
-    return _OpCodec(tuple(labels), tuple(query), query_map, tuple(headers), tuple(header_maps), has_body,
-                    payload, decode, int(op.http.get("responseCode") or 200), tuple(out_headers), out_status,
-                    out_payload, encode)
+    return _OpCodec(
+        tuple(labels),
+        tuple(query),
+        query_map,
+        tuple(headers),
+        tuple(header_maps),
+        has_body,
+        payload,
+        decode,
+        int(op.http.get("responseCode") or 200),
+        tuple(out_headers),
+        out_status,
+        out_payload,
+        encode,
+    )
 
 
 def _problem(path: str, rule: str, message: str) -> ProtocolProblem:
@@ -169,7 +182,7 @@ class RestJsonProtocol:
                 self._greedy.setdefault(r.method, []).append(r)
             else:
                 self._fixed.setdefault((r.method, len(r.segments)), []).append(r)
-        order = lambda r: (-r.literals, -len(r.query))  # noqa: E731
+        order = lambda r: (-r.literals, -len(r.query))
         for routes in (*self._fixed.values(), *self._greedy.values()):
             routes.sort(key=order)
         self._codecs: dict[str, _OpCodec] = {}
@@ -203,8 +216,9 @@ class RestJsonProtocol:
                 best = (empties, r, labels)
         return (best[1].operation, best[2]) if best else None
 
-    def parse(self, operation: str, labels: dict[str, str], query: str, headers: dict[str, str],
-              body: bytes) -> dict[str, Any]:
+    def parse(
+        self, operation: str, labels: dict[str, str], query: str, headers: dict[str, str], body: bytes
+    ) -> dict[str, Any]:
         """The operation's params (member names, typed) from the request; ProtocolProblem if it
         cannot be read. ``headers`` has lowercase names."""
         c = self.codec(operation)
@@ -219,7 +233,7 @@ class RestJsonProtocol:
             if value is not None:
                 params[name] = self._header(shape, value, name)
         for name, prefix in c.header_maps:
-            found = {k[len(prefix):]: v for k, v in headers.items() if k.startswith(prefix)}
+            found = {k[len(prefix) :]: v for k, v in headers.items() if k.startswith(prefix)}
             if found:
                 params[name] = found
         if c.has_body or c.payload:
@@ -251,20 +265,27 @@ class RestJsonProtocol:
     @staticmethod
     def _header(shape: Shape, value: str, path: str) -> Any:
         if shape.type_name == "list":
-            return [from_text(shape.member, v.strip(), f"{path}[{i}]") for i, v in enumerate(value.split(","))]
+            return [
+                from_text(shape.member, v.strip(), f"{path}[{i}]") for i, v in enumerate(value.split(","))
+            ]
         if shape.type_name == "string" and shape.serialization.get("jsonvalue"):
             import base64
+
             try:
                 return json.loads(base64.b64decode(value))
             except ValueError:
                 raise _problem(path, "type", "expected base64-encoded JSON") from None
         return from_text(shape, value, path)
 
-    def _body(self, operation: str, c: _OpCodec, headers: dict[str, str], body: bytes,
-              params: dict[str, Any]) -> None:
+    def _body(
+        self, operation: str, c: _OpCodec, headers: dict[str, str], body: bytes, params: dict[str, Any]
+    ) -> None:
         if len(body) > MAX_BODY:
-            raise _problem("body", "max_length", f"{operation}: expected a body of at most {MAX_BODY} bytes, "
-                                                 f"got {len(body)}")
+            raise _problem(
+                "body",
+                "max_length",
+                f"{operation}: expected a body of at most {MAX_BODY} bytes, got {len(body)}",
+            )
         if c.payload is not None and not c.has_body:  # a blob or string payload: the raw body
             name, shape = c.payload
             if body:
@@ -274,9 +295,12 @@ class RestJsonProtocol:
         if ctype is not None:
             base = ctype.split(";", 1)[0].strip().lower()
             if base not in _JSON_TYPES and not base.endswith("+json"):
-                raise _problem("body", "content_type",
-                               f"{operation}: expected a JSON body (Content-Type application/json), "
-                               f"got Content-Type {ctype!r}")
+                raise _problem(
+                    "body",
+                    "content_type",
+                    f"{operation}: expected a JSON body (Content-Type application/json), "
+                    f"got Content-Type {ctype!r}",
+                )
         if not body.strip():
             return
         try:
@@ -284,8 +308,9 @@ class RestJsonProtocol:
         except (ValueError, RecursionError):
             raise _problem("body", "type", f"{operation}: the body is not well-formed JSON") from None
         if not isinstance(data, dict):
-            raise _problem("body", "type",
-                           f"{operation}: expected a JSON object as the body, got {type(data).__name__}")
+            raise _problem(
+                "body", "type", f"{operation}: expected a JSON object as the body, got {type(data).__name__}"
+            )
         if c.payload is not None:
             name, shape = c.payload
             params[name] = body_decoder(dict(shape.members))(data, name)
@@ -297,8 +322,9 @@ class RestJsonProtocol:
         try:
             return body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise _problem("body", "type", f"{operation}: the body is not valid UTF-8 "
-                                           f"(byte {exc.start})") from None
+            raise _problem(
+                "body", "type", f"{operation}: the body is not valid UTF-8 (byte {exc.start})"
+            ) from None
 
     # -- answers -----------------------------------------------------------------------------
     def success(self, operation: str, output: dict[str, Any] | None, request_id: str) -> RawResponse:
@@ -332,7 +358,11 @@ class RestJsonProtocol:
         for k, v in fields.items():
             if v is not None:
                 body[k] = format_timestamp(v, "unixTimestamp") if hasattr(v, "timestamp") else v
-        headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code, "x-amzn-RequestId": request_id}
+        headers = {
+            "Content-Type": "application/json",
+            "x-amzn-ErrorType": code,
+            "x-amzn-RequestId": request_id,
+        }
         return RawResponse(status, headers, json.dumps(body, separators=(",", ":"), default=str).encode())
 
 

@@ -17,10 +17,14 @@ from emulator.core import Problem
 from emulator.protocol import ProtocolProblem
 
 __all__ = [
-    "format_timestamp", "from_text", "parse_blob", "parse_timestamp", "timestamp_format",
+    "format_timestamp",
+    "from_text",
+    "parse_blob",
+    "parse_timestamp",
+    "timestamp_format",
 ]
 
-UTC = _dt.timezone.utc
+UTC = _dt.UTC
 _INTEGRAL = frozenset({"integer", "long", "short", "byte", "biginteger"})
 _FLOATING = frozenset({"float", "double", "bigdecimal"})
 _SPECIAL_FLOATS = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -34,16 +38,13 @@ def _bad(path: str, expected: str, value: Any) -> ProtocolProblem:
 
 
 def timestamp_format(shape: Shape, default: str) -> str:
-    return (shape.serialization.get("timestampFormat") or shape.metadata.get("timestampFormat")
-            or default)
+    return shape.serialization.get("timestampFormat") or shape.metadata.get("timestampFormat") or default
 
 
 def parse_timestamp(value: Any, path: str) -> _dt.datetime:
     """Epoch seconds (number or numeric text), ISO 8601 or RFC 822 -> an aware UTC datetime."""
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, (int, float)):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             return _dt.datetime.fromtimestamp(value, UTC)
         if isinstance(value, str):
             text = value.strip()

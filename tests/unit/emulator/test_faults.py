@@ -29,8 +29,13 @@ class Counting:
         def ok(ctx, params):
             self.calls += 1
             return {}
-        ops = [("iot-jobs-data", "GetPendingJobExecutions"), ("iot", "ListJobs"),
-               ("amplifybackend", "ListBackendJobs"), ("importexport", "ListJobs")]
+
+        ops = [
+            ("iot-jobs-data", "GetPendingJobExecutions"),
+            ("iot", "ListJobs"),
+            ("amplifybackend", "ListBackendJobs"),
+            ("importexport", "ListJobs"),
+        ]
         return {op: ok for op in ops}
 
     def validation_error(self, service, operation, problem):
@@ -49,9 +54,14 @@ CALLS = {
 
 
 def client(service, handler):
-    c = boto3.client(service, region_name="us-east-1", endpoint_url="https://embedded.jobfuzz",
-                     aws_access_key_id="AKIAFAULTTEST0000001", aws_secret_access_key="secret-not-real",
-                     config=Config(retries={"total_max_attempts": 1}))
+    c = boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url="https://embedded.jobfuzz",
+        aws_access_key_id="AKIAFAULTTEST0000001",
+        aws_secret_access_key="secret-not-real",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
     attach(c, handler)
     return c
 
@@ -61,29 +71,43 @@ def faulty(kind, rate=1.0, **kw):
     return FaultyEmulator(Emulator(backends=[backend]), FaultConfig(rate=rate, kinds=(kind,), **kw)), backend
 
 
-@pytest.mark.parametrize("service,code,status", [
-    ("iot-jobs-data", "ThrottlingException", 429), ("iot", "ThrottlingException", 400),
-    ("amplifybackend", "TooManyRequestsException", 429), ("importexport", "ServiceUnavailable", 503),
-])
+@pytest.mark.parametrize(
+    "service,code,status",
+    [
+        ("iot-jobs-data", "ThrottlingException", 429),
+        ("iot", "ThrottlingException", 400),
+        ("amplifybackend", "TooManyRequestsException", 429),
+        ("importexport", "ServiceUnavailable", 503),
+    ],
+)
 def test_throttle_uses_the_modelled_error(service, code, status) -> None:
     emu, backend = faulty("throttle")
     with pytest.raises(ClientError) as info:
         CALLS[service](client(service, emu))
-    assert (info.value.response["Error"]["Code"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]) == \
-        (code, status)
+    assert (
+        info.value.response["Error"]["Code"],
+        info.value.response["ResponseMetadata"]["HTTPStatusCode"],
+    ) == (code, status)
     assert backend.calls == 0 and emu.injected["throttle"] == 1
 
 
-@pytest.mark.parametrize("service,code,status", [
-    ("iot-jobs-data", "ServiceUnavailableException", 503), ("iot", "ServiceUnavailableException", 503),
-    ("amplifybackend", "GatewayTimeoutException", 504), ("importexport", "ServiceUnavailable", 503),
-])
+@pytest.mark.parametrize(
+    "service,code,status",
+    [
+        ("iot-jobs-data", "ServiceUnavailableException", 503),
+        ("iot", "ServiceUnavailableException", 503),
+        ("amplifybackend", "GatewayTimeoutException", 504),
+        ("importexport", "ServiceUnavailable", 503),
+    ],
+)
 def test_unavailable(service, code, status) -> None:
     emu, backend = faulty("unavailable")
     with pytest.raises(ClientError) as info:
         CALLS[service](client(service, emu))
-    assert (info.value.response["Error"]["Code"], info.value.response["ResponseMetadata"]["HTTPStatusCode"]) == \
-        (code, status)
+    assert (
+        info.value.response["Error"]["Code"],
+        info.value.response["ResponseMetadata"]["HTTPStatusCode"],
+    ) == (code, status)
     assert backend.calls == 0
 
 
@@ -105,8 +129,14 @@ def test_drop_in_process_is_a_closed_connection() -> None:
 def test_drop_over_http_closes_the_connection() -> None:
     backend = Counting()
     with EmulatorServer(Emulator(backends=[backend]), faults=FaultConfig(rate=1.0, kinds=("drop",))) as srv:
-        c = boto3.client("iot", region_name="us-east-1", endpoint_url=srv.url, aws_access_key_id="AKIAX",
-                         aws_secret_access_key="s", config=Config(retries={"total_max_attempts": 1}))
+        c = boto3.client(
+            "iot",
+            region_name="us-east-1",
+            endpoint_url=srv.url,
+            aws_access_key_id="AKIAX",
+            aws_secret_access_key="s",
+            config=Config(retries={"total_max_attempts": 1}),
+        )
         with pytest.raises(ConnectionClosedError):
             c.list_jobs()
         assert srv.app.injected["drop"] == 1 and backend.calls == 0
@@ -131,9 +161,11 @@ def test_rate_zero_never_injects_and_rate_is_respected() -> None:
 
 def test_seed_makes_faults_reproducible() -> None:
     def run():
-        emu = FaultyEmulator(Emulator(backends=[Counting()]), FaultConfig(rate=0.5, kinds=("throttle", "unavailable"),
-                                                                          seed=42))
+        emu = FaultyEmulator(
+            Emulator(backends=[Counting()]), FaultConfig(rate=0.5, kinds=("throttle", "unavailable"), seed=42)
+        )
         return [emu.handle("GET", "/jobs", {}, b"").status for _ in range(40)]
+
     assert run() == run()
     assert {200, 400, 503} <= set(run())
 
@@ -152,8 +184,16 @@ def test_wrapper_passes_attributes_through() -> None:
     assert emu.clock is emu.emulator.clock and emu.backends["iot"] is backend
 
 
-@pytest.mark.parametrize("kwargs", [{"rate": 1.5}, {"rate": -0.1}, {"rate": 0.5, "kinds": ("meteor",)},
-                                    {"rate": 0.5, "kinds": ()}, {"rate": 0.5, "latency_s": -1}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"rate": 1.5},
+        {"rate": -0.1},
+        {"rate": 0.5, "kinds": ("meteor",)},
+        {"rate": 0.5, "kinds": ()},
+        {"rate": 0.5, "latency_s": -1},
+    ],
+)
 def test_config_is_checked(kwargs) -> None:
     with pytest.raises(ValueError):
         FaultConfig(**kwargs)

@@ -18,7 +18,7 @@ from emulator.core import ServiceError
 from emulator.inprocess import attach, embedded_client
 
 KEY = "AKIAPROTOCOLTEST0001"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 CREATED = dt.datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 
 
@@ -34,6 +34,7 @@ class Recorder:
         def handler(ctx, params):
             self.calls.append((ctx.service, ctx.operation, ctx.account, params))
             return fn(ctx, params)
+
         return handler
 
     @property
@@ -48,15 +49,29 @@ class FakeIot(Recorder):
         d, c = "iot-jobs-data", "iot"
         ops = {
             (d, "UpdateJobExecution"): lambda ctx, p: {
-                "executionState": {"status": p["status"], "statusDetails": p.get("statusDetails"), "versionNumber": 2},
-                "jobDocument": None},
-            (d, "DescribeJobExecution"): lambda ctx, p: {"execution": {
-                "jobId": p["jobId"], "thingName": p["thingName"], "status": "QUEUED", "queuedAt": 1700000000,
-                "startedAt": None, "versionNumber": 1, "executionNumber": 1}},
+                "executionState": {
+                    "status": p["status"],
+                    "statusDetails": p.get("statusDetails"),
+                    "versionNumber": 2,
+                },
+                "jobDocument": None,
+            },
+            (d, "DescribeJobExecution"): lambda ctx, p: {
+                "execution": {
+                    "jobId": p["jobId"],
+                    "thingName": p["thingName"],
+                    "status": "QUEUED",
+                    "queuedAt": 1700000000,
+                    "startedAt": None,
+                    "versionNumber": 1,
+                    "executionNumber": 1,
+                }
+            },
             (d, "StartNextPendingJobExecution"): lambda ctx, p: {},
             (d, "GetPendingJobExecutions"): self.boom,
-            (c, "DescribeJob"): lambda ctx, p: {"job": {"jobId": p["jobId"], "createdAt": CREATED,
-                                                        "status": "IN_PROGRESS", "comment": None}},
+            (c, "DescribeJob"): lambda ctx, p: {
+                "job": {"jobId": p["jobId"], "createdAt": CREATED, "status": "IN_PROGRESS", "comment": None}
+            },
             (c, "CancelJobExecution"): lambda ctx, p: {},
             (c, "DeleteJobExecution"): lambda ctx, p: {},
             (c, "ListPrincipalThings"): lambda ctx, p: {"things": ["t1", "t2"]},
@@ -72,7 +87,9 @@ class FakeIot(Recorder):
 
     @staticmethod
     def missing(ctx, params):
-        raise ServiceError("ResourceNotFoundException", f"{ctx.operation}: thingName: no thing {params['thingName']!r}")
+        raise ServiceError(
+            "ResourceNotFoundException", f"{ctx.operation}: thingName: no thing {params['thingName']!r}"
+        )
 
     def validation_error(self, service, operation, problem):
         return ServiceError("InvalidRequestException", f"{operation}.{problem.path}: {problem.message}")
@@ -83,18 +100,30 @@ class FakeAmplify(Recorder):
 
     def handlers(self):
         s = "amplifybackend"
-        return {(s, "GetBackendJob"): self.rec(self.not_found),
-                (s, "UpdateBackendJob"): self.rec(lambda ctx, p: {
-                    "AppId": p["AppId"], "BackendEnvironmentName": p["BackendEnvironmentName"], "JobId": p["JobId"],
-                    "Status": p.get("Status"), "Error": None, "CreateTime": "1700000000"})}
+        return {
+            (s, "GetBackendJob"): self.rec(self.not_found),
+            (s, "UpdateBackendJob"): self.rec(
+                lambda ctx, p: {
+                    "AppId": p["AppId"],
+                    "BackendEnvironmentName": p["BackendEnvironmentName"],
+                    "JobId": p["JobId"],
+                    "Status": p.get("Status"),
+                    "Error": None,
+                    "CreateTime": "1700000000",
+                }
+            ),
+        }
 
     @staticmethod
     def not_found(ctx, params):
-        raise ServiceError("NotFoundException", f"{ctx.operation}: JobId: no job", status=404,
-                           fields={"resourceType": "job"})
+        raise ServiceError(
+            "NotFoundException", f"{ctx.operation}: JobId: no job", status=404, fields={"resourceType": "job"}
+        )
 
     def validation_error(self, service, operation, problem):
-        return ServiceError("BadRequestException", f"{operation}.{problem.path}: {problem.message}", status=400)
+        return ServiceError(
+            "BadRequestException", f"{operation}.{problem.path}: {problem.message}", status=400
+        )
 
 
 class FakeImportExport(Recorder):
@@ -102,14 +131,22 @@ class FakeImportExport(Recorder):
 
     def handlers(self):
         s = "importexport"
-        return {(s, "GetShippingLabel"): self.rec(lambda ctx, p: {"ShippingLabelURL": "https://x/?a=1&b=<2>",
-                                                                  "Warning": None}),
-                (s, "ListJobs"): self.rec(lambda ctx, p: {
-                    "Jobs": [{"JobId": "ABC12", "CreationDate": CREATED, "IsCanceled": False, "JobType": "Import"}],
-                    "IsTruncated": True}),
-                (s, "CancelJob"): self.rec(self.invalid_job),
-                (s, "GetStatus"): self.rec(self.bad_key),
-                (s, "UpdateJob"): self.rec(lambda ctx, p: {"Success": True, "WarningMessage": "a & b"})}
+        return {
+            (s, "GetShippingLabel"): self.rec(
+                lambda ctx, p: {"ShippingLabelURL": "https://x/?a=1&b=<2>", "Warning": None}
+            ),
+            (s, "ListJobs"): self.rec(
+                lambda ctx, p: {
+                    "Jobs": [
+                        {"JobId": "ABC12", "CreationDate": CREATED, "IsCanceled": False, "JobType": "Import"}
+                    ],
+                    "IsTruncated": True,
+                }
+            ),
+            (s, "CancelJob"): self.rec(self.invalid_job),
+            (s, "GetStatus"): self.rec(self.bad_key),
+            (s, "UpdateJob"): self.rec(lambda ctx, p: {"Success": True, "WarningMessage": "a & b"}),
+        }
 
     @staticmethod
     def invalid_job(ctx, params):
@@ -145,9 +182,14 @@ def emu(fakes):
 
 
 def client(service, emu, key=KEY):
-    c = boto3.client(service, region_name="us-east-1", endpoint_url="https://embedded.jobfuzz",
-                     aws_access_key_id=key, aws_secret_access_key="secret-not-real",
-                     config=Config(retries={"total_max_attempts": 1}, parameter_validation=False))
+    c = boto3.client(
+        service,
+        region_name="us-east-1",
+        endpoint_url="https://embedded.jobfuzz",
+        aws_access_key_id=key,
+        aws_secret_access_key="secret-not-real",
+        config=Config(retries={"total_max_attempts": 1}, parameter_validation=False),
+    )
     attach(c, emu)
     return c
 
@@ -158,22 +200,38 @@ def code_status(info):
 
 
 def signed(service, key=KEY, **extra):
-    return {"Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20261122/us-east-1/{service}/aws4_request, "
-                             f"SignedHeaders=host, Signature=00", **extra}
+    return {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20261122/us-east-1/{service}/aws4_request, "
+        f"SignedHeaders=host, Signature=00",
+        **extra,
+    }
 
 
 # -- rest-json requests --------------------------------------------------------------------------
 
+
 def test_update_job_execution_round_trip(emu, fakes) -> None:
     data = client("iot-jobs-data", emu)
-    out = data.update_job_execution(jobId="j1", thingName="t1", status="IN_PROGRESS", statusDetails={"k": "v"},
-                                    expectedVersion=1, includeJobExecutionState=True)
+    out = data.update_job_execution(
+        jobId="j1",
+        thingName="t1",
+        status="IN_PROGRESS",
+        statusDetails={"k": "v"},
+        expectedVersion=1,
+        includeJobExecutionState=True,
+    )
     assert out["executionState"] == {"status": "IN_PROGRESS", "statusDetails": {"k": "v"}, "versionNumber": 2}
     assert "jobDocument" not in out
     service, op, account, params = fakes["iot"].last
     assert (service, op, account) == ("iot-jobs-data", "UpdateJobExecution", KEY)
-    assert params == {"jobId": "j1", "thingName": "t1", "status": "IN_PROGRESS", "statusDetails": {"k": "v"},
-                      "expectedVersion": 1, "includeJobExecutionState": True}
+    assert params == {
+        "jobId": "j1",
+        "thingName": "t1",
+        "status": "IN_PROGRESS",
+        "statusDetails": {"k": "v"},
+        "expectedVersion": 1,
+        "includeJobExecutionState": True,
+    }
 
 
 def test_next_routes_encoded_and_literal(emu, fakes) -> None:
@@ -201,7 +259,11 @@ def test_labels_are_percent_decoded_and_greedy_labels_keep_slashes(emu, fakes) -
 def test_timestamps_are_epoch_seconds_on_the_wire(emu) -> None:
     resp = emu.handle("GET", "/jobs/j1", signed("iot"), b"")
     assert resp.status == 200
-    assert json.loads(resp.body)["job"] == {"jobId": "j1", "createdAt": CREATED.timestamp(), "status": "IN_PROGRESS"}
+    assert json.loads(resp.body)["job"] == {
+        "jobId": "j1",
+        "createdAt": CREATED.timestamp(),
+        "status": "IN_PROGRESS",
+    }
     assert client("iot", emu).describe_job(jobId="j1")["job"]["createdAt"] == CREATED
 
 
@@ -229,7 +291,9 @@ def test_validation_errors_name_operation_and_path(emu) -> None:
     assert code_status(info) == ("InvalidRequestException", 400)
     assert "UpdateJobExecution.status" in info.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as info:
-        data.update_job_execution(jobId="j", thingName="t", status="IN_PROGRESS", statusDetails={"k": "x" * 0 + "\x01"})
+        data.update_job_execution(
+            jobId="j", thingName="t", status="IN_PROGRESS", statusDetails={"k": "x" * 0 + "\x01"}
+        )
     assert "statusDetails['k']" in info.value.response["Error"]["Message"]
     with pytest.raises(ClientError) as info:
         data.update_job_execution(jobId="j", thingName="t", status="IN_PROGRESS", stepTimeoutInMinutes="ten")
@@ -254,13 +318,23 @@ def test_error_fields_reach_the_client(emu) -> None:
 
 
 def test_wire_names_both_ways(emu, fakes) -> None:
-    out = client("amplifybackend", emu).update_backend_job(AppId="a", BackendEnvironmentName="e", JobId="j",
-                                                           Status="COMPLETED", Operation="x")
-    assert fakes["amplify"].last[3] == {"AppId": "a", "BackendEnvironmentName": "e", "JobId": "j",
-                                        "Status": "COMPLETED", "Operation": "x"}
+    out = client("amplifybackend", emu).update_backend_job(
+        AppId="a", BackendEnvironmentName="e", JobId="j", Status="COMPLETED", Operation="x"
+    )
+    assert fakes["amplify"].last[3] == {
+        "AppId": "a",
+        "BackendEnvironmentName": "e",
+        "JobId": "j",
+        "Status": "COMPLETED",
+        "Operation": "x",
+    }
     assert (out["Status"], out["CreateTime"]) == ("COMPLETED", "1700000000") and "Error" not in out
-    raw = emu.handle("POST", "/backend/a/job/e/j", signed("amplifybackend", **{"Content-Type": "application/json"}),
-                     b'{"status":"S"}')
+    raw = emu.handle(
+        "POST",
+        "/backend/a/job/e/j",
+        signed("amplifybackend", **{"Content-Type": "application/json"}),
+        b'{"status":"S"}',
+    )
     assert json.loads(raw.body)["status"] == "S" and "Status" not in json.loads(raw.body)
 
 
@@ -278,13 +352,16 @@ def test_not_implemented_and_internal_failure(emu) -> None:
     assert data.describe_job_execution(jobId="j", thingName="t")["execution"]["jobId"] == "j"
 
 
-@pytest.mark.parametrize("body,ctype,needle", [
-    (b"{not json", "application/json", "not well-formed JSON"),
-    (b"[1, 2]", "application/json", "expected a JSON object"),
-    (b'{"status": "\xff"}', "application/json", "not valid UTF-8"),
-    (b'{"status": "IN_PROGRESS"}', "text/plain", "Content-Type"),
-    (b'{"a": "' + b"x" * (1024 * 1024) + b'"}', "application/json", "at most 1048576 bytes"),
-])
+@pytest.mark.parametrize(
+    "body,ctype,needle",
+    [
+        (b"{not json", "application/json", "not well-formed JSON"),
+        (b"[1, 2]", "application/json", "expected a JSON object"),
+        (b'{"status": "\xff"}', "application/json", "not valid UTF-8"),
+        (b'{"status": "IN_PROGRESS"}', "text/plain", "Content-Type"),
+        (b'{"a": "' + b"x" * (1024 * 1024) + b'"}', "application/json", "at most 1048576 bytes"),
+    ],
+)
 def test_malformed_bodies_are_validation_errors(emu, body, ctype, needle) -> None:
     resp = emu.handle("POST", "/things/t/jobs/j", signed("iot-jobs-data", **{"Content-Type": ctype}), body)
     assert resp.status == 400
@@ -303,22 +380,32 @@ def test_unsigned_requests_route_by_shape_with_the_default_account(emu, fakes) -
     resp = emu.handle("GET", "/things/t/jobs/%24next", {}, b"")
     assert resp.status == 200
     assert fakes["iot"].last[:3] == ("iot-jobs-data", "DescribeJobExecution", DEFAULT_ACCOUNT)
-    resp = emu.handle("POST", "/", {"Content-Type": "application/x-www-form-urlencoded"},
-                      b"Action=ListJobs&Version=2010-06-01&AWSAccessKeyId=AKIASIGV2")
+    resp = emu.handle(
+        "POST",
+        "/",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+        b"Action=ListJobs&Version=2010-06-01&AWSAccessKeyId=AKIASIGV2",
+    )
     assert resp.status == 200 and fakes["ie"].last[:3] == ("importexport", "ListJobs", "AKIASIGV2")
 
 
 def test_missing_backend_module_answers_501(monkeypatch) -> None:
-    monkeypatch.setattr(services, "REGISTRY", [services.BackendEntry("emulator.services.no_such_module:X",
-                                                                     ("amplifybackend",))])
+    monkeypatch.setattr(
+        services,
+        "REGISTRY",
+        [services.BackendEntry("emulator.services.no_such_module:X", ("amplifybackend",))],
+    )
     emu = Emulator()
     assert emu.backends == {}
     with pytest.raises(ClientError) as info:
-        embedded_client("amplifybackend", emu).get_backend_job(AppId="a", BackendEnvironmentName="e", JobId="j")
+        embedded_client("amplifybackend", emu).get_backend_job(
+            AppId="a", BackendEnvironmentName="e", JobId="j"
+        )
     assert code_status(info) == ("NotImplemented", 501)
 
 
 # -- query (Import/Export) -----------------------------------------------------------------------
+
 
 def test_query_lists_booleans_and_escaping(emu, fakes) -> None:
     ie = client("importexport", emu)
@@ -329,15 +416,21 @@ def test_query_lists_booleans_and_escaping(emu, fakes) -> None:
     assert fakes["ie"].last[3] == {"jobIds": []}
     jobs = ie.list_jobs(MaxJobs=5)
     assert fakes["ie"].last[3] == {"MaxJobs": 5}
-    assert jobs["Jobs"] == [{"JobId": "ABC12", "CreationDate": CREATED, "IsCanceled": False, "JobType": "Import"}]
+    assert jobs["Jobs"] == [
+        {"JobId": "ABC12", "CreationDate": CREATED, "IsCanceled": False, "JobType": "Import"}
+    ]
     assert jobs["IsTruncated"] is True
     assert ie.update_job(JobId="A", Manifest="m", JobType="Import", ValidateOnly=False)["Success"] is True
     assert fakes["ie"].last[3]["ValidateOnly"] is False
 
 
 def test_query_wire_format(emu) -> None:
-    resp = emu.handle("POST", "/", signed("IngestionService", **{"Content-Type": "application/x-www-form-urlencoded"}),
-                      b"Action=UpdateJob&Version=2010-06-01&JobId=A&Manifest=m&JobType=Import&ValidateOnly=true")
+    resp = emu.handle(
+        "POST",
+        "/",
+        signed("IngestionService", **{"Content-Type": "application/x-www-form-urlencoded"}),
+        b"Action=UpdateJob&Version=2010-06-01&JobId=A&Manifest=m&JobType=Import&ValidateOnly=true",
+    )
     ns = "{http://importexport.amazonaws.com/doc/2010-06-01/}"
     root = ET.fromstring(resp.body)
     assert root.tag == f"{ns}UpdateJobResponse"
@@ -366,17 +459,24 @@ def test_query_errors(emu) -> None:
     root = ET.fromstring(resp.body)
     ns = "{http://importexport.amazonaws.com/}"
     assert root.tag == f"{ns}ErrorResponse"
-    assert [root.find(f"{ns}Error/{ns}{t}").text for t in ("Type", "Code")] == ["Sender", "InvalidVersionException"]
+    assert [root.find(f"{ns}Error/{ns}{t}").text for t in ("Type", "Code")] == [
+        "Sender",
+        "InvalidVersionException",
+    ]
     assert resp.status == 400
     resp = emu.handle("POST", "/", signed("IngestionService", **ctype), b"Action=Explode&Version=2010-06-01")
     assert resp.status == 400 and b"<Code>InvalidAction</Code>" in resp.body
-    for body in (b"Action=ListJobs&Version=2010-06-01&MaxJobs=\xff", b"Action=GetShippingLabel&Version=2010-06-01"
-                 b"&jobIds.member.x=A", b"Action=ListJobs&Version=2010-06-01&Marker=a&Marker.b=c"):
+    for body in (
+        b"Action=ListJobs&Version=2010-06-01&MaxJobs=\xff",
+        b"Action=GetShippingLabel&Version=2010-06-01&jobIds.member.x=A",
+        b"Action=ListJobs&Version=2010-06-01&Marker=a&Marker.b=c",
+    ):
         resp = emu.handle("POST", "/", signed("IngestionService", **ctype), body)
         assert resp.status == 400 and b"InvalidParameterException" in resp.body, body
 
 
 # -- admin, reset, WSGI --------------------------------------------------------------------------
+
 
 def test_admin_routes(emu, fakes) -> None:
     health = json.loads(emu.handle("GET", "/_jobfuzz/health", {}, b"").body)
@@ -391,8 +491,11 @@ def test_admin_routes(emu, fakes) -> None:
 
 def test_wsgi(emu, fakes) -> None:
     web = Client(emu.wsgi)
-    resp = web.post("/things/t1/jobs/j1", data=b'{"status":"SUCCEEDED"}',
-                    headers=signed("iot-jobs-data", **{"Content-Type": "application/json"}))
+    resp = web.post(
+        "/things/t1/jobs/j1",
+        data=b'{"status":"SUCCEEDED"}',
+        headers=signed("iot-jobs-data", **{"Content-Type": "application/json"}),
+    )
     assert resp.status_code == 200 and resp.headers["Content-Length"] == str(len(resp.data))
     assert fakes["iot"].last[3] == {"jobId": "j1", "thingName": "t1", "status": "SUCCEEDED"}
     resp = web.get("/things/t1/jobs/%24next", headers=signed("iot-jobs-data"))

@@ -24,8 +24,10 @@ from emulator.core import ServiceError
 from emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[3]
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIASERVERTEST000001/20261122/us-east-1/iot-jobs-data/aws4_request, "
-        "SignedHeaders=host, Signature=00")
+AUTH = (
+    "AWS4-HMAC-SHA256 Credential=AKIASERVERTEST000001/20261122/us-east-1/iot-jobs-data/aws4_request, "
+    "SignedHeaders=host, Signature=00"
+)
 
 
 class Jobs:
@@ -38,8 +40,10 @@ class Jobs:
         self.versions: dict[tuple[str, str, str], int] = {}
 
     def handlers(self):
-        return {("iot-jobs-data", "UpdateJobExecution"): self.update,
-                ("iot-jobs-data", "DescribeJobExecution"): self.describe}
+        return {
+            ("iot-jobs-data", "UpdateJobExecution"): self.update,
+            ("iot-jobs-data", "DescribeJobExecution"): self.describe,
+        }
 
     def update(self, ctx, p):
         with self.lock:
@@ -52,8 +56,14 @@ class Jobs:
             version = self.versions.get((ctx.account, p["thingName"], p["jobId"]))
         if version is None:
             raise ServiceError("ResourceNotFoundException", f"{ctx.operation}: jobId: no execution")
-        return {"execution": {"jobId": p["jobId"], "thingName": p["thingName"], "versionNumber": version,
-                              "queuedAt": 1700000000}}
+        return {
+            "execution": {
+                "jobId": p["jobId"],
+                "thingName": p["thingName"],
+                "versionNumber": version,
+                "queuedAt": 1700000000,
+            }
+        }
 
     def validation_error(self, service, operation, problem):
         return ServiceError("InvalidRequestException", f"{operation}.{problem.path}: {problem.message}")
@@ -70,8 +80,14 @@ def server():
 
 
 def data_client(url, key="AKIASERVERTEST000001"):
-    return boto3.client("iot-jobs-data", region_name="us-east-1", endpoint_url=url, aws_access_key_id=key,
-                        aws_secret_access_key="secret-not-real", config=Config(retries={"total_max_attempts": 1}))
+    return boto3.client(
+        "iot-jobs-data",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id=key,
+        aws_secret_access_key="secret-not-real",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
 
 
 def test_port_zero_picks_a_free_local_port(server) -> None:
@@ -170,8 +186,14 @@ def test_stop_releases_the_port() -> None:
 
 def test_cli_prints_the_url_and_exits_0_on_ctrl_c() -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--port", "0", "--buckets", "a,b"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--buckets", "a,b"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", line).group(0)

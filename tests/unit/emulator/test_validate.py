@@ -18,8 +18,15 @@ def _update(**extra):
 
 
 def test_a_valid_call_has_no_problem() -> None:
-    assert _update(statusDetails={"step": "1", "a:b_c-d": "x"}, expectedVersion=3, stepTimeoutInMinutes=10,
-                   includeJobExecutionState=True) is None
+    assert (
+        _update(
+            statusDetails={"step": "1", "a:b_c-d": "x"},
+            expectedVersion=3,
+            stepTimeoutInMinutes=10,
+            includeJobExecutionState=True,
+        )
+        is None
+    )
 
 
 def test_required_member() -> None:
@@ -27,19 +34,32 @@ def test_required_member() -> None:
     assert (p.path, p.rule) == ("jobId", "required")
 
 
-@pytest.mark.parametrize("extra,path,rule,text", [
-    ({"status": "BOGUS"}, "status", "enum", "got 'BOGUS'"),
-    ({"status": 3}, "status", "type", "expected a string, got an integer"),
-    ({"expectedVersion": "7"}, "expectedVersion", "type", "expected an integer, got a string"),
-    ({"expectedVersion": True}, "expectedVersion", "type", "expected an integer, got a boolean"),
-    ({"includeJobDocument": "true"}, "includeJobDocument", "type", "expected a boolean"),
-    ({"statusDetails": ["k"]}, "statusDetails", "type", "expected an object, got a list"),
-    ({"statusDetails": {"k": "\x00"}}, "statusDetails['k']", "pattern", "[^\\\\p{C}]+"),
-    ({"statusDetails": {"k": ""}}, "statusDetails['k']", "min_length", "expected at least 1 characters, got 0"),
-    ({"statusDetails": {"": "v"}}, "statusDetails['']", "min_length", "key expected at least 1"),
-    ({"statusDetails": {"k" * 200: "v"}}, f"statusDetails[{'k' * 200!r}]", "max_length", "key expected at most 128"),
-    ({"statusDetails": {"k": 5}}, "statusDetails['k']", "type", "expected a string"),
-])
+@pytest.mark.parametrize(
+    "extra,path,rule,text",
+    [
+        ({"status": "BOGUS"}, "status", "enum", "got 'BOGUS'"),
+        ({"status": 3}, "status", "type", "expected a string, got an integer"),
+        ({"expectedVersion": "7"}, "expectedVersion", "type", "expected an integer, got a string"),
+        ({"expectedVersion": True}, "expectedVersion", "type", "expected an integer, got a boolean"),
+        ({"includeJobDocument": "true"}, "includeJobDocument", "type", "expected a boolean"),
+        ({"statusDetails": ["k"]}, "statusDetails", "type", "expected an object, got a list"),
+        ({"statusDetails": {"k": "\x00"}}, "statusDetails['k']", "pattern", "[^\\\\p{C}]+"),
+        (
+            {"statusDetails": {"k": ""}},
+            "statusDetails['k']",
+            "min_length",
+            "expected at least 1 characters, got 0",
+        ),
+        ({"statusDetails": {"": "v"}}, "statusDetails['']", "min_length", "key expected at least 1"),
+        (
+            {"statusDetails": {"k" * 200: "v"}},
+            f"statusDetails[{'k' * 200!r}]",
+            "max_length",
+            "key expected at most 128",
+        ),
+        ({"statusDetails": {"k": 5}}, "statusDetails['k']", "type", "expected a string"),
+    ],
+)
 def test_rules_and_paths(extra, path, rule, text) -> None:
     p = _update(**extra)
     assert p is not None
@@ -75,14 +95,16 @@ def test_pattern_uses_search_semantics() -> None:
 
 
 def test_timestamps_and_blobs_are_typed() -> None:
-    when = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     assert validate("iot", "ListAuditTasks", {"startTime": when, "endTime": when}) is None
     p = validate("iot", "ListAuditTasks", {"startTime": "2026-01-01", "endTime": when})
     assert (p.path, p.rule) == ("startTime", "type")
 
 
 def test_strings_for_amplify_and_importexport() -> None:
-    p = validate("amplifybackend", "ListBackendJobs", {"AppId": "a", "BackendEnvironmentName": "e", "MaxResults": 26})
+    p = validate(
+        "amplifybackend", "ListBackendJobs", {"AppId": "a", "BackendEnvironmentName": "e", "MaxResults": 26}
+    )
     assert (p.path, p.rule) == ("MaxResults", "max")
     p = validate("importexport", "GetShippingLabel", {"jobIds": ["A", 1]})
     assert (p.path, p.rule) == ("jobIds[1]", "type")
