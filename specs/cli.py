@@ -74,8 +74,7 @@ def cmd_list(services: list[str], out: TextIO) -> int:
         svc = load_service(name)
         rows.extend((op.qualified, op.method, op.uri) for op in svc.in_scope())
     width = max((len(r[0]) for r in rows), default=0)
-    for qualified, method, uri in rows:
-        out.write(f"{qualified.ljust(width)}  {method} {uri}\n")
+    out.writelines(f"{qualified.ljust(width)}  {method} {uri}\n" for qualified, method, uri in rows)
     return 0
 
 

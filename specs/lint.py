@@ -18,8 +18,8 @@ scope:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from specs.loader import botocore_model, load_service, raw_service
 from specs.types import OperationSpec, Rule, ServiceSpec

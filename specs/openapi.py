@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from specs.schema import SchemaBuilder, body_members, payload_member
 from specs.types import ErrorSpec, MemberSpec, OperationSpec, ServiceSpec

@@ -23,7 +23,8 @@ places an overlay rule constrains are written out inline with the rule added. Ru
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from specs.javaregex import JavaRegexError, compile_pattern
 from specs.paths import join

@@ -1,0 +1,114 @@
+"""OpenAPI 3.1 export of the rest-json services."""
+
+from __future__ import annotations
+
+import jsonschema
+import pytest
+
+from specs.loader import load_service, raw_service
+from specs.openapi import OpenApiError, openapi
+
+
+def _operations(doc):
+    return {op["operationId"]: (method, path, op)
+            for path, item in doc["paths"].items() for method, op in item.items()}
+
+
+@pytest.mark.parametrize("service", ["iot-jobs-data", "amplifybackend"])
+def test_every_operation_is_in_the_document(service):
+    doc = openapi(service)
+    assert doc["openapi"] == "3.1.0"
+    assert set(_operations(doc)) == set(load_service(service).operations)
+    assert "x-jobfuzz-omitted" not in doc
+
+
+def test_paths_methods_and_parameters_come_from_the_model():
+    ops = _operations(openapi("iot-jobs-data"))
+    method, path, op = ops["UpdateJobExecution"]
+    assert (method, path) == ("post", "/things/{thingName}/jobs/{jobId}")
+    params = {p["name"]: p for p in op["parameters"]}
+    assert params["thingName"]["in"] == "path" and params["thingName"]["required"] is True
+    assert params["thingName"]["schema"]["maxLength"] == 128
+    method, path, op = ops["DescribeJobExecution"]
+    query = {p["name"]: p for p in op["parameters"] if p["in"] == "query"}
+    assert query["includeJobDocument"]["schema"] == {"type": "boolean"}
+    assert query["executionNumber"]["schema"] == {"type": "integer"}
+
+
+def test_request_body_and_responses():
+    ops = _operations(openapi("iot-jobs-data"))
+    _, _, op = ops["UpdateJobExecution"]
+    body = op["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["stepTimeoutInMinutes"]["anyOf"][1] == {"enum": [-1]}
+    assert op["requestBody"]["required"] is True
+    assert "executionState" in op["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert op["responses"]["409"]["x-amazon-error-codes"] == ["InvalidStateTransitionException",
+                                                            "VersionMismatch"]
+    assert op["responses"]["429"]["x-amazon-error-codes"] == ["ThrottlingException"]
+    assert set(op["responses"]) == {"200", "400", "404", "409", "429", "503"}
+    _, _, get = ops["DescribeJobExecution"]
+    assert "requestBody" not in get
+
+
+def test_error_responses_have_a_message_schema():
+    doc = openapi("amplifybackend")
+    _, _, op = _operations(doc)["GetBackendJob"]
+    ref = op["responses"]["404"]["content"]["application/json"]["schema"]["$ref"]
+    name = ref.rsplit("/", 1)[1]
+    assert doc["components"]["schemas"][name]["properties"]["message"] == {"type": "string"}
+
+
+def test_components_security_and_server():
+    doc = openapi("amplifybackend")
+    scheme = doc["components"]["securitySchemes"]["sigv4"]
+    assert scheme["x-amazon-signing-name"] == "amplifybackend"
+    assert "Signature Version 4" in scheme["description"]
+    assert doc["security"] == [{"sigv4": []}]
+    assert doc["servers"] == [{"url": "http://127.0.0.1:4566"}]
+    for schema in doc["components"]["schemas"].values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+    refs = _refs(doc["paths"]) | _refs(doc["components"])
+    assert refs <= {f"#/components/schemas/{n}" for n in doc["components"]["schemas"]}
+
+
+def _refs(node) -> set[str]:
+    if isinstance(node, dict):
+        out = {node["$ref"]} if isinstance(node.get("$ref"), str) else set()
+        return out.union(*(_refs(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node))
+    return set()
+
+
+def test_greedy_labels_and_literal_queries():
+    iot = raw_service("iot")
+    doc = openapi(iot, ["GetTopicRuleDestination"])
+    assert list(doc["paths"]) == ["/destinations/{arn}"]
+    chime = raw_service("chime")
+    doc = openapi(chime, ["BatchSuspendUser", "BatchUnsuspendUser", "CreateUser"])
+    _, path, op = _operations(doc)["BatchSuspendUser"]
+    assert path == "/accounts/{accountId}/users"
+    fixed = [p for p in op["parameters"] if p["name"] == "operation"]
+    assert fixed == [{"name": "operation", "in": "query", "required": True,
+                      "schema": {"type": "string", "enum": ["suspend"]},
+                      "description": "a literal query parameter of the request URI"}]
+    omitted = {o["operationId"] for o in doc["x-jobfuzz-omitted"]}
+    assert omitted == {"BatchUnsuspendUser", "CreateUser"}  # same method and path: not representable
+
+
+def test_iot_defaults_to_the_overlay_scope():
+    doc = openapi("iot")
+    assert set(_operations(doc)) == {op.name for op in load_service("iot").in_scope()}
+
+
+def test_non_rest_json_is_refused():
+    with pytest.raises(OpenApiError, match="importexport: protocol is query"):
+        openapi("importexport")
+
+
+@pytest.mark.parametrize("service", ["iot-jobs-data", "amplifybackend"])
+def test_schemathesis_loads_the_document(service):
+    schemathesis = pytest.importorskip("schemathesis")
+    schema = schemathesis.openapi.from_dict(openapi(service))
+    labels = [result.ok().label for result in schema.get_all_operations()]
+    assert len(labels) == len(load_service(service).operations)
