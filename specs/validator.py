@@ -1,0 +1,326 @@
+"""The project's own input validator: every rule of an operation's input, by source.
+
+``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
+names) against the model's rules (required, type, min/max value, min/max length, pattern with
+Smithy search semantics, enum, union) and the overlay's rules of the chosen sources (min, max, also,
+min_length, max_length, pattern, allowed, required). Every problem is returned, at most one a rule
+kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
+tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
+reported again for an ``allowed`` subset.
+
+An operation is compiled once (per sources) into checkers; a call costs one walk over its params.
+Problem paths are spec paths (``statusDetails{}``); messages name the concrete place:
+``UpdateJobExecution.statusDetails['k']: expected at most 1024 characters, got 5000``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from specs.javaregex import JavaRegexError, compile_pattern
+from specs.paths import join
+from specs.rules import INTEGERS, NUMBERS, most_authoritative, shape_rules
+from specs.types import SOURCES, OperationSpec, Rule, ServiceSpec, ShapeSpec
+
+__all__ = ["Problem", "validate", "validator"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str  # spec path of the place: "statusDetails{}", "targets[]", "" for the whole input
+    rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern | union | unknown
+    source: str  # model | doc | inferred
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Checker = Callable[[Any, str, str, list[Problem]], None]
+
+_TYPE_WORDS = {
+    "string": "a string", "character": "a string", "boolean": "a boolean", "timestamp": "a timestamp",
+    "blob": "bytes", "structure": "an object", "list": "a list", "map": "an object",
+}
+_GOT = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", dict: "an object",
+        list: "a list", tuple: "a list", bytes: "bytes", type(None): "null"}
+_UNITS = {"string": "characters", "character": "characters", "blob": "bytes", "list": "items", "map": "entries"}
+
+
+def _got(value: Any) -> str:
+    text = repr(value)
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f"{_GOT.get(type(value), type(value).__name__)} ({text})"
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _is_json(value: Any, depth: int = 0) -> bool:
+    if depth > 64:
+        return False
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_json(v, depth + 1) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v, depth + 1) for k, v in value.items())
+    return False
+
+
+#: shape type -> does a Python value have the type botocore's serializers expect
+_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "character": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "timestamp": lambda v: isinstance(v, (_dt.datetime, _dt.date, int, float, str)) and not isinstance(v, bool),
+    "blob": lambda v: isinstance(v, (bytes, bytearray, str)) or hasattr(v, "read"),
+    "structure": lambda v: isinstance(v, dict),
+    "list": lambda v: isinstance(v, (list, tuple)),
+    "map": lambda v: isinstance(v, dict),
+}
+for _t in INTEGERS:
+    _TYPES[_t] = lambda v: isinstance(v, int) and not isinstance(v, bool)
+for _t in NUMBERS - INTEGERS:
+    _TYPES[_t] = lambda v: isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool)
+
+
+def _concrete(cpath: str, part: str) -> str:
+    return f"{cpath}.{part}" if cpath else part
+
+
+class _Compiler:
+    """Turns the input shape tree of one operation into checkers, for one set of sources."""
+
+    def __init__(self, op: OperationSpec, service: ServiceSpec, sources: tuple[str, ...]) -> None:
+        self.op, self.service, self.sources = op, service, sources
+        self.overlay = tuple(r for r in op.rules if r.source in sources)
+        self.generic: dict[str, Checker] = {}
+        self.where = op.name
+
+    def problem(self, out: list[Problem], gpath: str, cpath: str, rule: str, source: str, text: str) -> None:
+        where = f"{self.where}.{cpath}" if cpath else self.where
+        out.append(Problem(gpath, rule, source, f"{where}: {text}"))
+
+    def _specific(self, gpath: str) -> bool:
+        if gpath == "":
+            return bool(self.overlay)
+        return any(r.path == gpath or r.path.startswith((gpath + ".", gpath + "[", gpath + "{"))
+                   for r in self.overlay)
+
+    def compile(self, shape: ShapeSpec, gpath: str) -> Checker:
+        if self._specific(gpath):
+            return self._build(shape, gpath, True)
+        found = self.generic.get(shape.name)
+        if found is not None:
+            return found
+        cell: list[Checker] = []
+        self.generic[shape.name] = lambda v, g, c, out: cell[0](v, g, c, out)
+        built = self._build(shape, gpath, False)
+        cell.append(built)
+        self.generic[shape.name] = built
+        return built
+
+    def _rules(self, shape: ShapeSpec, gpath: str, specific: bool) -> list[Rule]:
+        rules = [r for r in shape_rules(shape, gpath) if r.source in self.sources]
+        if specific:
+            rules += [r for r in self.overlay if r.path == gpath]
+        return rules
+
+    def _build(self, shape: ShapeSpec, gpath: str, specific: bool) -> Checker:
+        if shape.document:
+            return self._document()
+        kind = "union" if shape.union else shape.type
+        builder = _BUILDERS.get(kind, _BUILDERS["string"])
+        typed = _TYPES.get(shape.type, _TYPES["string"])
+        word = _TYPE_WORDS.get(shape.type, "an integer" if shape.type in INTEGERS else "a number")
+        inner = builder(self, shape, gpath, self._rules(shape, gpath, specific))
+        problem = self.problem
+
+        def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
+            if not typed(value):
+                problem(out, g, c, "type", "model", f"expected {word}, got {_got(value)}")
+                return
+            inner(value, g, c, out)
+
+        return check
+
+    def _document(self) -> Checker:
+        problem = self.problem
+
+        def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
+            if not _is_json(value):
+                problem(out, g, c, "type", "model", f"expected a JSON value, got {_got(value)}")
+
+        return check
+
+    # -- scalars ----------------------------------------------------------------------------------
+
+    def scalar(self, shape: ShapeSpec, gpath: str, rules: list[Rule]) -> Callable[[Any, str, str, list[Problem]], None]:
+        problem = self.problem
+        by: dict[str, list[Rule]] = {}
+        for r in rules:
+            by.setdefault(r.kind, []).append(r)
+        mins, maxs = by.get("min", []), by.get("max", [])
+        also = frozenset(v for r in by.get("also", ()) for v in r.value)
+        len_mins, len_maxs = by.get("min_length", []), by.get("max_length", [])
+        unit = _UNITS.get(shape.type, "characters")
+        enum = by.get("enum", [None])[0]
+        enum_set = frozenset(enum.value) if enum else None
+        allowed = [(r, frozenset(r.value)) for r in by.get("allowed", ())]
+        patterns = []
+        for r in by.get("pattern", ()):
+            try:
+                patterns.append((r, compile_pattern(r.value).search))
+            except (JavaRegexError, Exception):  # noqa: BLE001 - an untranslatable pattern is not checked
+                continue
+        is_blob = shape.type == "blob"
+        numeric = bool(mins or maxs)
+        sized = bool(len_mins or len_maxs)
+
+        def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
+            if enum_set is not None and value not in enum_set:
+                problem(out, g, c, "enum", enum.source, f"expected one of {sorted(enum_set)}, got {_short(value)}")
+            elif allowed:
+                bad = [r for r, s in allowed if value not in s]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "allowed", r.source, f"expected one of {list(r.value)}, got {_short(value)}")
+            if numeric:
+                exempt = value in also and not isinstance(value, bool)
+                bad = [r for r in mins if value < r.value and not (exempt and r.source != "model")]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "min", r.source, f"expected at least {r.value}, got {value}")
+                bad = [r for r in maxs if value > r.value and not (exempt and r.source != "model")]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "max", r.source, f"expected at most {r.value}, got {value}")
+            if sized:
+                n = len(value.encode() if is_blob and isinstance(value, str) else value)
+                bad = [r for r in len_mins if n < r.value]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "min_length", r.source, f"expected at least {r.value} {unit}, got {n}")
+                bad = [r for r in len_maxs if n > r.value]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "max_length", r.source, f"expected at most {r.value} {unit}, got {n}")
+            if patterns and isinstance(value, str):
+                bad = [r for r, search in patterns if search(value) is None]
+                if bad:
+                    r = most_authoritative(bad)
+                    problem(out, g, c, "pattern", r.source, f"expected to match {r.value!r}, got {_short(value)}")
+
+        return check
+
+    # -- containers -------------------------------------------------------------------------------
+
+    def structure(self, shape: ShapeSpec, gpath: str, rules: list[Rule]) -> Checker:
+        problem = self.problem
+        children: dict[str, tuple[str, Checker]] = {}
+        required: list[tuple[str, str, str]] = []  # (member, child path, source)
+        for m in shape.members:
+            child = join(gpath, m.name)
+            children[m.name] = (m.name, self.compile(self.service.shapes[m.shape], child))
+            reqs = [r for r in self.overlay if r.path == child and r.kind == "required" and r.value]
+            if m.required and "model" in self.sources:
+                reqs.append(Rule(child, "required", True, "model"))
+            if reqs:
+                required.append((m.name, child, most_authoritative(reqs).source))
+        union = shape.union
+
+        def check(value: dict[str, Any], g: str, c: str, out: list[Problem]) -> None:
+            for name, v in value.items():
+                found = children.get(name)
+                if found is None:
+                    problem(out, join(g, str(name)), _concrete(c, str(name)), "unknown", "model",
+                            f"unexpected member (members: {', '.join(children) or 'none'})")
+                else:
+                    found[1](v, join(g, name), _concrete(c, name), out)
+            for name, child_path, source in required:
+                if name not in value:
+                    problem(out, join(g, name), _concrete(c, name), "required", source, "missing required member")
+            if union:
+                n = sum(1 for v in value.values() if v is not None)
+                if n != 1:
+                    problem(out, g, c, "union", "model", f"expected exactly one member to be set, got {n}")
+
+        return check
+
+    def list_(self, shape: ShapeSpec, gpath: str, rules: list[Rule]) -> Checker:
+        size = self.scalar(shape, gpath, rules)
+        item = self.compile(self.service.shapes[shape.member.shape], gpath + "[]") if shape.member else None
+
+        def check(value: list[Any], g: str, c: str, out: list[Problem]) -> None:
+            size(value, g, c, out)
+            if item is not None:
+                gi = g + "[]"
+                for i, v in enumerate(value):
+                    item(v, gi, f"{c}[{i}]", out)
+
+        return check
+
+    def map_(self, shape: ShapeSpec, gpath: str, rules: list[Rule]) -> Checker:
+        size = self.scalar(shape, gpath, rules)
+        key = self.compile(self.service.shapes[shape.key.shape], gpath + "{key}") if shape.key else None
+        val = self.compile(self.service.shapes[shape.value.shape], gpath + "{}") if shape.value else None
+
+        def check(value: dict[Any, Any], g: str, c: str, out: list[Problem]) -> None:
+            size(value, g, c, out)
+            gk, gv = g + "{key}", g + "{}"
+            for k, v in value.items():
+                if key is not None:
+                    key(k, gk, f"{c} key {_short(k)}", out)
+                if val is not None:
+                    val(v, gv, f"{c}[{_short(k)}]", out)
+
+        return check
+
+
+_BUILDERS: dict[str, Callable[[_Compiler, ShapeSpec, str, list[Rule]], Checker]] = {
+    "structure": _Compiler.structure,
+    "union": _Compiler.structure,
+    "list": _Compiler.list_,
+    "map": _Compiler.map_,
+    "string": _Compiler.scalar,
+}
+for _t in ("character", "boolean", "timestamp", "blob", *NUMBERS):
+    _BUILDERS[_t] = _Compiler.scalar
+
+_CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ServiceSpec, Callable[[dict[str, Any]], list[Problem]]]] = {}
+
+
+def validator(op: OperationSpec, service: ServiceSpec,
+              sources: tuple[str, ...] = SOURCES) -> Callable[[dict[str, Any]], list[Problem]]:
+    """The compiled validator of ``op`` (cached per service object, operation and sources)."""
+    key = (id(service), op.name, tuple(sources))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is service:
+        return hit[1]
+    comp = _Compiler(op, service, tuple(sources))
+    root = comp.compile(service.shapes[op.input], "") if op.input else None
+
+    def run(params: dict[str, Any]) -> list[Problem]:
+        out: list[Problem] = []
+        if root is None:
+            if params:
+                comp.problem(out, "", "", "unknown", "model", "the operation takes no input")
+            return out
+        root(params, "", "", out)
+        return out
+
+    _CACHE[key] = (service, run)
+    return run
+
+
+def validate(op: OperationSpec, service: ServiceSpec, params: dict[str, Any], *,
+             sources: tuple[str, ...] = SOURCES) -> list[Problem]:
+    """Every problem of ``params`` against the rules of ``op`` whose source is in ``sources``."""
+    return validator(op, service, tuple(sources))(params)

@@ -1,0 +1,153 @@
+"""Invalid values: each breaks exactly one model or doc rule of one place, and nothing else.
+
+For every rule that may be broken on purpose (source ``model`` or ``doc``; never ``inferred``),
+``breaks`` proposes a few candidate values (or the removal of a member); the caller keeps the first
+candidate that, put into the smallest valid call, makes the validator report exactly that rule at
+that place and that botocore can still serialise. So a too-long string still matches its pattern,
+a value below a doc minimum stays within the model's, and a wrong type is only offered where it
+stays a wrong type on the wire (a number for a URI label would travel as valid digits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from specs.rules import INTEGERS, NUMBERS
+from specs.types import Rule
+from strategies.places import REMOVE, Place, smallest
+from strategies.regex import INF, MAXCP, char_pool, pattern_for
+from strategies.values import Compiler, Rand
+
+__all__ = ["BREAKABLE", "MARKER", "breaks", "type_candidates"]
+
+BREAKABLE = ("model", "doc")
+MAX_TEXT = 1_000_001
+MAX_ITEMS = 10_001
+MARKER = "notavalue"
+#: characters tried, one repeated, for a value no pattern match can be found in
+_ODD = (" ", "!", "#", "~", "%", "/", "*", "\u00e9", "\u4e2d", "\U0001F600", "\t")
+_JSON_BODY = ("rest-json", "json")
+
+
+def type_candidates(p: Place, protocol: str) -> list[tuple[Any, bool]]:
+    """Wrong-typed values for ``p`` as ``(value, must_show_marker_on_wire)``."""
+    t = p.shape.type
+    if p.shape.document:
+        return []
+    text = p.context in ("uri", "header") or (p.member is not None and p.member.location == "querystring") \
+        or protocol not in _JSON_BODY
+    if text:  # everything travels as text: only a text that no value of the type reads as is wrong
+        return [(MARKER, True)] if t in NUMBERS or t == "boolean" else []
+    if t in ("string", "character"):
+        return [(12345, False), (True, False)]
+    if t in INTEGERS:
+        return [(MARKER, False), (1.5, False)]
+    if t in NUMBERS:
+        return [(MARKER, False)]
+    if t == "boolean":
+        return [(MARKER, False), (1, False)]
+    return []
+
+
+def _strings(c: Compiler, p: Place, n: int, avoid: frozenset[Any] = frozenset()) -> Iterator[str]:
+    """Strings of length ``n`` that keep every pattern of ``p`` (or any text when it has none)."""
+    pats = []
+    for r in p.limits.patterns:
+        try:
+            pats.append(pattern_for(r.value, p.context))
+        except Exception:  # noqa: BLE001
+            return
+    if n > MAX_TEXT:
+        return
+    pool = char_pool([(0, MAXCP)], "uri" if p.context in ("uri", "header") else p.context)
+    for seed in range(6):
+        r = Rand(seed, 1)
+        value = pats[0].sample(r, n) if pats else "".join(r.choices(pool, k=n))
+        if value is not None and value not in avoid and all(q.search(value) for q in pats[1:]):
+            yield value
+
+
+def _length_value(c: Compiler, p: Place, n: int) -> Iterator[Any]:
+    t = p.shape.type
+    if n < 0:
+        return
+    if t in ("string", "character"):
+        yield from _strings(c, p, n)
+    elif t == "blob" and n <= MAX_TEXT:
+        yield b"a" * n
+    elif t == "list" and p.shape.member is not None and n <= MAX_ITEMS:
+        item = smallest(c, c.service.shapes[p.shape.member.shape], p.path + "[]", p.shape.member, p.context)
+        yield [item] * n
+    elif t == "map" and p.shape.key is not None and p.shape.value is not None and n <= MAX_ITEMS:
+        kshape = c.service.shapes[p.shape.key.shape]
+        key_prog = c.program(kshape, p.path + "{key}", p.shape.key, p.context)
+        value = smallest(c, c.service.shapes[p.shape.value.shape], p.path + "{}", p.shape.value, p.context)
+        keys: dict[Any, None] = {}
+        for i in range(n * 3 + 10):
+            if len(keys) >= n:
+                break
+            keys[key_prog(Rand(i, 0 if i == 0 else 2))] = None
+        if len(keys) == n:
+            yield {k: value for k in keys}
+
+
+def _unmatched(c: Compiler, p: Place) -> Iterator[str]:
+    lim = p.limits
+    lo = lim.len_lo.value if lim.len_lo else 0
+    hi = lim.len_hi.value if lim.len_hi else INF
+    n = max(lo, 1 if p.context == "uri" else lo, 3 if hi >= 3 else lo)
+    if n > hi:
+        return
+    for ch in _ODD:
+        yield ch * n
+    if lo == 0:
+        yield ""
+
+
+def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
+    kind, v = rule.kind, rule.value
+    lim = p.limits
+    if kind == "required":
+        if not (p.member and (p.member.idempotency_token or p.member.location == "uri")):
+            yield REMOVE
+    elif kind in ("min", "max"):
+        step = -1 if kind == "min" else 1
+        integer = p.shape.type in INTEGERS
+        for delta in ((1, 2, 10) if integer else (1, 0.5, 2)):
+            value = v + step * delta
+            if integer:
+                value = int(value)
+            if value not in lim.also:
+                yield value
+    elif kind == "min_length":
+        yield from _length_value(c, p, v - 1)
+        if v - 2 >= 0:
+            yield from _length_value(c, p, v - 2)
+    elif kind == "max_length":
+        yield from _length_value(c, p, v + 1)
+    elif kind == "pattern":
+        yield from _unmatched(c, p)
+    elif kind in ("enum", "allowed"):
+        enum = lim.enum.value if lim.enum else ()
+        if kind == "allowed":
+            yield from (e for e in enum if e not in v)
+        lo = lim.len_lo.value if lim.len_lo else 0
+        hi = lim.len_hi.value if lim.len_hi else INF
+        word = "NOT_A_VALUE"
+        if lo <= len(word) <= hi:
+            yield word
+        n = max(lo, 1)
+        if n <= hi:
+            yield from _strings(c, p, n, frozenset(enum) | frozenset(v if kind == "allowed" else ()))
+
+
+def breaks(c: Compiler, p: Place) -> Iterator[tuple[Rule, Any]]:
+    """``(rule, candidate)`` for every breakable rule of ``p``, candidates best first."""
+    for rule in p.rules:
+        if rule.source not in BREAKABLE or rule.kind in ("also", "examples", "invalid"):
+            continue
+        if rule.kind == "required" and not rule.value:
+            continue
+        for value in _candidates(c, p, rule):
+            yield rule, value

@@ -1,0 +1,253 @@
+"""Calls of one operation: valid (a strategy), boundary and invalid (deterministic lists).
+
+Everything an operation needs is built once and cached by (service, operation): the programs of its
+input tree, its places, its smallest valid call, its boundary and invalid calls. A draw runs a
+compiled program and walks no model.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from specs.loader import load_service
+from specs.rules import limits, place_rules
+from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
+from specs.validator import Problem, validator
+from strategies.boundary import boundary_values
+from strategies.calls import Call, RawMutation, Violation
+from strategies.invalid import BREAKABLE, breaks, type_candidates
+from strategies.places import REMOVE, Place, places, put
+from strategies.values import Compiler, ProgramStrategy, Rand
+from strategies.wire import carries, serialise
+
+__all__ = ["boundary_calls", "from_operation", "from_shape", "invalid_calls", "valid_calls"]
+
+_MODES = ("valid", "boundary", "invalid")
+
+
+class _Plan:
+    """What one operation's calls are made of (built once)."""
+
+    def __init__(self, op: OperationSpec, service: ServiceSpec) -> None:
+        self.op, self.service = op, service
+        self.compiler = Compiler(service, op)
+        self.program = (self.compiler.program(service.shapes[op.input]) if op.input else (lambda r: {}))
+        self.base: dict[str, Any] = self.program(Rand(0, 0))
+        self._places: list[Place] | None = None
+        self.strategies: dict[str, SearchStrategy[Call]] = {}
+        self.boundary: list[Call] | None = None
+        self.invalid: list[Call] | None = None
+
+    @property
+    def places(self) -> list[Place]:
+        if self._places is None:
+            self._places = places(self.compiler, self.op)
+        return self._places
+
+    def call(self, params: dict[str, Any], mode: str = "valid", violation: Violation | None = None,
+             raw: RawMutation | None = None) -> Call:
+        return Call(self.op.service, self.op.name, params, mode, violation, raw)
+
+
+_PLANS: dict[tuple[int, str], _Plan] = {}
+
+
+def _plan(op: OperationSpec, service: ServiceSpec | None) -> _Plan:
+    service = service if service is not None else load_service(op.service)
+    key = (id(service), op.name)
+    plan = _PLANS.get(key)
+    if plan is None or plan.service is not service:
+        plan = _PLANS[key] = _Plan(service.operations.get(op.name, op), service)
+    return plan
+
+
+def valid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> SearchStrategy[Call]:
+    """Calls that keep every rule of every source."""
+    plan = _plan(op, service)
+    found = plan.strategies.get("valid")
+    if found is None:
+        service_name, name = op.service, op.name
+        found = plan.strategies["valid"] = ProgramStrategy(
+            plan.program, lambda params: Call(service_name, name, params, "valid"), name=f"{op.qualified} valid")
+    return found
+
+
+def boundary_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
+    """The smallest valid call, then one call for each boundary value of each place."""
+    plan = _plan(op, service)
+    if plan.boundary is None:
+        check = validator(plan.op, plan.service)
+        out, seen = [plan.call(plan.base, "boundary")], {repr(plan.base)}
+        for p in plan.places:
+            for value in boundary_values(plan.compiler, p):
+                params = put(plan.compiler, plan.op, plan.base, p.path, value)
+                if params is None or repr(params) in seen or check(params) or serialise(plan.op, params) is None:
+                    continue
+                seen.add(repr(params))
+                out.append(plan.call(params, "boundary"))
+        plan.boundary = out
+    return list(plan.boundary)
+
+
+def _detail(problem: Problem) -> str:
+    return problem.message.split(": ", 1)[-1]
+
+
+def _accepts(plan: _Plan, params: dict[str, Any] | None, path: str, rule: str, source: str | None,
+             marker: bool = False) -> Problem | None:
+    if params is None:
+        return None
+    problems = validator(plan.op, plan.service, BREAKABLE)(params)
+    if len(problems) != 1:
+        return None
+    got = problems[0]
+    if got.path != path or got.rule != rule or (source is not None and got.source != source):
+        return None
+    request = serialise(plan.op, params)
+    if request is None or (marker and not carries(request, "notavalue")):
+        return None
+    return got
+
+
+def _structural(plan: _Plan) -> list[Call]:
+    op, base = plan.op, plan.base
+    out = []
+    if op.protocol in ("rest-json", "json"):
+        has_body = op.protocol == "json" or any(
+            m.location == "body" for m in (plan.service.shapes[op.input].members if op.input else ()))
+        if has_body:
+            out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model", "the body is not valid JSON"),
+                                 RawMutation("malformed_body", body=b'{"a":')))
+            out.append(plan.call(base, "invalid", Violation("", "content_type", "model",
+                                                            "the body is sent as text/plain"),
+                                 RawMutation("content_type", content_type="text/plain")))
+    elif op.protocol in ("query", "ec2"):
+        body = f"Action={op.name}&Version={plan.service.api_version}&%E0%A4%A=%%&=".encode()
+        out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model",
+                                                        "the form body has broken percent-escapes"),
+                             RawMutation("malformed_body", body=body)))
+    return out
+
+
+def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
+    """One call for each breakable rule of each place, then the overlay's invalid examples and
+    the structural breaks (malformed body, wrong content type)."""
+    plan = _plan(op, service)
+    if plan.invalid is not None:
+        return list(plan.invalid)
+    c, out = plan.compiler, []
+    for p in plan.places:
+        done: set[tuple[str, str]] = set()
+        for value, marker in type_candidates(p, plan.op.protocol):
+            got = _accepts(plan, put(c, plan.op, plan.base, p.path, value), p.path, "type", "model", marker)
+            if got is not None:
+                params = put(c, plan.op, plan.base, p.path, value)
+                out.append(plan.call(params, "invalid", Violation(p.path, "type", "model", _detail(got))))  # type: ignore[arg-type]
+                break
+        for rule, value in breaks(c, p):
+            key = (rule.kind, rule.source)
+            if key in done:
+                continue
+            params = put(c, plan.op, plan.base, p.path, value)
+            got = _accepts(plan, params, p.path, rule.kind, rule.source)
+            if got is not None:
+                done.add(key)
+                out.append(plan.call(params, "invalid", Violation(p.path, rule.kind, rule.source, _detail(got))))  # type: ignore[arg-type]
+    for rule in plan.op.rules:
+        if rule.kind == "invalid" and rule.source in BREAKABLE and isinstance(rule.value, dict):
+            params = put(c, plan.op, plan.base, rule.path, rule.value.get("value"))
+            if params is not None:
+                errors = tuple(rule.value.get("errors", ()))
+                detail = rule.note or f"breaks {rule.value.get('rule', 'a documented rule')}"
+                out.append(plan.call(params, "invalid", Violation(rule.path, "example", rule.source, detail, errors)))
+    out.extend(_structural(plan))
+    plan.invalid = out
+    return list(out)
+
+
+def _invalid_strategy(plan: _Plan) -> SearchStrategy[Call]:
+    calls = invalid_calls(plan.op, service=plan.service)
+    if not calls:
+        return st.nothing()
+    fixed = st.sampled_from(calls)
+    values = [(call.violation, _value_at(plan, call)) for call in calls if call.violation is not None
+              and call.raw is None and call.violation.rule != "example"]
+    if not values:
+        return fixed
+    c, op = plan.compiler, plan.op
+
+    def variant(pick: tuple[int, int, int]) -> Call:
+        """The same break in a richer valid call, when it still breaks only that rule."""
+        index, level, seed = pick
+        violation, value = values[index % len(values)]
+        params = put(c, op, plan.program(Rand(seed, level)), violation.path, value)
+        if _accepts(plan, params, violation.path, violation.rule, violation.source) is None:
+            return next(call for call in calls if call.violation is violation)
+        return plan.call(params, "invalid", violation)  # type: ignore[arg-type]
+
+    richer = st.tuples(st.integers(0, len(values) - 1), st.integers(1, 3), st.integers(0, 2**32)).map(variant)
+    return st.one_of(fixed, richer)
+
+
+def _value_at(plan: _Plan, call: Call) -> Any:
+    """The value a deterministic invalid call carries at its violation's place (REMOVE if absent)."""
+    from specs.paths import split
+
+    value: Any = call.params
+    for part in split(call.violation.path):  # type: ignore[union-attr]
+        if part == "[]":
+            value = value[0] if isinstance(value, list) and value else REMOVE
+        elif part in ("{}", "{key}"):
+            if not isinstance(value, dict) or not value:
+                return REMOVE
+            first = next(iter(value))
+            value = first if part == "{key}" else value[first]
+        else:
+            value = value.get(part, REMOVE) if isinstance(value, dict) else REMOVE
+        if value is REMOVE:
+            return REMOVE
+    return value
+
+
+def from_operation(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> SearchStrategy[Call]:
+    """Calls of ``op``: ``valid`` (drawn), ``boundary`` (from the list) or ``invalid`` (the list
+    and the same breaks inside richer valid calls)."""
+    if mode not in _MODES:
+        raise ValueError(f"{op.qualified}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+    if mode == "valid":
+        return valid_calls(op, service=service)
+    plan = _plan(op, service)
+    found = plan.strategies.get(mode)
+    if found is None:
+        if mode == "boundary":
+            found = st.sampled_from(boundary_calls(op, service=service))
+        else:
+            found = _invalid_strategy(plan)
+        plan.strategies[mode] = found
+    return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape_program(service: ServiceSpec, shape: ShapeSpec, path: str, rules: tuple[Rule, ...]) -> Any:
+    return Compiler(service, None, rules).program(shape, path)
+
+
+def from_shape(shape: ShapeSpec, *, service: ServiceSpec, path: str = "", rules: tuple[Rule, ...] = (),
+               mode: str = "valid") -> SearchStrategy[Any]:
+    """Values of ``shape`` (at ``path`` of an input, under overlay ``rules`` with paths from the
+    same root): ``valid`` values, or the ``boundary`` values of the place itself."""
+    if mode == "valid":
+        return ProgramStrategy(_shape_program(service, shape, path, tuple(rules)), name=shape.name)
+    if mode == "boundary":
+        c = Compiler(service, None, tuple(rules))
+        rs = place_rules(c.op or _EMPTY, shape, path, None) + tuple(r for r in rules if r.path == path)
+        values = boundary_values(c, Place(path, shape, None, "any", rs, limits(rs)))
+        return st.sampled_from(values) if values else st.nothing()
+    raise ValueError(f"{shape.name}: from_shape supports mode 'valid' and 'boundary', got {mode!r}")
+
+
+_EMPTY = OperationSpec("", "", "", "", "", "", None, None, ())
