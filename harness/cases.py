@@ -37,7 +37,7 @@ ACCESS_KEY_TEMPLATE = "{access_key}"
 
 _KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}(?![A-Z0-9])")
 _SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
-_SECRET_MEMBER = re.compile(r"secret|password|passwd|session_?token|signature|credential", re.I)
+_SECRET_MEMBER = re.compile(r"secret|password|passwd|session_?token|signature|credential", re.IGNORECASE)
 
 
 class CaseFileError(Exception):

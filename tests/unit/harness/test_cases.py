@@ -32,7 +32,7 @@ def _update(**params) -> Call:
 
 
 def test_round_trip_keeps_datetimes_bytes_and_nested_params(tmp_path):
-    when = dt.datetime(2024, 5, 1, 12, 30, 15, 250000, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 5, 1, 12, 30, 15, 250000, tzinfo=dt.UTC)
     create = Call("iot", "CreateJob", {
         "jobId": "job-1", "targets": ["arn:aws:iot:us-east-1:123456789012:thing/thing-1"],
         "document": '{"op": "reboot"}',
