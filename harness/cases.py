@@ -76,7 +76,9 @@ def _encode(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
+        if all(isinstance(k, str) for k in value):
+            return {k: _encode(v) for k, v in value.items()}
+        return {"$map": [[_encode(k), _encode(v)] for k, v in value.items()]}  # keys of other types
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_encode(v) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -96,9 +98,23 @@ def _decode(value: Any, where: str, path: Path | str) -> Any:
                 return base64.b64decode(value["$bytes"], validate=True)
             except (TypeError, ValueError):
                 raise CaseFileError(path, where, f"expected base64 in $bytes, got {value['$bytes']!r}")
+        if len(value) == 1 and "$map" in value:
+            pairs = value["$map"]
+            if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
+                raise CaseFileError(path, where, "expected [key, value] pairs in $map")
+            return {_hashable(_decode(k, f"{where}/$map/{i}/0", path)): _decode(v, f"{where}/$map/{i}/1", path)
+                    for i, (k, v) in enumerate(pairs)}
         return {k: _decode(v, f"{where}/{k}", path) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v, f"{where}/{i}", path) for i, v in enumerate(value)]
+    return value
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
     return value
 
 

@@ -42,7 +42,7 @@ def test_round_trip_keeps_datetimes_bytes_and_nested_params(tmp_path):
     invalid = Call("iot-jobs-data", "UpdateJobExecution",
                    {"jobId": "job-1", "thingName": "thing-1", "status": "IN_PROGRESS",
                     "statusDetails": {"k": "x" * 1025}, "when": when, "blob": b"\x00\xffbinary",
-                    "nested": {"list": [b"a", {"t": when}]}},
+                    "nested": {"list": [b"a", {"t": when}]}, "keys": {12345: "int key"}},
                    mode="invalid",
                    violation=Violation("statusDetails{}", "max_length", "model", "expected at most 1024, got 1025",
                                        ("InvalidRequestException",)),
@@ -71,6 +71,8 @@ def test_round_trip_keeps_datetimes_bytes_and_nested_params(tmp_path):
     doc = json.loads(path.read_text())
     assert doc["calls"][1]["params"]["when"] == {"$datetime": when.isoformat()}
     assert doc["calls"][1]["params"]["blob"] == {"$bytes": "AP9iaW5hcnk="}
+    assert doc["calls"][1]["params"]["keys"] == {"$map": [[12345, "int key"]]}
+    assert second.params["keys"] == {12345: "int key"}
 
 
 def test_the_name_is_deterministic_and_depends_on_the_cause(tmp_path):
