@@ -83,7 +83,7 @@ def test_values_with_newlines_go_through_cli_input_json_on_one_line():
 
 
 def test_timestamps_and_blobs_become_text():
-    when = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     call = Call("iot", "ListJobs", {"maxResults": 5, "nextToken": b"\x01\x02", "when": when})
     opts = _options(shlex.split(aws_cli_command(call, None, None)))
     assert opts["--max-results"] == "5"
@@ -96,7 +96,7 @@ def test_wrapped_lines_are_the_same_command():
     parts = wrap_command(line, 60)
     assert len(parts) > 1
     assert all(p.endswith(" \\") for p in parts[:-1])
-    joined = " ".join(p[:-2] if p.endswith(" \\") else p for p in parts)
+    joined = " ".join(p.removesuffix(" \\") for p in parts)
     assert shlex.split(joined) == shlex.split(line)
 
 
@@ -130,7 +130,7 @@ def _run(snippet: str, monkeypatch) -> dict:
 
 
 def test_boto3_snippet_runs_and_sends_the_call(monkeypatch):
-    when = dt.datetime(2024, 1, 2, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2024, 1, 2, tzinfo=dt.UTC)
     call = Call(UPDATE.service, UPDATE.operation, {**UPDATE.params, "at": when})
     log = _run(boto3_snippet(call, None, None), monkeypatch)
     assert log["args"] == ("iot-jobs-data",)
