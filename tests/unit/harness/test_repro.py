@@ -125,7 +125,7 @@ def _run(snippet: str, monkeypatch) -> dict:
         return _FakeClient(log)
 
     monkeypatch.setattr(boto3, "client", client)
-    exec(compile(snippet, "<snippet>", "exec"), {"print": lambda *a: log.setdefault("printed", a)})
+    exec(compile(snippet, "<snippet>", "exec"), {"print": lambda *a: log.setdefault("printed", a)})  # noqa: S102
     return log
 
 
