@@ -179,7 +179,7 @@ def boto3_snippet(call: Call, endpoint_url: str | None, region: str | None, *, i
     lines.append("c = boto3.client(")
     line = "   "
     for arg in args:
-        if len(line) + len(arg) + 2 > 96 and line.strip():
+        if len(line) + len(arg) + 2 > 90 and line.strip():
             lines.append(line.rstrip())
             line = "   "
         line += f" {arg},"
@@ -195,7 +195,7 @@ def boto3_snippet(call: Call, endpoint_url: str | None, region: str | None, *, i
         else:
             lines.append("    pass")
         lines.append('c.meta.events.register_first("before-send", _break)')
-    lines.append("params = " + pprint.pformat(params, width=87, sort_dicts=False).replace("\n", "\n" + " " * 9))
+    lines.append("params = " + pprint.pformat(params, width=81, sort_dicts=False).replace("\n", "\n" + " " * 9))
     if key_expr is None and _has_template(params):
         lines.append("params = json.loads(json.dumps(params).replace('{access_key}', key))")
         lines.insert(0, "import json")

@@ -1,0 +1,99 @@
+"""The JSON report (``--report-json``): the DESIGN.md format, plus keys the format allows adding.
+
+Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failures`` (one entry a
+distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
+``unsupported``, ``transient``, ``crashed_checks``, ``checks_enabled`` and per operation ``checks``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from harness.reporting.matrix import build_matrix
+from harness.results import FailureRecord, RunResult
+
+__all__ = ["FORMAT", "report_document", "write_json"]
+
+FORMAT = "jobfuzz-report/1"
+
+
+def _failure(rec: FailureRecord) -> dict[str, Any]:
+    f = rec.failure
+    return {
+        "check": f.check,
+        "service": f.service,
+        "operation": f.operation,
+        "title": f.title,
+        "message": f.message,
+        "status_code": f.status_code,
+        "error_code": f.error_code,
+        "case_file": rec.case_file,
+        "occurrences": rec.occurrences,
+        "calls": len(rec.sequence),
+        "seed": rec.seed,
+    }
+
+
+def report_document(result: RunResult) -> dict[str, Any]:
+    """The report as a JSON-ready dict."""
+    matrix = build_matrix(result)
+    coverage: dict[str, Any] = {}
+    for op in sorted(result.coverage):
+        cov = result.coverage[op]
+        checks = {}
+        for check in matrix.checks:
+            passed, failed = matrix.counts.get((op, check), (0, 0))
+            state = matrix.cell(op, check)
+            if state != "not_run":
+                checks[check] = {"result": state, "passed": passed, "failed": failed}
+        coverage[op] = {
+            "calls": cov.calls,
+            "statuses": {k: cov.statuses[k] for k in sorted(cov.statuses)},
+            "errors_seen": sorted(cov.errors_seen),
+            "errors_declared": list(cov.errors_declared),
+            "errors_never_seen": [e for e in cov.errors_declared if e not in cov.errors_seen],
+            "checks": checks,
+        }
+    real = result.real_failures
+    return {
+        "format": FORMAT,
+        "summary": {
+            "calls": result.calls,
+            "duration_s": round(float(result.duration_s), 3),
+            "failures": len(real),
+            "seed": result.seed,
+            "endpoint": result.endpoint,
+            "flaky": len(result.flaky_failures),
+            "unsupported": len(result.unsupported),
+            "crashed_checks": len(result.crashed_checks),
+            "stopped_by_budget": result.stopped_by_budget,
+        },
+        "failures": [_failure(r) for r in real],
+        "coverage": coverage,
+        "flaky": [_failure(r) for r in result.flaky_failures],
+        "unsupported": dict(sorted(result.unsupported.items())),
+        "transient": {k: v for k, v in sorted(result.transient.items()) if v},
+        "crashed_checks": [{"check": c.check, "operation": c.operation, "error": c.error}
+                           for c in result.crashed_checks],
+        "checks_enabled": list(result.checks_enabled or matrix.checks),
+    }
+
+
+def write_json(result: RunResult, path: Path | str) -> Path:
+    """Write the report to ``path`` (its folder is made if missing) in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(report_document(result), out, indent=2, ensure_ascii=False)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
