@@ -7,7 +7,8 @@ a datetime becomes ``{"$datetime": ISO}`` and bytes ``{"$bytes": BASE64}``.
 
 Access key ids (``AKIA…``/``ASIA…``) become the template ``{access_key}``, which replay fills with
 the key of the identity that sends the call; a string that looks like a secret access key, and any
-value under a member named like a secret, becomes ``"<redacted>"``.
+value under a member named like a secret, becomes ``"<redacted>"``. The scheme and host of a URL
+in the failure's title or message become ``<endpoint>``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ ACCESS_KEY_TEMPLATE = "{access_key}"
 
 _KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}(?![A-Z0-9])")
 _SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_URL_HOST = re.compile(r"\bhttps?://[^\s/'\"<>]+")
 _SECRET_MEMBER = re.compile(r"secret|password|passwd|session_?token|signature|credential", re.IGNORECASE)
 
 
@@ -190,8 +192,8 @@ def case_document(record: FailureRecord, *, endpoint_kind: str, harness_version:
         "check": f.check,
         "service": f.service,
         "operation": f.operation,
-        "title": _scrub(f.title, "title", redacted),
-        "message": _scrub(f.message, "message", redacted),
+        "title": _scrub(_URL_HOST.sub("<endpoint>", f.title), "title", redacted),
+        "message": _scrub(_URL_HOST.sub("<endpoint>", f.message), "message", redacted),
         "seed": record.seed,
         "flaky": record.flaky,
         "endpoint_kind": endpoint_kind,

@@ -95,7 +95,7 @@ def test_credentials_are_never_written(tmp_path):
         "SecretAccessKey": "short-but-named-secret",
     })
     rec = _record([call])
-    rec.failure.message = f"the manifest key {FAKE_KEY_ID} was echoed"
+    rec.failure.message = f"the manifest key {FAKE_KEY_ID} was echoed by http://10.1.2.3:4566/2010-06-01/"
     path = save_case(rec, directory=tmp_path, endpoint_kind="aws", harness_version="0.1.0")
     text = path.read_text()
     for secret in (FAKE_KEY_ID, FAKE_SECRET, "ASIAIOSFODNN7EXAMPL2", "short-but-named-secret"):
@@ -107,7 +107,8 @@ def test_credentials_are_never_written(tmp_path):
     assert params["Extra"] == {"token": "<redacted>", "keys": ["{access_key} <redacted>"]}
     assert params["SecretAccessKey"] == "<redacted>"
     assert "calls/0/params/Manifest" in case.redacted
-    assert case.message == "the manifest key {access_key} was echoed"
+    assert case.message == "the manifest key {access_key} was echoed by <endpoint>/2010-06-01/"
+    assert "10.1.2.3" not in text
 
 
 def test_ordinary_40_character_values_are_kept(tmp_path):
