@@ -294,7 +294,8 @@ _BUILDERS: dict[str, Callable[[_Compiler, ShapeSpec, str, list[Rule]], Checker]]
 for _t in ("character", "boolean", "timestamp", "blob", *NUMBERS):
     _BUILDERS[_t] = _Compiler.scalar
 
-_CACHE: dict[tuple[int, str, tuple[str, ...]], tuple[ServiceSpec, Callable[[dict[str, Any]], list[Problem]]]] = {}
+_CACHE: dict[tuple[int, str, tuple[str, ...]],
+             tuple[ServiceSpec, OperationSpec, Callable[[dict[str, Any]], list[Problem]]]] = {}
 
 
 def validator(op: OperationSpec, service: ServiceSpec,
@@ -302,8 +303,8 @@ def validator(op: OperationSpec, service: ServiceSpec,
     """The compiled validator of ``op`` (cached per service object, operation and sources)."""
     key = (id(service), op.name, tuple(sources))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0] is service:
-        return hit[1]
+    if hit is not None and hit[0] is service and (hit[1] is op or hit[1] == op):
+        return hit[2]
     comp = _Compiler(op, service, tuple(sources))
     root = comp.compile(service.shapes[op.input], "") if op.input else None
 
@@ -316,7 +317,7 @@ def validator(op: OperationSpec, service: ServiceSpec,
         root(params, "", "", out)
         return out
 
-    _CACHE[key] = (service, run)
+    _CACHE[key] = (service, op, run)
     return run
 
 

@@ -60,8 +60,8 @@ def _plan(op: OperationSpec, service: ServiceSpec | None) -> _Plan:
     service = service if service is not None else load_service(op.service)
     key = (id(service), op.name)
     plan = _PLANS.get(key)
-    if plan is None or plan.service is not service:
-        plan = _PLANS[key] = _Plan(service.operations.get(op.name, op), service)
+    if plan is None or plan.service is not service or not (plan.op is op or plan.op == op):
+        plan = _PLANS[key] = _Plan(op, service)
     return plan
 
 

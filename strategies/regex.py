@@ -10,8 +10,8 @@ value. Back-references are not supported (``Unsupported``); callers fall back to
 
 Characters come from pools that favour printable ASCII with some other scripts (accented Latin,
 Cyrillic, CJK, Hebrew and Arabic, combining marks, astral-plane symbols) where the class allows
-them; ``context`` narrows a pool further: ``uri`` (unreserved path characters), ``header``
-(visible ASCII), ``token`` (visible ASCII).
+them; ``context`` narrows a pool further: ``uri`` (unreserved path characters), ``host``
+(letters, digits and '-'), ``header`` (visible ASCII), ``token`` (visible ASCII).
 """
 
 from __future__ import annotations
@@ -34,14 +34,14 @@ __all__ = ["CONTEXTS", "Pattern", "Unsupported", "char_pool", "pattern_for"]
 
 INF = 10**9
 MAXCP = 0x10FFFF
-CONTEXTS = ("any", "uri", "header", "token")
+CONTEXTS = ("any", "uri", "host", "header", "token")
 _ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
 _VISIBLE = _ASCII[1:]
 _SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #: other scripts and edge cases: accented Latin, Cyrillic, Greek, CJK, Hangul, Hebrew and Arabic
 #: (right to left), a combining acute, a no-break space, astral-plane symbols, a zero-width joiner
 UNICODE_SAMPLE = "éßñжΩ中日한\u05d0\u05d1\u0627\u0301\u00a0\U0001F600\U0001D518\u200d"
-_CONTEXT_CHARS = {"uri": _SAFE, "header": _VISIBLE, "token": _VISIBLE}
+_CONTEXT_CHARS = {"uri": _SAFE, "host": _SAFE[:-1], "header": _VISIBLE, "token": _VISIBLE}
 _START = (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
 _END = (C.AT_END, C.AT_END_STRING)
 _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set())

@@ -28,10 +28,10 @@ from strategies.regex import INF, MAXCP, Unsupported, char_pool, pattern_for
 
 __all__ = ["Compiler", "Program", "ProgramStrategy", "Rand", "context_of"]
 
-#: recursion: a shape may appear this many times on the path from the root before its optional
+#: recursion: past this many re-entries of shapes already on the path from the root, optional
 #: members are left out; absolute nesting is capped too
 MAX_REPEAT = 3
-MAX_NESTING = 10
+MAX_NESTING = 12
 _STRING_SPAN = {1: 8, 2: 32, 3: 128}  # how far past the minimum a drawn length usually goes
 _SIZE_SPAN = {1: 2, 2: 3, 3: 5}
 _OPTIONAL = {1: 0.3, 2: 0.6, 3: 0.9}  # chance of an optional member
@@ -92,7 +92,9 @@ class Compiler:
         self.by_path: dict[str, list[Rule]] = {}
         for r in self.rules:
             self.by_path.setdefault(r.path, []).append(r)
-        self.cache: dict[tuple[str, str, str, bool, bool], Program] = {}
+        self.cache: dict[tuple[str, str, str, int, bool, bool], Program] = {}
+        #: members bound into the host name (botocore requires letters, digits, '-' and '.')
+        self.host_labels = _host_labels(op) if op is not None else frozenset()
         self.name = op.name if op else "value"
 
     def place_limits(self, shape: ShapeSpec, path: str, member: MemberSpec | None) -> tuple[tuple[Rule, ...], Limits]:
@@ -105,9 +107,15 @@ class Compiler:
 
     def program(self, shape: ShapeSpec, path: str = "", member: MemberSpec | None = None, context: str = "any",
                 stack: tuple[str, ...] = ()) -> Program:
-        capped = stack.count(shape.name) >= MAX_REPEAT or len(stack) >= MAX_NESTING
+        repeats = len(stack) - len(set(stack)) + (shape.name in stack)  # how deep into recursion
+        capped = repeats >= MAX_REPEAT or len(stack) >= MAX_NESTING
+        if (repeats > MAX_REPEAT + 2 or len(stack) > 3 * MAX_NESTING) and shape.type in _GIVE_UP \
+                and not shape.union:
+            return _GIVE_UP[shape.type]  # a chain of required members that never ends
         token = bool(member and member.idempotency_token)
-        key = (shape.name, path if self._rules_below(path) else "", context, capped, token)
+        if member is not None and path and "." not in path and member.name in self.host_labels:
+            context = "host"
+        key = (shape.name, path if self._rules_below(path) else "", context, repeats, capped, token)
         found = self.cache.get(key)
         if found is not None:
             return found
@@ -130,6 +138,21 @@ class Compiler:
 _NO_RULES = OperationSpec("", "", "", "", "", "", None, None, ())
 
 
+_GIVE_UP: dict[str, Program] = {"structure": lambda r: {}, "map": lambda r: {}, "list": lambda r: []}
+
+
+def _host_labels(op: OperationSpec) -> frozenset[str]:
+    from strategies.wire import operation_model
+
+    try:
+        shape = operation_model(op.service, op.name).input_shape
+    except Exception:  # noqa: BLE001 - a spec without a botocore model has no host labels
+        return frozenset()
+    if shape is None:
+        return frozenset()
+    return frozenset(n for n, m in shape.members.items() if m.serialization.get("hostLabel"))
+
+
 def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None, context: str,
             stack: tuple[str, ...], lim: Limits, capped: bool) -> Program:
     token = bool(member and member.idempotency_token)
@@ -137,7 +160,7 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
         context = "token"
     lo = lim.len_lo.value if lim.len_lo else 0
     hi = lim.len_hi.value if lim.len_hi else INF
-    if context == "uri":
+    if context in ("uri", "host"):
         lo = max(lo, 1)
     if token:
         lo, hi = max(lo, 1), min(hi, 64)
@@ -153,6 +176,7 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
         return lambda r: ok[0] if r.level <= 0 else r.choice(ok)
     main = searches[0] if searches else None
     others = searches[1:]
+    lo0, hi0 = lo, hi
     if main is not None:
         lo, hi = main.widths(lo, hi)
     pool = char_pool(_ANY, context)
@@ -166,8 +190,14 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
         return None
 
     smallest = make(Rand(0), lo) if lo <= hi else None
+    if smallest is None and main is not None and lo <= hi:  # lookarounds: keep trying, cheaply
+        for seed in range(1, 60):
+            smallest = main.sample(Rand(seed), min(hi, lo + seed % 40), tries=1)
+            if smallest is not None and all(p.search(smallest) for p in others):
+                break
+            smallest = None
     if smallest is None:
-        smallest = _fallback(main.java if main else "", lo, hi) or ("a" * lo)
+        smallest = _fallback(main.java if main else "", lo0, hi0) or ("a" * lo0)
 
     def draw(r: Rand) -> str:
         if r.level <= 0:
@@ -177,22 +207,37 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
     return draw
 
 
-def _fallback(java: str, lo: int, hi: int) -> str | None:
-    """A match from ``hypothesis.strategies.from_regex`` when the pattern is beyond ``regex``."""
-    if not java:
-        return None
-    from hypothesis import HealthCheck, find, settings
+def _fallback(java: str, lo: int, hi: int, budget: float = 0.25) -> str | None:
+    """A match from ``hypothesis.strategies.from_regex`` when the pattern is beyond ``regex``
+    (lookarounds that constrain the rest): a few draws within a small time budget."""
+    if not java or "(?=" in java or "(?!" in java or "(?<" in java:
+        return None  # from_regex filters lookarounds by rejection: far too slow to wait for
+    import time
+
     from hypothesis import strategies as st
-    from hypothesis.errors import NoSuchExample, Unsatisfiable
+    from hypothesis.control import BuildContext
+    from hypothesis.errors import StopTest
+    from hypothesis.internal.conjecture.data import ConjectureData
 
     from specs.javaregex import to_python
 
     try:
-        strat = st.from_regex(to_python(java), fullmatch=False).filter(lambda s: lo <= len(s) <= hi)
-        return find(strat, lambda s: True, settings=settings(database=None, max_examples=200, derandomize=True,
-                                                             suppress_health_check=list(HealthCheck)))
-    except (NoSuchExample, Unsatisfiable, Unsupported, Exception):  # noqa: BLE001
+        strat = st.from_regex(to_python(java), fullmatch=False)
+        strat.validate()
+    except Exception:  # noqa: BLE001
         return None
+    rnd = random.Random(0)
+    end = time.monotonic() + budget
+    while time.monotonic() < end:
+        data = ConjectureData(random=rnd, max_choices=10_000)
+        try:
+            with BuildContext(data, wrapped_test=None):
+                value = data.draw(strat)
+        except (Exception, StopTest):  # noqa: BLE001 - an overrun or a failed draw: try again
+            continue
+        if lo <= len(value) <= hi:
+            return value
+    return None
 
 
 def _integer(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None, context: str,
@@ -284,13 +329,19 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
                stack: tuple[str, ...], lim: Limits, capped: bool) -> Program:
     required: list[tuple[str, Program]] = []
     optional: list[tuple[str, Program, bool]] = []
-    for m in shape.members:
+    members = shape.members
+    if shape.union and capped:  # past the recursion cap: only members that end the recursion
+        kinds = [(m, c.service.shapes[m.shape]) for m in members]
+        plain = [m for m, s in kinds if s.type not in ("structure", "list", "map")]
+        fresh = [m for m, s in kinds if s.name not in stack]
+        members = tuple(plain or fresh[:1] or members[:1])
+    for m in members:
         child = join(path, m.name)
         sub = c.service.shapes[m.shape]
         _, mlim = c.place_limits(sub, child, m)
         must = m.required or mlim.required is not None
-        if not must and capped:
-            continue
+        if not must and capped and not shape.union:
+            continue  # past the recursion cap
         prog = c.program(sub, child, m, context_of(m, context), stack)
         if must:
             required.append((m.name, prog))
