@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -178,7 +179,7 @@ class _Compiler:
         for r in by.get("pattern", ()):
             try:
                 patterns.append((r, compile_pattern(r.value).search))
-            except (JavaRegexError, Exception):  # noqa: BLE001 - an untranslatable pattern is not checked
+            except (JavaRegexError, re.error):
                 continue
         is_blob = shape.type == "blob"
         numeric = bool(mins or maxs)

@@ -17,7 +17,7 @@ from specs.rules import Limits
 from specs.types import MemberSpec, OperationSpec, Rule, ShapeSpec
 from strategies.values import Compiler, Rand, context_of
 
-__all__ = ["REMOVE", "Place", "put", "places", "smallest"]
+__all__ = ["REMOVE", "Place", "places", "put", "smallest"]
 
 MAX_PLACES = 400
 MAX_NESTING = 6

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import functools
 import random
-import re
 from typing import Any
 
 try:  # Python 3.11+
-    import re._constants as C  # noqa: N812
+    import re._constants as C
     import re._parser as sre
 except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]  # noqa: N812
+    import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as sre  # type: ignore[no-redef]
 
 from specs.javaregex import compile_pattern, to_python

@@ -24,7 +24,7 @@ from hypothesis.strategies import SearchStrategy
 from specs.paths import join
 from specs.rules import INTEGERS, NUMBERS, Limits, limits, place_rules
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec
-from strategies.regex import INF, MAXCP, Unsupported, char_pool, pattern_for
+from strategies.regex import INF, MAXCP, char_pool, pattern_for
 
 __all__ = ["Compiler", "Program", "ProgramStrategy", "Rand", "context_of"]
 
@@ -37,7 +37,7 @@ _SIZE_SPAN = {1: 2, 2: 3, 3: 5}
 _OPTIONAL = {1: 0.3, 2: 0.6, 3: 0.9}  # chance of an optional member
 _INT_RANGE = {"byte": 7, "short": 15, "integer": 31, "long": 63, "biginteger": 63}
 _EPOCH_RANGE = (946684800, 4102444800)  # 2000-01-01 .. 2100-01-01
-_ZONES = (dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(dt.timedelta(hours=-8)))
+_ZONES = (dt.UTC, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(dt.timedelta(hours=-8)))
 _ANY = [(0, MAXCP)]
 
 
@@ -124,7 +124,7 @@ class Compiler:
         _, lim = self.place_limits(shape, path, member)
         if lim.examples:
             examples = lim.examples
-            built: Program = lambda r: examples[0] if r.level <= 0 else r.choice(examples)  # noqa: E731
+            built: Program = lambda r: examples[0] if r.level <= 0 else r.choice(examples)
         elif shape.document:
             built = _document
         else:
@@ -168,7 +168,7 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
     for r in lim.patterns:
         try:
             searches.append(pattern_for(r.value, context))
-        except Exception:  # noqa: BLE001 - an untranslatable pattern: generate as if it had none
+        except Exception:  # noqa: BLE001, S112 - untranslatable: generate as if it had none
             continue
     values = lim.values
     if values is not None:
@@ -233,7 +233,7 @@ def _fallback(java: str, lo: int, hi: int, budget: float = 0.25) -> str | None:
         try:
             with BuildContext(data, wrapped_test=None):
                 value = data.draw(strat)
-        except (Exception, StopTest):  # noqa: BLE001 - an overrun or a failed draw: try again
+        except (Exception, StopTest):  # noqa: BLE001, S112 - an overrun or a failed draw: try again
             continue
         if lo <= len(value) <= hi:
             return value
@@ -297,7 +297,7 @@ def _boolean(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None
 
 def _timestamp(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None, context: str,
                stack: tuple[str, ...], lim: Limits, capped: bool) -> Program:
-    fixed = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+    fixed = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
     def draw(r: Rand) -> dt.datetime:
         if r.level <= 0:

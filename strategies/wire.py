@@ -22,12 +22,12 @@ from specs.types import OperationSpec
 __all__ = ["carries", "operation_model", "serialise"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def operation_model(service: str, operation: str) -> OperationModel:
     return botocore_model(service).operation_model(operation)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _serializer(protocol: str) -> Any:
     return create_serializer(protocol, include_validation=False)
 

@@ -120,7 +120,7 @@ def test_timestamps_blobs_and_floats():
         == [("jobExecutionsRolloutConfig.exponentialRate.incrementFactor", "type", "model")]
     sched = {"startTime": "2030-01-01T00:00", "endTime": "x"}
     assert validate(op, service, {"jobId": "j", "targets": ["t"], "schedulingConfig": sched}) == []
-    when = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
     op = raw_service("iot").operation("ListAuditFindings")
     assert validate(op, raw_service("iot"), {"startTime": when, "endTime": 1.5}) == []
     assert rules_of(validate(op, raw_service("iot"), {"startTime": True})) == [("startTime", "type", "model")]

@@ -109,8 +109,9 @@ def test_update_job_execution_breaks():
     } <= found
     # the inferred limit of 10 status details is never broken on purpose
     assert not any(p == "statusDetails" and r == "max_length" for p, r, _ in found)
-    # a number for a URI label would travel as valid digits: not offered
+    # a number for a URI label or a map key would travel as valid text: not offered
     assert ("thingName", "type", "model") not in found
+    assert ("statusDetails{key}", "type", "model") not in found
 
 
 def test_update_job_execution_boundaries():
