@@ -62,7 +62,7 @@ class Engine:
         self.enabled = frozenset(config.checks)
         self.result = RunResult(seed=self.seed, endpoint=target.endpoint, checks_enabled=tuple(config.checks))
         self._known: dict[tuple[str, str, str, str], FailureRecord] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._started = time.monotonic()
         self._last_progress = 0.0
         self.sequence: list[Call] = []  # the calls of the example under way (for case files)

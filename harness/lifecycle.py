@@ -99,7 +99,7 @@ class LifecycleRun:
     # -- the model -------------------------------------------------------------------------
     def setup(self) -> None:
         res = self.engine.resources.resources[self.sm.resource]
-        self.values = self.engine.resources.make(list(res.produces))
+        self.values = self.engine.resources.make(list(res.produces), service=res.service)
         self.check_read(after=None)
 
     def expectation(self, t: Transition) -> str:
@@ -141,12 +141,11 @@ class LifecycleRun:
                 self.deleted = True
                 self.check_gone(t)
                 return
-            if expected == "accept":
-                self.state = t.target or before
-                if t.bumps_version and self.version is not None:
-                    self.version += 1
-            else:  # undocumented: follow what the endpoint says
-                self.state = None
+            # an accepted update bumps the version whether or not the transition is documented
+            if t.bumps_version and self.version is not None:
+                self.version += 1
+            # undocumented: follow what the endpoint says
+            self.state = (t.target or before) if expected == "accept" else None
         self.check_read(after=t if ex.ok else None)
 
     def check_read(self, after: Transition | None) -> None:

@@ -36,7 +36,7 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
         return _with(call, params), call, False
     fresh = op.name.startswith(_MUTATING) or not pool.get(op.qualified)
     if fresh:
-        pool[op.qualified] = engine.resources.make(names)
+        pool[op.qualified] = engine.resources.make(names, service=op.service)
     values = pool[op.qualified]
     broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
     params = engine.fill_templates(op, call.params, values)

@@ -65,19 +65,28 @@ class ResourceMaker:
         self.prefix = prefix
         self._ids = itertools.count(1)
         self.resources: dict[str, Resource] = {}
-        self.producer: dict[str, str] = {}  # binding name -> resource that produces it
+        self.producer: dict[str, str] = {}  # binding name -> the first resource that produces it
+        #: service -> binding name -> resource of that service's overlay that produces it; binding
+        #: names repeat across services (``JobId`` is an Import/Export job and an AmplifyBackend job)
+        self._own: dict[str, dict[str, str]] = {}
         for spec in services.values():
             for r in spec.resources.values():
                 self.resources[r.name] = r
                 for b in r.produces:
                     self.producer.setdefault(b, r.name)
+                    self._own.setdefault(r.service, {}).setdefault(b, r.name)
         #: every resource made, for cleanup: (resource, bindings, identity)
         self.made: list[tuple[str, dict[str, Any], str]] = []
 
     def uid(self) -> str:
         return f"{self.prefix}{next(self._ids):05d}"
 
-    def resources_for(self, binding_names: list[str]) -> list[str]:
+    def producer_of(self, binding: str, service: str | None = None) -> str | None:
+        """The resource that produces ``binding`` for an operation of ``service``: the service's own first."""
+        own = self._own.get(service or "", {})
+        return own.get(binding) or self.producer.get(binding)
+
+    def resources_for(self, binding_names: list[str], service: str | None = None) -> list[str]:
         """The resources to make, dependencies first, so that every binding gets a value."""
         order: list[str] = []
 
@@ -89,19 +98,21 @@ class ResourceMaker:
             order.append(name)
 
         for b in binding_names:
-            if b in self.producer:
-                visit(self.producer[b])
+            name = self.producer_of(b, service)
+            if name is not None:
+                visit(name)
         return order
 
     def can_bind(self, binding_names: list[str]) -> bool:
         return all(b in self.producer or b == "access_key" for b in binding_names)
 
     def make(self, binding_names: list[str], identity: str = "primary",
-             reuse: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Make what ``binding_names`` need; ``reuse`` keeps bindings already made (e.g. one thing)."""
+             reuse: dict[str, Any] | None = None, *, service: str | None = None) -> dict[str, Any]:
+        """Make what ``binding_names`` need (for an operation of ``service``); ``reuse`` keeps
+        bindings already made (e.g. one thing)."""
         values: dict[str, Any] = {"access_key": self.access_key(identity)}
         values.update(reuse or {})
-        for name in self.resources_for(binding_names):
+        for name in self.resources_for(binding_names, service):
             res = self.resources[name]
             if all(b in values for b in res.produces) and reuse and any(b in reuse for b in res.produces):
                 continue

@@ -64,14 +64,14 @@ def pagination_conformance(engine: Engine, op: OperationSpec) -> None:
     if items is None or pg is None or pg.limit_key is None or not pg.result_keys:
         return
     parent_names = [b for _, b in op.bindings]
-    base = engine.resources.make(parent_names) if parent_names else {}
+    base = engine.resources.make(parent_names, service=op.service) if parent_names else {}
     # the items share the parents the list is scoped to (every binding of those parents' resources)
     maker = engine.resources
-    reuse = {k: base[k] for dep in maker.resources_for(parent_names) for k in maker.resources[dep].produces
+    reuse = {k: base[k] for dep in maker.resources_for(parent_names, op.service) for k in maker.resources[dep].produces
              if k in base}
     made = []
     for _ in range(PAGE_ITEMS):
-        values = maker.make([items.binding], reuse=reuse)
+        values = maker.make([items.binding], reuse=reuse, service=op.service)
         made.append(values[items.binding])
     params = {param: base[b] for param, b in op.bindings}
     params[pg.limit_key] = PAGE_LIMIT
@@ -174,7 +174,7 @@ def namespace_isolation(engine: Engine, op: OperationSpec) -> None:
     names = [b for _, b in op.bindings]
     if not names or "second" not in engine.target.identities:
         return
-    values = engine.resources.make(names)
+    values = engine.resources.make(names, service=op.service)
     params = _bound_call(engine, op, {**values, "access_key": engine.target.access_key("second")})
     if params is None:
         return
@@ -196,8 +196,8 @@ def resource_hierarchy(engine: Engine, op: OperationSpec) -> None:
     if len(op.bindings) < 2 or not op.name.startswith(_READ_PREFIXES + ("Update",)):
         return
     names = [b for _, b in op.bindings]
-    a = engine.resources.make(names)
-    b = engine.resources.make(names)
+    a = engine.resources.make(names, service=op.service)
+    b = engine.resources.make(names, service=op.service)
     child = names[-1]
     if a[child] == b[child] or all(a[n] == b[n] for n in names[:-1]):
         return  # the two children carry the same id: a mix would name a real child
@@ -219,13 +219,13 @@ def use_after_delete(engine: Engine, op: OperationSpec) -> None:
     if not op.bindings or not op.name.startswith(_READ_PREFIXES) or op.pagination is not None:
         return
     names = [b for _, b in op.bindings]
-    producers = {engine.resources.producer.get(n) for n in names}
+    producers = {engine.resources.producer_of(n, op.service) for n in names}
     if len(producers) != 1:
         return
     res = engine.resources.resources[producers.pop() or ""]
     if not res.deletes or not res.delete:
         return
-    values = engine.resources.make(names)
+    values = engine.resources.make(names, service=op.service)
     for step in res.delete:
         engine.resources.run_step(step, values)
     params = _bound_call(engine, op, values)

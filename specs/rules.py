@@ -18,7 +18,14 @@ from typing import Any
 from specs.types import SOURCES, MemberSpec, OperationSpec, Rule, ShapeSpec
 
 __all__ = [
-    "AUTHORITY", "INTEGERS", "Limits", "NUMBERS", "SIZED", "limits", "most_authoritative", "place_rules",
+    "AUTHORITY",
+    "INTEGERS",
+    "NUMBERS",
+    "SIZED",
+    "Limits",
+    "limits",
+    "most_authoritative",
+    "place_rules",
     "shape_rules",
 ]
 
