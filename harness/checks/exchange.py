@@ -23,7 +23,11 @@ def _fail(ex: Exchange, check_name: str, title: str, message: str, cause: str = 
 
 
 def _declared(ctx: CheckContext) -> dict[str, int | None]:
-    out = {e.code: e.status for e in ctx.op.errors}
+    """The errors the operation may answer: modelled, named by the documentation, and the
+    service's documented validation errors (overlay ``errors.validation``, e.g. Import/Export's
+    InvalidParameterException and MissingParameterException for bad or missing parameters)."""
+    out: dict[str, int | None] = {code: None for code in ctx.op.validation_errors}
+    out.update({e.code: e.status for e in ctx.op.errors})
     out.update({e.code: e.status for e in ctx.op.doc_errors})
     return out
 
