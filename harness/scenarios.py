@@ -33,6 +33,7 @@ _CREATE_PREFIXES = ("Create", "Import", "Clone", "Generate")
 _DELETE_PREFIXES = ("Delete", "Remove")
 PAGE_ITEMS = 5
 PAGE_LIMIT = 2
+MAX_PAGES = 5000
 
 
 def _failure(check_name: str, op: OperationSpec, ex: Exchange | None, title: str, message: str) -> Failure:
@@ -77,9 +78,12 @@ def pagination_conformance(engine: Engine, op: OperationSpec) -> None:
         made.append(values[items.binding])
     params = {param: base[b] for param, b in op.bindings}
     params[pg.limit_key] = PAGE_LIMIT
-    seen: list[Any] = []
+    seen: set[Any] = set()
+    tokens: set[str] = set()
     token: Any = None
-    for page in range(200):
+    # the list may be account-wide (IoT ListJobs): it holds everything the run made so far, so the
+    # page cap is generous and a token that comes back is the loop it would otherwise wait for
+    for page in range(MAX_PAGES):
         if token is not None:
             params[pg.input_token[0]] = token
         ex = _send_as(engine, op, dict(params), "primary")
@@ -96,14 +100,18 @@ def pagination_conformance(engine: Engine, op: OperationSpec) -> None:
         if dup:
             raise _failure("pagination_conformance", op, ex, "pages overlap",
                            f"{items.id} {dup[0]!r} came again on page {page + 1}")
-        seen.extend(ids)
+        seen.update(ids)
         more = bool(jmespath.search(pg.more_results, ex.parsed)) if pg.more_results else True
         token = jmespath.search(pg.output_token[0], ex.parsed)
         if not token or not more:
             break
+        if str(token) in tokens:
+            raise _failure("pagination_conformance", op, ex, "the token does not end",
+                           f"page {page + 1} returned {pg.output_token[0]} {token!r} a second time")
+        tokens.add(str(token))
     else:
         raise _failure("pagination_conformance", op, None, "the token does not end",
-                       "200 pages and the token still goes on")
+                       f"{MAX_PAGES} pages and the token still goes on")
     missing = [m for m in made if m not in seen]
     if missing:
         raise _failure("pagination_conformance", op, None, "pages miss items",
