@@ -18,7 +18,7 @@ from harness.examples_db import example_database
 from harness.model import Failure
 from harness.resources import ResourceError
 from specs.types import OperationSpec
-from strategies import boundary_calls, from_operation, invalid_calls
+from strategies import boundary_calls, from_operation, has_calls, invalid_calls
 from strategies.calls import Call
 
 __all__ = ["run_boundary", "run_fuzz", "run_one"]
@@ -94,6 +94,8 @@ def run_fuzz(engine: Engine) -> None:
         for mode in ("valid", "invalid"):
             if engine.is_unsupported(op):
                 break
+            if not has_calls(op, service=service, mode=mode):
+                continue  # nothing to draw in this mode (e.g. no rule of the input can be broken)
             engine.phase(f"fuzz ({mode})", op.qualified)
             strategy = from_operation(op, service=service, mode=mode)
             for _ in range(_ROUNDS):

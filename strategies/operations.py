@@ -24,7 +24,7 @@ from strategies.places import REMOVE, Place, places, put
 from strategies.values import Compiler, ProgramStrategy, Rand
 from strategies.wire import carries, serialise
 
-__all__ = ["boundary_calls", "from_operation", "from_shape", "invalid_calls", "valid_calls"]
+__all__ = ["boundary_calls", "from_operation", "from_shape", "has_calls", "invalid_calls", "valid_calls"]
 
 _MODES = ("valid", "boundary", "invalid")
 
@@ -213,18 +213,40 @@ def _value_at(plan: _Plan, call: Call) -> Any:
     return value
 
 
-def from_operation(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> SearchStrategy[Call]:
-    """Calls of ``op``: ``valid`` (drawn), ``boundary`` (from the list) or ``invalid`` (the list
-    and the same breaks inside richer valid calls)."""
+def _check_mode(op: OperationSpec, mode: str) -> None:
     if mode not in _MODES:
         raise ValueError(f"{op.qualified}: mode must be one of {', '.join(_MODES)}, got {mode!r}")
+
+
+def has_calls(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> bool:
+    """Whether ``mode`` has any call of ``op`` to draw.
+
+    Every operation has valid and boundary calls (the smallest valid call is one). An operation
+    may have no invalid call: when no rule of its input can be broken on purpose (e.g. its only
+    members are unconstrained URI labels) and it has no body to break. ``from_operation`` then
+    gives an empty strategy, which a test should skip rather than draw from.
+    """
+    _check_mode(op, mode)
+    if mode == "valid":
+        return True
+    calls = boundary_calls(op, service=service) if mode == "boundary" else invalid_calls(op, service=service)
+    return bool(calls)
+
+
+def from_operation(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> SearchStrategy[Call]:
+    """Calls of ``op``: ``valid`` (drawn), ``boundary`` (from the list) or ``invalid`` (the list
+    and the same breaks inside richer valid calls).
+
+    A mode with nothing to draw for ``op`` (see ``has_calls``) gives ``st.nothing()``."""
+    _check_mode(op, mode)
     if mode == "valid":
         return valid_calls(op, service=service)
     plan = _plan(op, service)
     found = plan.strategies.get(mode)
     if found is None:
         if mode == "boundary":
-            found = st.sampled_from(boundary_calls(op, service=service))
+            calls = boundary_calls(op, service=service)
+            found = st.sampled_from(calls) if calls else st.nothing()
         else:
             found = _invalid_strategy(plan)
         plan.strategies[mode] = found
