@@ -36,8 +36,13 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
         return _with(call, params), call, False
     fresh = op.name.startswith(_MUTATING) or not pool.get(op.qualified)
     if fresh:
-        pool[op.qualified] = engine.resources.make(names, service=op.service)
-    values = pool[op.qualified]
+        start = len(engine.sequence)
+        made = engine.resources.make(names, service=op.service)
+        pool[op.qualified] = (made, engine.sequence[start:], engine.identities[start:])
+    else:  # reused: the calls that made the resources belong to this example's case file too
+        engine.sequence.extend(pool[op.qualified][1])
+        engine.identities.extend(pool[op.qualified][2])
+    values = pool[op.qualified][0]
     broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
     params = engine.fill_templates(op, call.params, values)
     recorded = dict(call.params)
