@@ -283,6 +283,7 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
             engine.check_budget()
 
     Lifecycle.__name__ = f"Lifecycle_{sm.name}"
+    Lifecycle._hypothesis_internal_use_seed = engine.seed  # type: ignore[attr-defined]  # what @seed does: --seed reruns the same steps
     return Lifecycle
 
 
@@ -312,7 +313,7 @@ def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
             run_state_machine_as_test(cls, settings=settings(
                 max_examples=max(5, engine.examples // 2), stateful_step_count=10, deadline=None,
                 database=None, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-                phases=[Phase.generate, Phase.shrink], print_blob=False, derandomize=True))
+                phases=[Phase.generate, Phase.shrink], print_blob=False))
             return
         except Stop:
             raise
