@@ -255,10 +255,13 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
     names = [t.name for t in sm.transitions]
 
     class Lifecycle(RuleBasedStateMachine):
+        last_run: LifecycleRun | None = None
+
         def __init__(self) -> None:
             super().__init__()
             engine.new_example()
             self.run = LifecycleRun(engine, sm)
+            type(self).last_run = self.run  # the run a failure came from, for its scenario
 
         @initialize()
         def make(self) -> None:
@@ -301,14 +304,6 @@ def run_lifecycles(engine: Engine) -> None:
 def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
     cls = _machine_class(engine, sm)
     for _ in range(4):
-        holder: dict[str, Any] = {}
-        original_init = cls.__init__
-
-        def init(self: Any, _orig: Any = original_init) -> None:
-            _orig(self)
-            holder["run"] = self.run
-
-        cls.__init__ = init  # type: ignore[method-assign]
         try:
             run_state_machine_as_test(cls, settings=settings(
                 max_examples=max(5, engine.examples // 2), stateful_step_count=10, deadline=None,
@@ -319,15 +314,13 @@ def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
         except Stop:
             raise
         except Failure as f:
-            run = holder.get("run")
+            run = cls.last_run  # type: ignore[attr-defined]
             engine.record(f, scenario=run.scenario() if run else None)
         except ResourceError:
             return
         except Exception as exc:  # noqa: BLE001
             engine.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
             return
-        finally:
-            cls.__init__ = original_init  # type: ignore[method-assign]
 
 
 def _count_passed(engine: Engine, sm: StateMachineSpec) -> None:
