@@ -5,7 +5,8 @@ scope:
 
 - ``doc-error``: an error the documentation names that the model does not declare;
 - ``doc-rule``: a constraint stated only in documentation text (an overlay rule with source doc);
-- ``inferred-rule``: an undocumented rule the overlay infers (never asserted by the checks);
+- ``inferred-rule``: an undocumented rule the overlay infers (never asserted by the checks), and
+  each input member that takes a page token (the loader's ``page_token`` rules);
 - ``discrepancy``: an overlay discrepancy entry (documents disagree with each other or the model);
 - ``no-status``: an error the model declares without an HTTP status;
 - ``status-split``: one error code with different HTTP statuses in the services linted together;
@@ -28,7 +29,8 @@ __all__ = ["KINDS", "Finding", "lint"]
 
 KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
          "prose-constraint", "no-validation-error", "undeclared-validation-error")
-_CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid")
+_CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
+                "one_of")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,10 @@ class Finding:
 
 
 def _rule_text(r: Rule) -> str:
+    if r.kind == "one_of":
+        return f"exactly one of {', '.join(r.value)}"
+    if r.kind == "page_token":
+        return f"token only from an earlier page ({r.value})"
     if r.kind == "invalid" and isinstance(r.value, dict):
         return f"invalid value ({r.value.get('rule', '?')}) must be refused with {', '.join(r.value.get('errors', ()))}"
     return f"{r.kind} {list(r.value) if isinstance(r.value, tuple) else r.value!r}"
@@ -56,10 +62,14 @@ def _rules(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
         for r in rules:
             note = f" — {r.note}" if r.note else ""
             if r.source == "doc" and r.kind in _CONSTRAINTS:
-                yield Finding(svc.name, op.name, r.path, "doc-rule",
+                yield Finding(svc.name, op.name, r.path or "(input)", "doc-rule",
                               f"{side} {_rule_text(r)} is stated only in the documentation{note}", "doc")
-            elif r.source == "inferred":
+            elif r.source == "inferred" and r.kind == "page_token":
                 yield Finding(svc.name, op.name, r.path, "inferred-rule",
+                              f"{side} {_rule_text(r)}: never sent in valid or boundary calls, a made-up token "
+                              f"never asserted to be refused{note}", "inferred")
+            elif r.source == "inferred":
+                yield Finding(svc.name, op.name, r.path or "(input)", "inferred-rule",
                               f"{side} {_rule_text(r)} is undocumented: never asserted{note}", "inferred")
 
 

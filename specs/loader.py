@@ -1,4 +1,10 @@
-"""botocore model -> frozen specs. The model is the only source of truth for shapes."""
+"""botocore model -> frozen specs. The model is the only source of truth for shapes.
+
+Besides the shapes, the loader gives each operation the rules the model implies without stating
+them as traits: the input members that take a page token (``page_token``, source ``inferred``),
+from the paginator config or, for an operation it does not list, from a token-named input member
+the output pairs with a member of the same name.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import botocore.session
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel, Shape
 
-from specs.types import ErrorSpec, MemberSpec, OperationSpec, Pagination, ServiceSpec, ShapeSpec
+from specs.types import ErrorSpec, MemberSpec, OperationSpec, Pagination, Rule, ServiceSpec, ShapeSpec
 
 __all__ = ["available_services", "botocore_model", "load_service", "raw_service"]
 
@@ -28,7 +34,7 @@ def available_services() -> list[str]:
     return sorted(_session().get_available_services())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def botocore_model(service: str) -> ServiceModel:
     try:
         return _session().get_service_model(service)
@@ -36,10 +42,10 @@ def botocore_model(service: str) -> ServiceModel:
         raise KeyError(f"botocore has no service {service!r}") from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _paginators(service: str) -> dict[str, Any]:
     try:
-        return _session().get_paginator_model(service)._paginator_config  # noqa: SLF001
+        return _session().get_paginator_model(service)._paginator_config
     except botocore.exceptions.DataNotFoundError:
         return {}
 
@@ -138,6 +144,40 @@ def _pagination(service: str, op: str) -> Pagination | None:
     )
 
 
+#: input member names (lower case) that carry a page token when the output has a member of the same
+#: name, or of that name with ``next`` in front (``marker`` -> ``nextMarker``)
+_TOKEN_NAMES = frozenset({"nexttoken", "marker", "nextmarker", "pagetoken", "nextpagetoken", "paginationtoken",
+                          "continuationtoken", "startingtoken"})
+
+
+def _page_tokens(op: OperationModel, pagination: Pagination | None) -> tuple[Rule, ...]:
+    """An inferred ``page_token`` rule for every input member that takes a token from an earlier page.
+
+    The paginator config names them; an operation it does not list counts only when the model pairs
+    a token-named input member with an output member of the same name (or ``next`` + that name).
+    """
+    shape = op.input_shape
+    if shape is None:
+        return ()
+    members = shape.members
+    required = set(shape.metadata.get("required", ()))
+    if pagination is not None:
+        given = " / ".join(pagination.output_token) or "an earlier page"
+        return tuple(Rule(t, "page_token", given, "inferred", "the paginator's input token")
+                     for t in pagination.input_token if t in members and t not in required)
+    out_members = op.output_shape.members if op.output_shape is not None else {}
+    by_lower = {n.lower(): n for n, m in out_members.items() if m.type_name == "string"}
+    rules = []
+    for n, m in members.items():
+        if n.lower() not in _TOKEN_NAMES or m.type_name != "string" or n in required \
+                or m.serialization.get("location") == "uri":
+            continue
+        given = by_lower.get(n.lower()) or by_lower.get("next" + n.lower())
+        if given is not None:
+            rules.append(Rule(n, "page_token", given, "inferred", f"paired with the output member {given}"))
+    return tuple(rules)
+
+
 def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, ShapeSpec]) -> OperationSpec:
     op = model.operation_model(name)
     for s in (op.input_shape, op.output_shape):
@@ -146,6 +186,7 @@ def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, S
     for e in op.error_shapes:
         _shape(e, shapes)
     tokens = tuple(op.idempotent_members) if op.input_shape is not None else ()
+    pagination = _pagination(service, name)
     return OperationSpec(
         service=service,
         name=name,
@@ -157,14 +198,15 @@ def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, S
         output=op.output_shape.name if op.output_shape is not None else None,
         errors=_errors(op),
         response_code=int(op.http.get("responseCode", 200)),
-        pagination=_pagination(service, name),
+        pagination=pagination,
         idempotency_tokens=tokens,
         deprecated=bool(op.deprecated),
         documentation=op.documentation or "",
+        rules=_page_tokens(op, pagination),
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def raw_service(service: str) -> ServiceSpec:
     """The spec of ``service`` from the botocore model alone, without an overlay."""
     model = botocore_model(service)

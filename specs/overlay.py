@@ -1,7 +1,8 @@
 """Overlays: the documented semantics a botocore model lacks, one YAML file a service.
 
 An overlay is checked twice when loaded: against ``OVERLAY_SCHEMA`` (its form) and against the
-model (every operation, member path, error, state and binding it names must exist). The first
+model (every operation, member path, error, state and binding it names must exist, and a rule
+must fit its place: a ``one_of`` group names optional members of one structure). The first
 problem stops loading with an ``OverlayError`` that names the file, the place inside it and the
 problem, in one line.
 """
@@ -20,8 +21,17 @@ import yaml
 from specs import paths
 from specs.overlay_schema import OVERLAY_SCHEMA
 from specs.types import (
-    Discrepancy, ErrorSpec, ListItems, OperationSpec, Resource, Rule, ServiceSpec, StateMachineSpec, Step,
-    Transition, VersionRule,
+    Discrepancy,
+    ErrorSpec,
+    ListItems,
+    OperationSpec,
+    Resource,
+    Rule,
+    ServiceSpec,
+    StateMachineSpec,
+    Step,
+    Transition,
+    VersionRule,
 )
 
 __all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "overlay_path", "parse_overlay"]
@@ -118,6 +128,49 @@ class _Checker:
     def step(self, where: str, step: Step) -> None:
         self.operation(where, step.operation, step.service)
 
+    def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
+        """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
+        ``page_token`` a string member of the input."""
+        kind, path = raw["kind"], raw["path"]
+        if kind not in ("one_of", "page_token"):
+            return
+        if output:
+            self.fail(f"{where}/kind", f"{kind} is a rule of the input, not of the output")
+        shape = paths.resolve(self.service, op.input, path)
+        if kind == "page_token":
+            if shape.type != "string":
+                self.fail(f"{where}/path", f"{op.name}.{path}: a page token is a string, not a {shape.type}")
+            return
+        place = f"{op.name}.{path}" if path else f"{op.name} (the input)"
+        if shape.type != "structure":
+            self.fail(f"{where}/path", f"{place}: one_of needs a structure, not a {shape.type}")
+        if shape.union:
+            self.fail(f"{where}/path", f"{place}: {shape.name} is a union, which already takes exactly one member")
+        for j, name in enumerate(raw["value"]):
+            m = shape.member_named(name)
+            if m is None:
+                known = ", ".join(x.name for x in shape.members) or "none"
+                self.fail(f"{where}/value/{j}", f"{place}: {shape.name} has no member {name!r} (members: {known})")
+            if m.required:
+                self.fail(f"{where}/value/{j}", f"{place}: {name} is required by the model, so it cannot be one "
+                                                f"of a group of which exactly one is present")
+
+    def groups(self, where: str, rules: list[Rule]) -> None:
+        """A member belongs to at most one ``one_of`` group, and no rule makes a member of one required."""
+        owner: dict[str, int] = {}
+        for i, r in enumerate(rules):
+            if r.kind == "one_of":
+                for name in r.value:
+                    member = paths.join(r.path, name)
+                    if member in owner:
+                        self.fail(f"{where}/{i}/value", f"{member} is already in the one_of group of rule "
+                                                        f"{owner[member]}")
+                    owner[member] = i
+        for i, r in enumerate(rules):
+            if r.kind == "required" and r.value and r.path in owner:
+                self.fail(f"{where}/{i}", f"{r.path} is in the one_of group of rule {owner[r.path]}, so it "
+                                          f"cannot be required")
+
 
 def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     """Read, validate and interpret ``file`` for ``service``; returns the pieces to apply."""
@@ -142,7 +195,9 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             op = service.operations[op_name]
             for i, raw in enumerate(items):
                 check.path(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
+                check.rule(f"{key}/{op_name}/{i}", op, raw, output=output)
                 target.setdefault(op_name, []).append(_rule(raw))
+            check.groups(f"{key}/{op_name}", target.get(op_name, []))
 
     doc_errors: dict[str, list[ErrorSpec]] = {}
     for i, raw in enumerate(data.get("doc_errors", ())):
@@ -242,7 +297,7 @@ def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:
     return _apply_cached(raw.name, str(file), file.stat().st_mtime_ns) if file.is_file() else raw
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     from specs.loader import raw_service
 
@@ -258,7 +313,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
         ops[name] = dataclasses.replace(
             op,
             errors=errs,
-            rules=tuple(o["rules"].get(name, ())),
+            rules=op.rules + tuple(o["rules"].get(name, ())),
             output_rules=tuple(o["output_rules"].get(name, ())),
             validation_errors=tuple(per_op.get("validation", errors.get("validation", ()))),
             not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),

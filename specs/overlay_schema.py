@@ -19,18 +19,33 @@ _STEP: dict[str, Any] = {
     },
 }
 
+def _when(kind: str, then: dict[str, Any], otherwise: dict[str, Any] | None = None) -> dict[str, Any]:
+    out = {"if": {"required": ["kind"], "properties": {"kind": {"const": kind}}}, "then": {"properties": then}}
+    if otherwise is not None:
+        out["else"] = {"properties": otherwise}
+    return out
+
+
 _RULE: dict[str, Any] = {
     "type": "object",
     "required": ["path", "kind", "value", "source"],
     "additionalProperties": False,
     "properties": {
-        "path": {"type": "string", "minLength": 1},
+        # "" (the input itself) only for one_of, whose path names the structure holding the members
+        "path": {"type": "string"},
         "kind": {"enum": ["min", "max", "also", "min_length", "max_length", "pattern", "allowed",
-                          "required", "examples", "invalid"]},
+                          "required", "examples", "invalid", "one_of", "page_token"]},
         "value": {},
         "source": _SOURCE,
         "note": {"type": "string"},
     },
+    "allOf": [
+        _when("one_of", {"value": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2,
+                                   "uniqueItems": True}},
+              {"path": {"minLength": 1}}),
+        # the output place that gives the token (documentation for readers)
+        _when("page_token", {"value": {"type": "string", "minLength": 1}}),
+    ],
 }
 
 _ERRORS: dict[str, Any] = {

@@ -1,12 +1,13 @@
 """The rules that hold at one place of an operation's input, and the limits they add up to.
 
 A place's rules come from two sources: the model (the shape's ``min``/``max``, ``pattern`` and
-``enum`` traits, and the member's ``required`` flag) and the overlay (``op.rules`` at that path,
-tagged ``doc`` or ``inferred``). ``limits`` merges the rules of the chosen sources into the
+``enum`` traits, and the member's ``required`` flag) and ``op.rules`` at that path (the overlay's,
+tagged ``doc`` or ``inferred``, and the page tokens the loader derives, ``inferred``). ``limits`` merges the rules of the chosen sources into the
 effective constraint: the tightest ``min`` and ``max`` (an overlay range narrows the model range),
 the values an ``also`` rule lets through beyond an overlay range, every pattern, the enum and the
-``allowed`` subsets. Both the validator and the strategies read places through this module, so
-what is generated and what is checked cannot drift apart.
+``allowed`` subsets, the ``one_of`` groups of a structure and whether the place takes a page token.
+Both the validator and the strategies read places through this module, so what is generated and
+what is checked cannot drift apart.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ class Limits:
     allowed: tuple[Rule, ...] = ()
     required: Rule | None = None
     examples: tuple[Any, ...] = ()
+    one_of: tuple[Rule, ...] = ()  # groups of members of which exactly one is present (a structure)
+    page_token: Rule | None = None  # the place takes only a token an earlier page gave
+
+    @property
+    def groups(self) -> tuple[tuple[str, ...], ...]:
+        """The member names of each ``one_of`` group."""
+        return tuple(tuple(r.value) for r in self.one_of)
 
     @property
     def values(self) -> tuple[Any, ...] | None:
@@ -135,4 +143,6 @@ def limits(rules: tuple[Rule, ...], sources: tuple[str, ...] = SOURCES) -> Limit
         allowed=tuple(by.get("allowed", ())),
         required=most_authoritative(required) if required and any(r.value for r in required) else None,
         examples=tuple(v for r in by.get("examples", ()) for v in r.value),
+        one_of=tuple(by.get("one_of", ())),
+        page_token=most_authoritative(by["page_token"]) if "page_token" in by else None,
     )

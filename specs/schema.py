@@ -15,7 +15,8 @@ The schema describes what travels on the wire, not what boto3 shows:
 - rest-xml and ec2 are not described (``None``).
 
 Structures never forbid unknown members: AWS adds fields as services evolve. A structure lists as
-``required`` only what the model (or a ``model``/``doc`` overlay rule) marks required. Shapes are
+``required`` only what the model (or a ``model``/``doc`` overlay rule) marks required, and a
+``one_of`` group as ``oneOf`` of one ``required`` member each. Shapes are
 kept in ``$defs`` by shape name and referred to with ``$ref``, so recursive models are finite;
 places an overlay rule constrains are written out inline with the rule added. Rules whose source is
 ``inferred`` are never added: the harness does not assert them.
@@ -186,6 +187,13 @@ class SchemaBuilder:
         out: dict[str, Any] = {"type": "object", "properties": props}
         if required:
             out["required"] = required
+        wire = {m.name: m.wire_name for m in members}
+        groups = [[{"required": [wire[n]]} for n in r.value] for r in rules
+                  if path is not None and r.path == path and r.kind == "one_of" and all(n in wire for n in r.value)]
+        if len(groups) == 1:
+            out["oneOf"] = groups[0]
+        elif groups:
+            out["allOf"] = [{"oneOf": g} for g in groups]
         return out
 
     def add_pattern(self, out: dict[str, Any], java: str) -> None:

@@ -85,8 +85,12 @@ def _rules(title: str, rules: tuple[Rule, ...], lines: list[str]) -> None:
             value = f"{len(value)} example(s)"
         elif r.kind == "invalid" and isinstance(value, dict):
             value = f"{value.get('rule')} -> {', '.join(value.get('errors', ()))}"
+        elif r.kind == "one_of":
+            value = " | ".join(value)
+        elif r.kind == "page_token":
+            value = f"from {value}"
         note = f"  -- {r.note}" if r.note else ""
-        lines.append(f"  {r.path}: {r.kind} {value} ({r.source}){note}")
+        lines.append(f"  {r.path or '(input)'}: {r.kind} {value} ({r.source}){note}")
 
 
 def _touches(step: Step | None, op: OperationSpec) -> bool:
@@ -108,7 +112,7 @@ def show_operation(service: ServiceSpec, name: str) -> str:
             continue
         lines.append(f"{title} ({shape_name}): member [wire name] location  type  constraints")
         _members(service, service.shapes[shape_name], "", 0, (shape_name,), lines)
-    _rules("input rules (overlay)", op.rules, lines)
+    _rules("input rules (overlay and page tokens)", op.rules, lines)
     _rules("output rules (overlay)", op.output_rules, lines)
     lines.append("errors:")
     for e in op.errors + op.doc_errors:

@@ -28,6 +28,8 @@ RULE_KINDS = (
     "required",  # the member must be present (value: true)
     "examples",  # valid values to draw from instead of the model's (e.g. a whole manifest)
     "invalid",  # a value that breaks a documented rule: {value, errors, rule}
+    "one_of",  # at a structure ("" for the input): the members of which exactly one must be present
+    "page_token",  # the member takes a token only from an earlier page (value: the output place that gives it)
 )
 
 
@@ -122,7 +124,8 @@ class OperationSpec:
     idempotency_tokens: tuple[str, ...] = ()
     deprecated: bool = False
     documentation: str = ""
-    #: overlay rules on input places (doc and inferred); model rules live on the shapes
+    #: rules on input places: the page tokens the loader finds (inferred), then the overlay's (doc and
+    #: inferred); model rules live on the shapes
     rules: tuple[Rule, ...] = ()
     #: overlay rules on output places (e.g. a documented status set)
     output_rules: tuple[Rule, ...] = ()

@@ -2,11 +2,16 @@
 
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
 names) against the model's rules (required, type, min/max value, min/max length, pattern with
-Smithy search semantics, enum, union) and the overlay's rules of the chosen sources (min, max, also,
-min_length, max_length, pattern, allowed, required). Every problem is returned, at most one a rule
+Smithy search semantics, enum, union) and the operation's rules of the chosen sources (min, max, also,
+min_length, max_length, pattern, allowed, required, one_of, page_token). Every problem is returned, at most one a rule
 kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
 tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
 reported again for an ``allowed`` subset.
+
+A ``one_of`` group is broken when not exactly one of its members is present. A page token cannot be checked by value: whether it
+came from an earlier page is not in the call, so any token is reported when the rule's source is
+chosen (the loader's page-token rules are ``inferred``: validating the calls of a real pagination
+with the model and doc sources reports nothing).
 
 An operation is compiled once (per sources) into checkers; a call costs one walk over its params.
 Problem paths are spec paths (``statusDetails{}``); messages name the concrete place:
@@ -33,7 +38,8 @@ __all__ = ["Problem", "validate", "validator"]
 @dataclass(frozen=True, slots=True)
 class Problem:
     path: str  # spec path of the place: "statusDetails{}", "targets[]", "" for the whole input
-    rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern | union | unknown
+    rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern | union |
+    #            one_of | page_token | unknown
     source: str  # model | doc | inferred
     message: str
 
@@ -184,8 +190,12 @@ class _Compiler:
         is_blob = shape.type == "blob"
         numeric = bool(mins or maxs)
         sized = bool(len_mins or len_maxs)
+        token = most_authoritative(by["page_token"]) if "page_token" in by else None
 
         def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
+            if token is not None:
+                problem(out, g, c, "page_token", token.source,
+                        f"expected a token an earlier page gave ({token.value}), got {_short(value)}")
             if enum_set is not None and value not in enum_set:
                 problem(out, g, c, "enum", enum.source, f"expected one of {sorted(enum_set)}, got {_short(value)}")
             elif allowed:
@@ -236,6 +246,7 @@ class _Compiler:
             if reqs:
                 required.append((m.name, child, most_authoritative(reqs).source))
         union = shape.union
+        groups = [(tuple(r.value), r.source) for r in rules if r.kind == "one_of"]
 
         def check(value: dict[str, Any], g: str, c: str, out: list[Problem]) -> None:
             for name, v in value.items():
@@ -252,6 +263,12 @@ class _Compiler:
                 n = sum(1 for v in value.values() if v is not None)
                 if n != 1:
                     problem(out, g, c, "union", "model", f"expected exactly one member to be set, got {n}")
+            for names, source in groups:
+                present = [n for n in names if value.get(n) is not None]
+                if len(present) != 1:
+                    got = "neither" if not present and len(names) == 2 else "none" if not present \
+                        else "both" if len(present) == 2 == len(names) else ", ".join(present)
+                    problem(out, g, c, "one_of", source, f"expected exactly one of {', '.join(names)}, got {got}")
 
         return check
 

@@ -17,7 +17,8 @@ class Violation:
 
     path: str  # the member path, e.g. "statusDetails{}" or "stepTimeoutInMinutes" ("" for the body)
     rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern |
-    #            malformed_body | content_type | example (an overlay 'invalid' value)
+    #            one_of (path: the structure) | malformed_body | content_type | example (an overlay
+    #            'invalid' value)
     source: str  # model | doc (an inferred rule is never broken on purpose)
     detail: str  # human words: "expected at most 1024 characters, got 1025"
     #: codes the documentation names for this break (from an overlay 'invalid' value); empty: any 4xx

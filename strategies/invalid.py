@@ -6,6 +6,10 @@ candidate that, put into the smallest valid call, makes the validator report exa
 that place and that botocore can still serialise. So a too-long string still matches its pattern,
 a value below a doc minimum stays within the model's, and a wrong type is only offered where it
 stays a wrong type on the wire (a number for a URI label would travel as valid digits).
+
+Two kinds of rule are not a value at one place and have no candidates here: a ``one_of`` group is
+broken by the operation's calls (none, then all, of its members), and a page token's rule (a token
+must come from an earlier page) is inferred, so a made-up token is never labelled as a break.
 """
 
 from __future__ import annotations
@@ -143,7 +147,7 @@ def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
 def breaks(c: Compiler, p: Place) -> Iterator[tuple[Rule, Any]]:
     """``(rule, candidate)`` for every breakable rule of ``p``, candidates best first."""
     for rule in p.rules:
-        if rule.source not in BREAKABLE or rule.kind in ("also", "examples", "invalid"):
+        if rule.source not in BREAKABLE or rule.kind in ("also", "examples", "invalid", "one_of", "page_token"):
             continue
         if rule.kind == "required" and not rule.value:
             continue

@@ -7,21 +7,24 @@ compiled program and walks no model.
 
 from __future__ import annotations
 
+import copy
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from specs.loader import load_service
+from specs.paths import join, resolve, split
 from specs.rules import limits, place_rules
 from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
 from specs.validator import Problem, validator
 from strategies.boundary import boundary_values
 from strategies.calls import Call, RawMutation, Violation
 from strategies.invalid import BREAKABLE, breaks, type_candidates
-from strategies.places import REMOVE, Place, places, put
-from strategies.values import Compiler, ProgramStrategy, Rand
+from strategies.places import REMOVE, Place, places, put, smallest
+from strategies.values import Compiler, ProgramStrategy, Rand, context_of
 from strategies.wire import carries, serialise
 
 __all__ = ["boundary_calls", "from_operation", "from_shape", "has_calls", "invalid_calls", "valid_calls"]
@@ -41,6 +44,8 @@ class _Plan:
         self.strategies: dict[str, SearchStrategy[Call]] = {}
         self.boundary: list[Call] | None = None
         self.invalid: list[Call] | None = None
+        #: how a violation other than a value at a place is made again in another valid call
+        self.remakes: dict[Violation, Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
 
     @property
     def places(self) -> list[Place]:
@@ -83,6 +88,8 @@ def boundary_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> 
         check = validator(plan.op, plan.service)
         out, seen = [plan.call(plan.base, "boundary")], {repr(plan.base)}
         for p in plan.places:
+            if p.limits.page_token is not None:
+                continue  # only a token an earlier page gave is valid
             for value in boundary_values(plan.compiler, p):
                 params = put(plan.compiler, plan.op, plan.base, p.path, value)
                 if params is None or repr(params) in seen or check(params) or serialise(plan.op, params) is None:
@@ -134,8 +141,9 @@ def _structural(plan: _Plan) -> list[Call]:
 
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
-    """One call for each breakable rule of each place, then the overlay's invalid examples and
-    the structural breaks (malformed body, wrong content type)."""
+    """One call for each breakable rule of each place, then two for each breakable ``one_of``
+    group (none and all of its members), the overlay's invalid examples and the structural breaks
+    (malformed body, wrong content type)."""
     plan = _plan(op, service)
     if plan.invalid is not None:
         return list(plan.invalid)
@@ -158,6 +166,16 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                 done.add(key)
                 out.append(plan.call(params, "invalid", Violation(p.path, rule.kind, rule.source, _detail(got))))  # type: ignore[arg-type]
     for rule in plan.op.rules:
+        if rule.kind != "one_of" or rule.source not in BREAKABLE:
+            continue
+        for present in ("none", "all"):
+            params = _group_break(plan, plan.base, rule, present)
+            got = _accepts(plan, params, rule.path, "one_of", rule.source)
+            if got is not None:
+                violation = Violation(rule.path, "one_of", rule.source, _detail(got))
+                plan.remakes[violation] = functools.partial(_group_break, plan, rule=rule, present=present)
+                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]
+    for rule in plan.op.rules:
         if rule.kind == "invalid" and rule.source in BREAKABLE and isinstance(rule.value, dict):
             params = put(c, plan.op, plan.base, rule.path, rule.value.get("value"))
             if params is not None:
@@ -174,17 +192,18 @@ def _invalid_strategy(plan: _Plan) -> SearchStrategy[Call]:
     if not calls:
         return st.nothing()
     fixed = st.sampled_from(calls)
-    values = [(call.violation, _value_at(plan, call)) for call in calls if call.violation is not None
-              and call.raw is None and call.violation.rule != "example"]
+    c, op = plan.compiler, plan.op
+    values = [(call.violation, plan.remakes.get(call.violation)
+               or functools.partial(put, c, op, path=call.violation.path, value=_value_at(plan, call)))
+              for call in calls if call.violation is not None and call.raw is None and call.violation.rule != "example"]
     if not values:
         return fixed
-    c, op = plan.compiler, plan.op
 
     def variant(pick: tuple[int, int, int]) -> Call:
         """The same break in a richer valid call, when it still breaks only that rule."""
         index, level, seed = pick
-        violation, value = values[index % len(values)]
-        params = put(c, op, plan.program(Rand(seed, level)), violation.path, value)
+        violation, remake = values[index % len(values)]
+        params = remake(plan.program(Rand(seed, level)))
         if _accepts(plan, params, violation.path, violation.rule, violation.source) is None:
             return next(call for call in calls if call.violation is violation)
         return plan.call(params, "invalid", violation)  # type: ignore[arg-type]
@@ -193,12 +212,37 @@ def _invalid_strategy(plan: _Plan) -> SearchStrategy[Call]:
     return st.one_of(fixed, richer)
 
 
+def _group_break(plan: _Plan, params: dict[str, Any], rule: Rule, present: str) -> dict[str, Any] | None:
+    """``params`` with ``none`` or ``all`` of the members of ``rule``'s one_of group (smallest
+    values for the members it adds), the rest of the structure as it was."""
+    c, op, path = plan.compiler, plan.op, rule.path
+    shape = resolve(plan.service, op.input, path)
+    current = _value_in(params, path)
+    if not isinstance(current, dict):
+        place = next((p for p in plan.places if p.path == path), None)
+        current = smallest(c, shape, path, place.member if place else None, place.context if place else "any")
+    group = tuple(rule.value)
+    if present == "none":
+        new = {k: v for k, v in current.items() if k not in group}
+    else:
+        context = next((p.context for p in plan.places if p.path == path), "any")
+        new = dict(current)
+        for name in group:
+            m = shape.member_named(name)
+            if new.get(name) is None and m is not None:
+                new[name] = smallest(c, plan.service.shapes[m.shape], join(path, name), m, context_of(m, context))
+    return copy.deepcopy(new) if path == "" else put(c, op, params, path, new)
+
+
 def _value_at(plan: _Plan, call: Call) -> Any:
     """The value a deterministic invalid call carries at its violation's place (REMOVE if absent)."""
-    from specs.paths import split
+    return _value_in(call.params, call.violation.path)  # type: ignore[union-attr]
 
-    value: Any = call.params
-    for part in split(call.violation.path):  # type: ignore[union-attr]
+
+def _value_in(params: dict[str, Any], path: str) -> Any:
+    """The value at ``path`` of ``params`` (the first item or entry of a list or map; REMOVE if absent)."""
+    value: Any = params
+    for part in split(path):
         if part == "[]":
             value = value[0] if isinstance(value, list) and value else REMOVE
         elif part in ("{}", "{key}"):

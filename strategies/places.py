@@ -3,7 +3,8 @@
 Boundary and invalid calls change one place of the smallest valid call. ``places`` lists every
 place of the input tree (recursive shapes are entered once), with its rules and limits; ``put``
 sets (or removes) the value at a place, first creating what leads there with the smallest valid
-values: a missing parent structure, an item of an empty list, an entry of an empty map.
+values: a missing parent structure, an item of an empty list, an entry of an empty map. Setting a
+member of a ``one_of`` group (or of a union) removes the others, so the call keeps exactly one.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def put(c: Compiler, op: OperationSpec, params: dict[str, Any], path: str, value
             m = shape.member_named(part) if shape.type == "structure" else None
             if m is None or not isinstance(current, dict):
                 return None
+            if not (last and value is REMOVE):  # the member is set: the rest of its one_of group goes
+                for group in c.groups_at(walked):
+                    if part in group:
+                        for other in [k for k in current if k in group and k != part]:
+                            del current[other]
             walked = join(walked, part)
             context = context_of(m, context)
             sub = shapes[m.shape]

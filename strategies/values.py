@@ -10,6 +10,8 @@ from its database and shrinks: the level shrinks to 0, where a program gives its
 
 Every rule of every source holds for the values drawn: model rules, doc rules and inferred rules
 (an inferred rule marks the zone where validity is uncertain, so valid values stay out of it).
+So a structure gets exactly one member of each ``one_of`` group (the first at level 0), and a
+member that takes a page token is never drawn: only a token an earlier page gave is valid.
 """
 
 from __future__ import annotations
@@ -100,6 +102,10 @@ class Compiler:
     def place_limits(self, shape: ShapeSpec, path: str, member: MemberSpec | None) -> tuple[tuple[Rule, ...], Limits]:
         rules = place_rules(_NO_RULES, shape, path, member) + tuple(self.by_path.get(path, ()))
         return rules, limits(rules)
+
+    def groups_at(self, path: str) -> tuple[tuple[str, ...], ...]:
+        """The ``one_of`` groups of the structure at ``path``: member names of which exactly one is present."""
+        return tuple(tuple(r.value) for r in self.by_path.get(path, ()) if r.kind == "one_of")
 
     def _rules_below(self, path: str) -> bool:
         return any(p == path or p.startswith((path + ".", path + "[", path + "{")) for p in self.by_path) \
@@ -335,10 +341,17 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
         plain = [m for m, s in kinds if s.type not in ("structure", "list", "map")]
         fresh = [m for m, s in kinds if s.name not in stack]
         members = tuple(plain or fresh[:1] or members[:1])
+    grouped = {n for g in lim.groups for n in g}
+    picks: dict[str, Program] = {}
     for m in members:
         child = join(path, m.name)
         sub = c.service.shapes[m.shape]
         _, mlim = c.place_limits(sub, child, m)
+        if mlim.page_token is not None:
+            continue  # only a token an earlier page gave is valid: none is drawn
+        if m.name in grouped:  # exactly one of its group is drawn
+            picks[m.name] = c.program(sub, child, m, context_of(m, context), stack)
+            continue
         must = m.required or mlim.required is not None
         if not must and capped and not shape.union:
             continue  # past the recursion cap
@@ -357,9 +370,13 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
             return {name: prog(r)}
 
         return union
+    groups = [g for g in (tuple((n, picks[n]) for n in names if n in picks) for names in lim.groups) if g]
 
     def draw(r: Rand) -> dict[str, Any]:
         out = {name: prog(r) for name, prog in required}
+        for group in groups:  # the first member of each one_of group at level 0
+            name, prog = group[0] if r.level <= 0 else r.choice(group)
+            out[name] = prog(r)
         level = r.level
         if level > 0:
             chance = _OPTIONAL.get(level, 0.6)

@@ -97,7 +97,7 @@ def test_overlay_required_rule(jobs):
 def test_nested_paths_and_list_items():
     service = load_service("iot")
     op = service.operation("CreateJob")
-    params = {"jobId": "j", "targets": ["arn:aws:iot:us-east-1:1:thing/t"],
+    params = {"jobId": "j", "targets": ["arn:aws:iot:us-east-1:1:thing/t"], "document": "{}",
               "timeoutConfig": {"inProgressTimeoutInMinutes": 20000}}
     [p] = validate(op, service, params)
     assert (p.path, p.rule, p.source) == ("timeoutConfig.inProgressTimeoutInMinutes", "max", "doc")
