@@ -1,7 +1,8 @@
-"""``jobfuzz``: run, replay, emulator, specs.
+"""``jobfuzz``: run, replay, cleanup, emulator, specs.
 
 Exit status of ``run``: 0 no failure, 1 failures found, 2 could not run (with one line on stderr).
 Exit status of ``replay``: 0 the case passes now, 1 it still fails, 2 could not run.
+Exit status of ``cleanup``: 0 nothing with the prefix is left, 1 something is, 2 could not run.
 """
 
 from __future__ import annotations
@@ -50,10 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--failures-dir", type=Path, default=Path(".jobfuzz/failures"), metavar="DIR")
     run.add_argument("--example-db", default=None, metavar="DIR|redis://HOST:PORT")
     run.add_argument("--quiet", action="store_true", help="no progress, only the final report")
+    run.add_argument("--dry-run", action="store_true",
+                     help="print what the run would create and call, send nothing, exit 0")
+    add_safety_options(run)
 
     rep = sub.add_parser("replay", help="rerun a saved failure (a case file)")
     rep.add_argument("case_file", type=Path, metavar="CASE_FILE")
     add_target_options(rep)
+    add_safety_options(rep)
+
+    cln = sub.add_parser("cleanup", help="delete what an earlier run left (resources named with its prefix)")
+    cln.add_argument("--prefix", required=True, help="the run prefix (at least 4 characters)")
+    add_target_options(cln)
+    cln.add_argument("--ledger-dir", type=Path, default=None, metavar="DIR",
+                     help="where runs record what they made (default .jobfuzz/runs)")
+    cln.add_argument("--max-rate", type=_positive_float, default=None, metavar="N", help="calls a second")
+    cln.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
 
     emu = sub.add_parser("emulator", help="serve the emulator over HTTP", add_help=False)
     emu.add_argument("rest", nargs=argparse.REMAINDER)
@@ -69,7 +82,21 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
                    help="required with --target aws: calls a real account and may cost money")
     p.add_argument("--region", default=None)
     p.add_argument("--profile", default=None)
-    p.add_argument("--second-identity", default=None, metavar="AKID:SECRET|profile:NAME")
+    p.add_argument("--second-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env")
+    p.add_argument("--primary-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env",
+                   help="credentials of the primary identity for --endpoint-url and the embedded emulator "
+                        "(env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
+
+
+def add_safety_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-rate", type=_positive_float, default=None, metavar="N",
+                   help="at most N calls a second (default 5 with --target aws, else no cap)")
+    p.add_argument("--max-calls", type=_positive_int, default=None, metavar="N",
+                   help="at most N calls in all, then stop and clean up (default 2000 with --target aws)")
+    p.add_argument("--run-prefix", default=None, metavar="PREFIX",
+                   help="--target aws: name resources with PREFIX (default jf and 6 random hex digits)")
+    p.add_argument("--ledger-dir", type=Path, default=None, metavar="DIR",
+                   help="--target aws: where the run records what it made (default .jobfuzz/runs)")
 
 
 def _positive_int(text: str) -> int:
@@ -92,18 +119,28 @@ def _positive_float(text: str) -> float:
     return v
 
 
-def build_target(args: argparse.Namespace) -> Any:
+def build_target(args: argparse.Namespace, *, prefix: str | None = None) -> Any:
+    """The target the options name. ``prefix``: the aws target's run prefix (cleanup's --prefix)."""
     from harness.targets import AwsTarget, EmbeddedTarget, TargetError, UrlTarget
 
+    max_rate, max_calls = getattr(args, "max_rate", None), getattr(args, "max_calls", None)
     if args.target == "aws" and args.endpoint_url:
         raise UsageError("--target aws and --endpoint-url exclude each other")
     if args.target == "aws":
-        if not args.aws_opt_in:
-            raise UsageError(f"--target aws calls a real account: add {AWS_OPT_IN} to confirm")
-        if not args.region:
-            raise UsageError("--target aws needs --region")
+        missing = [opt for opt, given in ((AWS_OPT_IN, args.aws_opt_in), ("--region REGION", args.region))
+                   if not given]
+        if missing:
+            raise UsageError(f"--target aws calls a real account: add {' and '.join(missing)}")
+        if getattr(args, "primary_identity", None):
+            raise UsageError("--primary-identity is for emulators: --target aws takes the standard credential "
+                             "chain or --profile")
         try:
-            target = AwsTarget(profile=args.profile, region=args.region)
+            target = AwsTarget(profile=args.profile, region=args.region,
+                               prefix=prefix or getattr(args, "run_prefix", None),
+                               max_rate=max_rate or AwsTarget.default_max_rate,
+                               max_calls=max_calls or AwsTarget.default_max_calls,
+                               ledger_dir=getattr(args, "ledger_dir", None),
+                               resolve_credentials=not getattr(args, "dry_run", False))
         except TargetError as exc:
             raise UsageError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - botocore's profile errors
@@ -123,6 +160,13 @@ def build_target(args: argparse.Namespace) -> Any:
             raise UsageError(str(exc)) from None
     else:
         target = EmbeddedTarget(region=args.region or "us-east-1")
+    if target.kind != "aws":
+        if getattr(args, "primary_identity", None):
+            target.identities["primary"] = _identity(args.primary_identity, "--primary-identity")
+        if max_rate or max_calls:
+            from harness.safety import CallLimiter
+
+            target.limiter = CallLimiter(max_rate, max_calls)
     if args.second_identity:
         target.identities["second"] = _identity(args.second_identity)
     elif target.kind == "aws":
@@ -130,19 +174,30 @@ def build_target(args: argparse.Namespace) -> Any:
     return target
 
 
-def _identity(text: str) -> tuple[str, str, str | None]:
+def _identity(text: str, option: str = "--second-identity") -> tuple[str, str, str | None]:
+    """``AKID:SECRET[:TOKEN]``, ``profile:NAME`` or ``env`` (the AWS_* variables) as credentials."""
+    if text == "env":
+        import os
+
+        key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        if not key or not secret:
+            raise UsageError(f"{option} env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
+        return key, secret, os.environ.get("AWS_SESSION_TOKEN") or None
     if text.startswith("profile:"):
         import botocore.session
 
-        creds = botocore.session.Session(profile=text[8:]).get_credentials()
+        try:
+            creds = botocore.session.Session(profile=text[8:]).get_credentials()
+        except Exception as exc:  # noqa: BLE001 - botocore's profile errors
+            raise UsageError(f"{option} {text}: {exc}") from None
         if creds is None:
-            raise UsageError(f"--second-identity {text}: the profile has no credentials")
+            raise UsageError(f"{option} {text}: the profile has no credentials")
         frozen = creds.get_frozen_credentials()
         return frozen.access_key, frozen.secret_key, frozen.token
-    key, sep, secret = text.partition(":")
-    if not sep or not key or not secret:
-        raise UsageError("--second-identity: expected ACCESS_KEY_ID:SECRET or profile:NAME")
-    return key, secret, None
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not all(parts):
+        raise UsageError(f"{option}: expected ACCESS_KEY_ID:SECRET[:SESSION_TOKEN], profile:NAME or env")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
 def _run_config(args: argparse.Namespace) -> Any:
@@ -193,13 +248,54 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except CaseFileError as exc:
         raise UsageError(str(exc)) from None
     target = build_target(args)
-    outcome = replay_case(case, target)
+    try:
+        outcome = replay_case(case, target)
+    finally:
+        if getattr(target, "guard", None) is not None:  # a real account: delete what the replay made
+            from harness.cleanup import finish_run
+
+            finish_run(target)
     print(f"{args.case_file}: [{case.check}] {case.service}.{case.operation}: {outcome.describe()}")
     for f in outcome.failures:
         print(f"  {f.message}")
     if outcome.unsupported:
         return 2
     return 1 if outcome.still_fails else 0
+
+
+def cmd_cleanup(args: argparse.Namespace) -> int:
+    from harness.cleanup import sweep
+    from harness.safety import DEFAULT_LEDGER_DIR, Ledger, prefix_problem
+
+    problem = prefix_problem(args.prefix)
+    if problem:
+        raise UsageError(problem)
+    if args.target != "aws" and not args.endpoint_url:
+        raise UsageError("cleanup needs --target aws (with --i-accept-aws-charges and --region) or --endpoint-url")
+    target = build_target(args, prefix=args.prefix)
+    if target.limiter is not None:
+        target.limiter.draining = True  # cleanup is never cut short by a call cap
+    folder = args.ledger_dir or DEFAULT_LEDGER_DIR
+    ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
+    try:
+        report = sweep(target, args.prefix, ledgers=ledgers, dry_run=args.dry_run)
+    finally:
+        target.close()
+    if args.dry_run:
+        for item in report.would_delete:
+            print(f"would delete: {item}")
+    else:
+        for ledger in ledgers:
+            ledger.close()
+        for item in report.deleted:
+            print(f"deleted: {item}")
+    for item in report.left:
+        print(f"left: {item}")
+    unlisted = f"; found only through the ledger: {', '.join(report.not_listed)}" if report.not_listed else ""
+    done = f"{len(report.would_delete)} would be deleted" if args.dry_run else f"{len(report.deleted)} deleted"
+    print(f"cleanup --prefix {args.prefix}: {done}, {len(report.left)} left "
+          f"({len(report.found)} found by listing, {sum(len(x) for x in ledgers)} in ledgers{unlisted})")
+    return 1 if report.left else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -214,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         return specs_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
-        return {"run": cmd_run, "replay": cmd_replay}[args.command](args)
+        return {"run": cmd_run, "replay": cmd_replay, "cleanup": cmd_cleanup}[args.command](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2

@@ -4,19 +4,28 @@ A recipe step's params may hold ``{name}`` placeholders: a string that is exactl
 the bound value with its type (an int stays an int), and ``{name}`` inside a longer string is
 replaced by its text. ``{uid}`` is a fresh id for each resource made, ``{access_key}`` the key id
 of the identity making the call.
+
+Every id a run makes starts with the run prefix (``{uid}`` is the prefix and a counter). A target
+that fixes the prefix (the aws target, whose guard sends only what carries it) names the resources
+of every engine built on it. ``run_tag_member`` and ``add_run_tag`` find, from the model, the tags
+member of an operation's input and add the run tag ``jobfuzz:run=<prefix>`` to it.
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from harness.model import Exchange
-from specs.types import Resource, ServiceSpec, Step
+from specs.types import OperationSpec, Resource, ServiceSpec, Step
 from strategies.calls import Call
 
-__all__ = ["ResourceError", "ResourceMaker", "dig", "fill"]
+__all__ = ["RUN_TAG_KEY", "ResourceError", "ResourceMaker", "add_run_tag", "dig", "fill", "run_tag_member"]
+
+#: the tag key every resource a run makes on a real account carries (value: the run prefix)
+RUN_TAG_KEY = "jobfuzz:run"
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -54,6 +63,56 @@ def dig(data: Any, path: str) -> Any:
     return data
 
 
+def run_tag_member(op: OperationSpec, service: ServiceSpec) -> tuple[str, str] | None:
+    """The input member that tags what ``op`` makes, and its form: ``(name, "list")`` for a list of
+    ``{Key, Value}`` structures, ``(name, "map")`` for a string map; None when the model has none."""
+    if op.input is None:
+        return None
+    for member in service.shapes[op.input].members:
+        if member.name.lower() != "tags" or member.location != "body":
+            continue
+        shape = service.shapes[member.shape]
+        if shape.type == "map" and shape.key and shape.value and \
+                service.shapes[shape.value.shape].type == "string":
+            return member.name, "map"
+        if shape.type == "list" and shape.member is not None:
+            item = service.shapes[shape.member.shape]
+            names = {m.name.lower(): m.name for m in item.members}
+            if item.type == "structure" and set(names) >= {"key", "value"}:
+                return member.name, "list"
+    return None
+
+
+def add_run_tag(params: dict[str, Any], member: tuple[str, str], prefix: str, *,
+                service: ServiceSpec | None = None, op: OperationSpec | None = None) -> dict[str, Any] | None:
+    """``params`` with the run tag in ``member`` (replacing a tag of the same key); None when the
+    member holds something that is not a tag list or map, or (given the service) the tag would
+    break a rule of the member (too many tags)."""
+    name, form = member
+    current = params.get(name)
+    if form == "map":
+        if current is not None and not isinstance(current, dict):
+            return None
+        tags: Any = {**(current or {}), RUN_TAG_KEY: prefix}
+    else:
+        if current is not None and not isinstance(current, list):
+            return None
+        key, value = "Key", "Value"
+        if service is not None and op is not None and op.input is not None:
+            m = service.shapes[op.input].member_named(name)
+            item = service.shapes[service.shapes[m.shape].member.shape] if m else None
+            by_lower = {x.name.lower(): x.name for x in item.members} if item else {}
+            key, value = by_lower.get("key", key), by_lower.get("value", value)
+        kept = [t for t in current or () if not (isinstance(t, dict) and t.get(key) == RUN_TAG_KEY)]
+        tags = [*kept, {key: RUN_TAG_KEY, value: prefix}]
+    if service is not None and op is not None and op.input is not None:
+        m = service.shapes[op.input].member_named(name)
+        limit = service.shapes[m.shape].max if m else None
+        if limit is not None and len(tags) > limit:
+            return None
+    return {**params, name: tags}
+
+
 class ResourceMaker:
     """Creates resources by recipe for one run. ``send`` sends a call as an identity."""
 
@@ -62,7 +121,7 @@ class ResourceMaker:
         self.services = services
         self.send = send
         self.access_key = access_key
-        self.prefix = prefix
+        self.prefix = _fixed_prefix(access_key) or prefix
         self._ids = itertools.count(1)
         self.resources: dict[str, Resource] = {}
         self.producer: dict[str, str] = {}  # binding name -> the first resource that produces it
@@ -79,6 +138,7 @@ class ResourceMaker:
         self.made: list[tuple[str, dict[str, Any], str]] = []
 
     def uid(self) -> str:
+        """A fresh id: the run prefix and a counter (``jf1a2b3c00001``)."""
         return f"{self.prefix}{next(self._ids):05d}"
 
     def producer_of(self, binding: str, service: str | None = None) -> str | None:
@@ -143,7 +203,13 @@ class ResourceMaker:
             for step in self.resources[name].delete:
                 try:
                     out.append(self.run_step(step, values, identity))
-                except Exception:  # noqa: BLE001 - cleanup must go on
+                except Exception:  # noqa: BLE001, S112 - cleanup must go on
                     continue
         self.made.clear()
         return out
+
+
+def _fixed_prefix(access_key: Callable[[str], str]) -> str | None:
+    """The prefix the target behind ``access_key`` (a bound ``Target.access_key``) fixes, if any."""
+    fixed = getattr(getattr(access_key, "__self__", None), "run_prefix", None)
+    return fixed if isinstance(fixed, str) and fixed else None

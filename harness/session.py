@@ -17,11 +17,28 @@ VERSION = "0.1.0"
 
 
 def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
-    """Run the engine, then rerun each failure once to tell flaky ones apart."""
+    """Run the engine, then rerun each failure once to tell flaky ones apart.
+
+    On a guarded target (a real account) everything the run made is deleted at the end, also when
+    the run is interrupted (Ctrl-C); ``result.safety`` says what was refused, sent and left.
+    """
+    engine = Engine(target, config, reporter)
+    guarded = getattr(target, "guard", None) is not None
+    try:
+        result = engine.run()
+        _rerun_failures(result, target)
+    except BaseException:
+        if guarded:
+            _finish(target, engine, interrupted=True)
+        raise
+    if guarded:
+        _finish(target, engine)
+    return result
+
+
+def _rerun_failures(result: RunResult, target: Any) -> None:
     from harness.replay import replay_case
 
-    engine = Engine(target, config, reporter)
-    result = engine.run()
     for rec in result.failures:
         case = types.SimpleNamespace(calls=rec.sequence, identities=rec.identities, check=rec.failure.check,
                                      service=rec.failure.service, operation=rec.failure.operation,
@@ -30,7 +47,31 @@ def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
             rec.flaky = not replay_case(case, target).still_fails
         except Exception:  # noqa: BLE001 - a rerun that cannot run says nothing about flakiness
             rec.flaky = False
-    return result
+
+
+def _finish(target: Any, engine: Engine, *, interrupted: bool = False) -> None:
+    """Clean up after a run on a guarded target; on an interrupt, say on stderr what was done."""
+    from harness.cleanup import finish_run, finish_summary
+
+    prefix = target.guard.prefix
+    try:
+        report = finish_run(target, engine.resources)
+    except BaseException:
+        print(f"jobfuzz: cleanup of run {prefix} did not finish: {cleanup_hint(target)}", file=sys.stderr)
+        raise
+    engine.result.safety = finish_summary(target, report)
+    if target.limiter is not None and target.limiter.reached:
+        engine.result.stopped_by_budget = True
+    if interrupted:
+        print(f"jobfuzz: run {prefix}: cleanup deleted {len(report.deleted)} resources, "
+              f"{len(report.left)} left" + (f": {cleanup_hint(target)}" if report.left else ""), file=sys.stderr)
+
+
+def cleanup_hint(target: Any) -> str:
+    """The command that removes what a run on ``target`` left."""
+    where = (f"--endpoint-url {target.endpoint_url}" if getattr(target, "endpoint_url", None)
+             else f"--target aws --i-accept-aws-charges --region {target.region}")
+    return f"run jobfuzz cleanup --prefix {target.guard.prefix} {where}"
 
 
 def _worker(target_args: dict[str, Any], config: RunConfig) -> RunResult:
@@ -75,6 +116,15 @@ def _reporter(args: Any) -> Any:
 def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) -> int:
     from harness.cli import UsageError
 
+    guarded = getattr(target, "guard", None) is not None
+    if guarded and workers > 1:
+        raise UsageError("--target aws runs in one process (its caps and cleanup are the run's): drop --workers")
+    if getattr(args, "dry_run", False):
+        try:
+            describe_plan(target, config, sys.stdout)
+        except PlanError as exc:
+            raise UsageError(str(exc)) from None
+        return 0
     if config.seed is None:
         import secrets
 
@@ -84,8 +134,9 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         if workers <= 1:
             result = execute(target, config, reporter)
         else:
-            target_args = {k: getattr(args, k) for k in ("endpoint_url", "target", "aws_opt_in", "region",
-                                                         "profile", "second_identity")}
+            target_args = {k: getattr(args, k, None) for k in (
+                "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
+                "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir")}
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = [pool.submit(_worker, target_args, replace(config, shard=(i, workers)))
                            for i in range(workers)]
@@ -102,7 +153,94 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         from harness.reporting.console import ConsoleReporter
 
         ConsoleReporter(sys.stdout).on_finish(result)
+    if guarded:
+        print_safety(result, target, sys.stdout)
     return 1 if result.real_failures else 0
+
+
+def print_safety(result: RunResult, target: Any, out: Any) -> None:
+    """What the safety layer did in a run: prefix, caps, calls refused, cleanup."""
+    s = result.safety
+    if not s:
+        return
+    caps = []
+    if s.get("max_rate"):
+        caps.append(f"at most {s['max_rate']:g} calls/s")
+    if s.get("max_calls"):
+        caps.append(f"at most {s['max_calls']} calls")
+    print(f"Safety: run prefix {s['prefix']} (tag jobfuzz:run={s['prefix']}); {s.get('calls_sent', 0)} calls sent"
+          + (f" ({', '.join(caps)})" if caps else "") + f", {s.get('cleanup_calls', 0)} for cleanup", file=out)
+    if s.get("stopped_by_max_calls"):
+        print(f"  the run stopped at --max-calls {s['max_calls']}: it started no new work after it", file=out)
+    if s.get("refused"):
+        ops = ", ".join(f"{k} {v}" for k, v in s["refused_by_operation"].items())
+        print(f"  not sent by the guard (not failures): {s['refused']} calls naming resources this run did not "
+              f"make: {ops}", file=out)
+    cleanup = s.get("cleanup") or {}
+    left = cleanup.get("left") or []
+    print(f"  cleanup: {cleanup.get('deleted', 0)} resources deleted, {len(left)} left", file=out)
+    for item in left[:20]:
+        print(f"    left: {item}", file=out)
+    if left:
+        print(f"  {cleanup_hint(target)}", file=out)
+
+
+def describe_plan(target: Any, config: RunConfig, out: Any) -> None:
+    """A dry run: what a run would create (the recipes) and call (operations, phases), unsent."""
+    engine = Engine(target, config)
+    maker = engine.resources
+    guard = getattr(target, "guard", None)
+    print(f"Dry run: nothing is sent. Target {target.endpoint}.", file=out)
+    if guard is not None:
+        lim = target.limiter
+        print(f"Run prefix {guard.prefix}: every resource is named {guard.prefix}NNNNN and, where the create "
+              f"operation takes tags, tagged jobfuzz:run={guard.prefix}.", file=out)
+        print(f"Caps: at most {lim.max_rate:g} calls/s, at most {lim.max_calls} calls; the ledger is "
+              f"{guard.ledger.path}.", file=out)
+    print(f"Phases: {', '.join(config.phases)}. Checks: {', '.join(config.checks)}.", file=out)
+    print(f"Operations ({len(engine.plan)}):", file=out)
+    needed: list[str] = []
+    for op in engine.plan:
+        names = [b for _, b in op.bindings]
+        recipes = maker.resources_for(names, op.service) if names and maker.can_bind(names) else []
+        needed += [r for r in recipes if r not in needed]
+        print(f"  {op.qualified}" + (f"  (on a {', '.join(recipes)} made first)" if recipes else ""), file=out)
+    machines = [f"{name}.{sm.name}" for name in config.services for sm in engine.services[name].state_machines]
+    if "lifecycle" in config.phases and machines:
+        print(f"Lifecycles: {', '.join(machines)}", file=out)
+        for name in config.services:
+            for sm in engine.services[name].state_machines:
+                _with_needs(maker.resources, sm.resource, needed)
+    print("Resources it would create (recipes), each deleted at the end:", file=out)
+    for name in needed:
+        res = maker.resources[name]
+        steps = "; ".join(f"{s.service}.{s.operation} {_params(s.params, guard)}" for s in res.create)
+        removal = guard.specs.recipes.delete_steps.get(name, res.delete) if guard is not None else res.delete
+        deletes = "; ".join(f"{s.service}.{s.operation}" for s in removal) or (
+            f"its {', '.join(res.needs)}" if res.needs else "nothing: no delete operation")
+        needs = f" (needs {', '.join(res.needs)})" if res.needs else ""
+        print(f"  {name}{needs}: {steps} -> deleted by {deletes}", file=out)
+    creates = [op.qualified for op in engine.plan if op.name.startswith("Create")]
+    if creates and guard is not None:
+        print(f"Calls to {', '.join(creates)} create resources as well: a name the call chooses carries the "
+              "prefix (or the call is not sent), and cleanup deletes what they make (or what it lives in).", file=out)
+
+
+def _with_needs(resources: dict[str, Any], name: str, out: list[str]) -> None:
+    if name in out or name not in resources:
+        return
+    for dep in resources[name].needs:
+        _with_needs(resources, dep, out)
+    out.append(name)
+
+
+def _params(params: dict[str, Any], guard: Any) -> str:
+    import json
+
+    text = json.dumps(params, default=str)
+    if guard is not None:
+        text = text.replace("{uid}", f"{guard.prefix}NNNNN")
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def write_outputs(result: RunResult, config: RunConfig, args: Any, *, endpoint_kind: str) -> None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import botocore.session
 from botocore.config import Config
@@ -27,6 +28,9 @@ THROTTLING_CODES = frozenset({
     "ThrottlingException", "TooManyRequestsException", "Throttling", "ThrottledException",
     "RequestLimitExceeded", "SlowDown",
 })
+#: 5xx codes that say the service is briefly unavailable, whatever the call (retried on invalid calls too)
+TRANSIENT_CODES = frozenset({"ServiceUnavailable", "ServiceUnavailableException", "GatewayTimeoutException",
+                             "GatewayTimeout"})
 _SECRET_HEADERS = ("authorization", "x-amz-security-token", "x-amz-signature", "x-amz-credential")
 
 PRIMARY_KEYS = ("AKIAJOBFUZZPRIMARY01", "jobfuzz-primary-secret-not-a-real-key-000")
@@ -68,6 +72,8 @@ class Target:
         self._sleep = sleep
         self._lock = threading.Lock()
         self.transient: dict[str, int] = {}
+        #: caps on calls a second and in all (harness.safety.CallLimiter); None: no cap
+        self.limiter: Any = None
 
     # -- what subclasses decide ------------------------------------------------------------
     @property
@@ -161,11 +167,14 @@ class Target:
             return "connection"
         if ex.error_code in THROTTLING_CODES or ex.status == 429:
             return "throttling"
-        if ex.status in (502, 503, 504) and not ex.call.expects_rejection:
+        if ex.status in (502, 503, 504) and (not ex.call.expects_rejection or ex.error_code in TRANSIENT_CODES):
+            # a bare 5xx on an invalid call may be the endpoint failing on the input: not retried
             return f"http_{ex.status}"
         return None
 
     def _send_once(self, client: Any, method: Any, call: Call, identity: str) -> Exchange:
+        if self.limiter is not None:
+            self.limiter.acquire()
         cap = self._capture
         cap.call, cap.request, cap.response = call, None, None
         started = time.perf_counter()
@@ -283,23 +292,72 @@ class UrlTarget(Target):
 
 
 class AwsTarget(Target):
-    """A real account. Only constructed after an explicit opt-in (see harness.cli)."""
+    """A real account. Only constructed after an explicit opt-in (see harness.cli).
+
+    Every call passes the safety guard (``harness.safety.Guard``): it is sent only when its
+    identifiers name what this run made or what carries the run prefix (``run_prefix``), and what
+    it creates is tagged and recorded in the ledger. Calls are capped (``max_rate`` a second,
+    ``max_calls`` in all). ``endpoint_url`` and ``credentials`` stand another endpoint in for the
+    account (the emulator in tests); without them, botocore's standard chain (or ``profile``) and
+    AWS's endpoints are used.
+    """
 
     kind = "aws"
+    default_max_rate = 5.0
+    default_max_calls = 2000
 
-    def __init__(self, *, profile: str | None = None, region: str, **kwargs: Any) -> None:
+    def __init__(self, *, profile: str | None = None, region: str, prefix: str | None = None,
+                 max_rate: float | None = default_max_rate, max_calls: int | None = default_max_calls,
+                 ledger_dir: Any = None, endpoint_url: str | None = None,
+                 credentials: tuple[str, str, str | None] | None = None, resolve_credentials: bool = True,
+                 **kwargs: Any) -> None:
+        from pathlib import Path
+
+        from harness.safety import DEFAULT_LEDGER_DIR, CallLimiter, Guard, Ledger, new_prefix, prefix_problem
+
         session = botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
-        creds = session.get_credentials()
-        if creds is None:
-            raise TargetError("--target aws: no AWS credentials found (standard chain or --profile)")
-        frozen = creds.get_frozen_credentials()
-        super().__init__(region=region, identities={"primary": (frozen.access_key, frozen.secret_key, frozen.token)},
-                         **kwargs)
+        identities: dict[str, tuple[str, str, str | None]] = {}
+        if credentials is not None:
+            identities["primary"] = credentials
+        elif resolve_credentials:
+            creds = session.get_credentials()
+            if creds is None:
+                raise TargetError("--target aws: no AWS credentials found (standard chain or --profile)")
+            frozen = creds.get_frozen_credentials()
+            identities["primary"] = (frozen.access_key, frozen.secret_key, frozen.token)
+        super().__init__(region=region, identities=dict(identities), **kwargs)
+        self.identities = identities  # never the dummy keys of the emulator targets
         self._session = session
+        self.endpoint_url = endpoint_url
+        self.run_prefix = prefix or new_prefix()
+        problem = prefix_problem(self.run_prefix, "--run-prefix")
+        if problem:
+            raise TargetError(problem)
+        folder = Path(ledger_dir) if ledger_dir is not None else DEFAULT_LEDGER_DIR
+        self.guard = Guard(self.run_prefix, ledger=Ledger(folder / f"{self.run_prefix}.jsonl"))
+        self.limiter = CallLimiter(max_rate, max_calls, sleep=self._sleep)
 
     @property
     def endpoint(self) -> str:
         return f"aws:{self.region}"
 
     def endpoint_for(self, service: str) -> str | None:
-        return None
+        return self.endpoint_url
+
+    def access_key(self, identity: str = "primary") -> str:
+        if identity not in self.identities:
+            raise TargetError(f"no credentials for the {identity} identity")
+        return self.identities[identity][0]
+
+    def send(self, call: Call, *, identity: str = "primary") -> Exchange:
+        """Send ``call`` if the guard lets it through; else answer what was refused, unsent."""
+        from harness.safety import refused_exchange
+
+        to_send, reason = self.guard.vet(call)
+        if reason is not None:
+            self.guard.refuse(call, reason)
+            return refused_exchange(call, reason, identity)
+        pending = self.guard.before_send(to_send, identity)
+        ex = super().send(to_send, identity=identity)
+        self.guard.observe(to_send, ex, identity, pending)
+        return ex

@@ -2,7 +2,9 @@
 
 Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failures`` (one entry a
 distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
-``unsupported``, ``transient``, ``crashed_checks``, ``checks_enabled`` and per operation ``checks``.
+``unsupported``, ``transient`` (by kind; ``summary.transient`` is the total), ``crashed_checks``,
+``checks_enabled``, per operation ``checks``, and on a real account ``safety`` (run prefix, calls the
+guard refused, caps, cleanup).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "unsupported": len(result.unsupported),
             "crashed_checks": len(result.crashed_checks),
             "stopped_by_budget": result.stopped_by_budget,
+            "transient": sum(v for v in result.transient.values() if v),
         },
         "failures": [_failure(r) for r in real],
         "coverage": coverage,
@@ -80,6 +83,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
         "crashed_checks": [{"check": c.check, "operation": c.operation, "error": c.error}
                            for c in result.crashed_checks],
         "checks_enabled": list(result.checks_enabled or matrix.checks),
+        **({"safety": result.safety} if result.safety else {}),
     }
 
 
