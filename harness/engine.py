@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 import time
@@ -23,8 +24,12 @@ __all__ = ["DEFAULT_SERVICES", "Engine", "PHASES", "PlanError", "RunConfig"]
 
 DEFAULT_SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 PHASES = ("boundary", "fuzz", "lifecycle", "scenarios")
-UNSUPPORTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "InvalidAction",
-                               "UnknownOperationException", "UnsupportedOperation"})
+UNSUPPORTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "NotImplementedError",
+                               "InvalidAction", "UnknownOperationException", "UnsupportedOperation"})
+#: what LocalStack and moto write when an operation is not emulated ("... has not been implemented",
+#: "not yet implemented", "has not yet been emulated by LocalStack")
+_NOT_IMPLEMENTED_TEXT = re.compile(r"\bnot (?:yet )?(?:been )?(?:implemented|emulated)\b", re.IGNORECASE)
+_ROUTING_PROBE_PATH = "/__jobfuzz__/routing-probe"
 
 
 class PlanError(ValueError):
@@ -67,6 +72,7 @@ class Engine:
         self._last_progress = 0.0
         self.sequence: list[Call] = []  # the calls of the example under way (for case files)
         self.identities: list[str] = []
+        self._probes: dict[str, bool | None] = {}  # service -> routed by the endpoint (None: unknown)
         run_prefix = f"jf{secrets.token_hex(2)}"
         self.resources = ResourceMaker(self.services, self._send_setup, target.access_key, prefix=run_prefix)
         self.plan = self._plan()
@@ -154,15 +160,58 @@ class Engine:
         return ex
 
     def _unsupported(self, ex: Exchange, op: OperationSpec) -> bool:
-        text = (ex.error_message or "").lower()
-        if ex.status == 501 or ex.error_code in UNSUPPORTED_CODES or (
-                ex.status is not None and ex.status >= 400 and "not" in text and "implemented" in text):
-            with self._lock:
-                if op.qualified not in self.result.unsupported:
-                    self.result.unsupported[op.qualified] = (
-                        f"HTTP {ex.status} {ex.error_code or ''}: {ex.error_message or ''}".strip())
+        """Whether ``ex`` says the endpoint does not implement ``op``; the first such answer is
+        reported (``result.unsupported``), the rest are not checked.
+
+        Three signals, from the most explicit:
+
+        1. the answer says so: HTTP 501, a "not implemented" error code, or an error message that
+           says it (LocalStack: 501; moto in decorator mode: ``NotImplementedError`` text);
+        2. routing: a bare 5xx (no error code in the body) that a request signed for the same
+           service on a path no operation uses gets as well. moto_server routes by the signing
+           name and answers every request for a service it has no backend for (iot-jobs-data,
+           amplifybackend, Import/Export) with Werkzeug's generic HTML 500, while a service it
+           serves answers the probe 404. A bare 500 that the probe does not repeat is the
+           operation's own and stays a failure;
+        3. moto's dispatch: moto_server answers an action its backend lacks (e.g. IoT UpdateJob)
+           with the same generic HTML 500 as a crash in an implemented one (the traceback goes to
+           the server's log only), so the wire cannot tell them apart. When the endpoint is a
+           moto_server (``/moto-api/config`` answers) and moto is installed here, the action is
+           looked up the way moto dispatches it (``harness.moto_target.moto_implements``).
+        """
+        if op.qualified in self.result.unsupported and _bare_5xx(ex):
             return True
-        return False
+        why = _says_unsupported(ex)
+        if why is None and _bare_5xx(ex) and self.target.kind == "url":
+            why = self._probe_unsupported(ex, op)
+        if why is None:
+            return False
+        with self._lock:
+            self.result.unsupported.setdefault(op.qualified, why)
+        return True
+
+    def _probe_unsupported(self, ex: Exchange, op: OperationSpec) -> str | None:
+        from harness import moto_target
+
+        with self._lock:
+            routed = self._probes.get(op.service)
+            if routed is None:
+                routed = self._probes[op.service] = _routing_probe(self.target, ex.call)
+        if routed is False:
+            why = (f"HTTP {ex.status} with no error code, and a request signed for {op.service} on a path "
+                   f"no operation uses is answered the same: the endpoint serves no {op.service}")
+            with self._lock:  # the whole service: every operation of it in the plan
+                for other in self.plan:
+                    if other.service == op.service:
+                        self.result.unsupported.setdefault(other.qualified, why)
+            return why
+        url = self.target.endpoint_for(op.service)
+        if url is None or not moto_target.is_moto(url):
+            return None
+        if moto_target.moto_implements(op.service, op.name) is False:
+            return (f"HTTP {ex.status} with no error code from moto_server, and moto {moto_target.moto_version()} "
+                    f"has no {op.name} action for {op.service}")
+        return None
 
     def is_unsupported(self, op: OperationSpec) -> bool:
         return op.qualified in self.result.unsupported
@@ -247,6 +296,69 @@ class Engine:
         """Fill ``{placeholder}`` templates in the members whose overlay values are templates."""
         templated = {r.path for r in op.rules if r.kind in ("examples", "invalid")}
         return {k: (fill(v, values) if k in templated else v) for k, v in params.items()}
+
+
+def _says_unsupported(ex: Exchange) -> str | None:
+    """The answer itself says the operation is not implemented (501, a code, or the message)."""
+    if ex.status is None or ex.status < 400:
+        return None
+    if ex.status == 501 or ex.error_code in UNSUPPORTED_CODES or _NOT_IMPLEMENTED_TEXT.search(ex.error_message or ""):
+        return f"HTTP {ex.status} {ex.error_code or ''}: {ex.error_message or ''}".strip()
+    return None
+
+
+def _bare_5xx(ex: Exchange) -> bool:
+    """A 5xx whose body carried no error code (botocore then gives the status as the code)."""
+    return ex.status is not None and ex.status >= 500 and (ex.error_code is None or ex.error_code.isdigit())
+
+
+def _routing_probe(target: Target, call: Call) -> bool | None:
+    """Send ``call`` signed as usual for its service but to a path no operation uses.
+
+    False: the probe got a bare 5xx as well (the endpoint does not route the service at all);
+    True: any other answer (the service is routed); None: nothing, or a transient answer, came back
+    (asked again on the next bare 5xx).
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    import botocore.session
+    from botocore.config import Config
+
+    ak, sk, token = target.identities["primary"]
+    client = botocore.session.get_session().create_client(
+        call.service, region_name=target.region, endpoint_url=target.endpoint_for(call.service),
+        aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token,
+        config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, connect_timeout=5,
+                      read_timeout=15))
+    seen: dict[str, Any] = {}
+
+    def to_probe_path(request: Any, **_: Any) -> None:  # before signing: the signature covers it
+        parts = urlsplit(request.url)
+        request.url = urlunsplit((parts.scheme, parts.netloc, _ROUTING_PROBE_PATH, "", ""))
+        request.method, request.data = "GET", b""
+        for name in ("Content-Type", "Content-Length"):
+            if name in request.headers:
+                del request.headers[name]
+
+    def keep(response_dict: dict[str, Any], **_: Any) -> None:
+        seen["status"] = int(response_dict.get("status_code", 0))
+
+    client.meta.events.register("before-sign", to_probe_path)
+    client.meta.events.register("before-parse", keep)
+    try:
+        from botocore import xform_name
+
+        getattr(client, xform_name(call.operation))(**call.params)
+        seen.setdefault("code", None)
+    except Exception as exc:  # noqa: BLE001 - the probe's answer is all that matters
+        seen["code"] = getattr(exc, "response", {}).get("Error", {}).get("Code")
+    finally:
+        client.close()
+    status = seen.get("status")
+    if status is None or status in (429, 502, 503, 504):
+        return None  # nothing, or a transient answer: it tells nothing about routing
+    code = seen.get("code")
+    return not (status >= 500 and (code is None or str(code).isdigit()))
 
 
 def _all_services(names: tuple[str, ...]) -> tuple[str, ...]:
