@@ -190,6 +190,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-kinds", default="throttle,unavailable,latency,drop")
     p.add_argument("--fault-latency", type=float, default=0.05, help="seconds a latency fault waits")
     p.add_argument("--fault-seed", type=int, default=None)
+    p.add_argument(
+        "--plant",
+        default=None,
+        metavar="NAME[,NAME]",
+        help="break the emulator on purpose with these planted faults (--plant list names them)",
+    )
     return p
 
 
@@ -212,7 +218,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
     from emulator.app import Emulator
 
-    emulator = Emulator(EmulatorConfig(region=args.region, buckets=buckets))
+    emulator: Any = Emulator(EmulatorConfig(region=args.region, buckets=buckets))
+    if args.plant is not None:
+        from emulator.planted import PlantedEmulator, UnknownFault, catalogue_text
+
+        if args.plant.strip() == "list":
+            print(catalogue_text())
+            return 0
+        try:
+            emulator = PlantedEmulator(emulator, args.plant)
+        except UnknownFault as exc:
+            print(f"jobfuzz emulator: --plant: {exc}", file=sys.stderr)
+            return 2
+        if not emulator.faults:
+            print("jobfuzz emulator: --plant: expected fault names (--plant list names them)", file=sys.stderr)
+            return 2
     try:
         server = EmulatorServer(emulator, host=args.host, port=args.port, faults=faults)
     except OSError as exc:
@@ -221,6 +241,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    planted = getattr(emulator, "planted", ())
+    if planted:
+        print(f"jobfuzz emulator: planted faults: {', '.join(planted)}", file=sys.stderr, flush=True)
     print(f"jobfuzz emulator listening on {server.url}", flush=True)
     try:
         server.serve_forever()

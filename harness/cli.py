@@ -82,6 +82,8 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
                    help="required with --target aws: calls a real account and may cost money")
     p.add_argument("--region", default=None)
     p.add_argument("--profile", default=None)
+    p.add_argument("--plant", default=None, metavar="NAME[,NAME]",
+                   help="embedded emulator: break it on purpose with these planted faults (--plant list)")
     p.add_argument("--second-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env")
     p.add_argument("--primary-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env",
                    help="credentials of the primary identity for --endpoint-url and the embedded emulator "
@@ -123,6 +125,9 @@ def build_target(args: argparse.Namespace, *, prefix: str | None = None) -> Any:
     """The target the options name. ``prefix``: the aws target's run prefix (cleanup's --prefix)."""
     from harness.targets import AwsTarget, EmbeddedTarget, TargetError, UrlTarget
 
+    plant = _planted(getattr(args, "plant", None))
+    if plant and (args.target == "aws" or args.endpoint_url):
+        raise UsageError("--plant breaks the embedded emulator; for a URL, serve `jobfuzz emulator --plant NAME`")
     max_rate, max_calls = getattr(args, "max_rate", None), getattr(args, "max_calls", None)
     if args.target == "aws" and args.endpoint_url:
         raise UsageError("--target aws and --endpoint-url exclude each other")
@@ -159,7 +164,7 @@ def build_target(args: argparse.Namespace, *, prefix: str | None = None) -> Any:
         except TargetError as exc:
             raise UsageError(str(exc)) from None
     else:
-        target = EmbeddedTarget(region=args.region or "us-east-1")
+        target = EmbeddedTarget(region=args.region or "us-east-1", plant=plant)
     if target.kind != "aws":
         if getattr(args, "primary_identity", None):
             target.identities["primary"] = _identity(args.primary_identity, "--primary-identity")
@@ -172,6 +177,21 @@ def build_target(args: argparse.Namespace, *, prefix: str | None = None) -> Any:
     elif target.kind == "aws":
         target.identities.pop("second", None)
     return target
+
+
+def _planted(text: str | None) -> tuple[str, ...]:
+    """The fault names of ``--plant NAME[,NAME]`` (emulator.planted), checked."""
+    if text is None:
+        return ()
+    from emulator.planted import UnknownFault, resolve
+
+    try:
+        faults = resolve(text)
+    except UnknownFault as exc:
+        raise UsageError(f"--plant: {exc}") from None
+    if not faults:
+        raise UsageError("--plant: expected fault names (--plant list names them)")
+    return tuple(f.name for f in faults)
 
 
 def _identity(text: str, option: str = "--second-identity") -> tuple[str, str, str | None]:
@@ -235,6 +255,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from harness.session import run_session
 
     config = _run_config(args)
+    if getattr(args, "plant", None) and args.workers > 1:
+        raise UsageError("--plant runs in one process: leave out --workers")
     target = build_target(args)
     return run_session(target, config, args, workers=args.workers)
 
@@ -310,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
         return specs_main(argv[1:])
     try:
         args = _parser().parse_args(argv)
+        if (getattr(args, "plant", None) or "").strip() == "list":
+            from emulator.planted import catalogue_text
+
+            print(catalogue_text())
+            return 0
         return {"run": cmd_run, "replay": cmd_replay, "cleanup": cmd_cleanup}[args.command](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)

@@ -225,12 +225,17 @@ class EmbeddedTarget(Target):
 
     kind = "embedded"
 
-    def __init__(self, emulator: Any = None, **kwargs: Any) -> None:
+    def __init__(self, emulator: Any = None, *, plant: Any = (), **kwargs: Any) -> None:
+        """``plant``: names of planted faults (emulator.planted) to break the emulator with."""
         super().__init__(**kwargs)
         if emulator is None:
             from emulator.app import Emulator
 
             emulator = Emulator()
+        if plant:
+            from emulator.planted import PlantedEmulator
+
+            emulator = PlantedEmulator(emulator, plant)
         self.emulator = emulator
 
     @property
