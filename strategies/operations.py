@@ -129,7 +129,8 @@ def _structural(plan: _Plan) -> list[Call]:
         if has_body:
             out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model", "the body is not valid JSON"),
                                  RawMutation("malformed_body", body=b'{"a":')))
-            out.append(plan.call(base, "invalid", Violation("", "content_type", "model",
+            # no page says these services refuse another Content-Type: sent, never asserted
+            out.append(plan.call(base, "invalid", Violation("", "content_type", "inferred",
                                                             "the body is sent as text/plain"),
                                  RawMutation("content_type", content_type="text/plain")))
     elif op.protocol in ("query", "ec2"):

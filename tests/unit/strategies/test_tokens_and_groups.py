@@ -74,7 +74,9 @@ def test_invalid_calls_never_assert_a_made_up_token_is_refused(service, name):
     op = spec.operation(name)
     tokens = _tokens(service, name)
     for call in invalid_calls(op, service=spec):
-        assert call.violation.rule != "page_token" and call.violation.source != "inferred"
+        v = call.violation
+        assert v.rule != "page_token"
+        assert v.source != "inferred" or v.rule == "content_type"  # the one structural break never asserted
         if call.violation.path not in tokens:  # a model rule of the token's own shape may be broken
             assert not set(tokens) & set(call.params), call.params
 
