@@ -687,12 +687,20 @@ class PlantedEmulator:
     """``emulator`` with ``faults`` planted; other attributes pass through to it."""
 
     def __init__(self, emulator: Any, faults: str | Iterable[str | Fault]) -> None:
+        if isinstance(emulator, PlantedEmulator):  # planted again: one wrapper with every fault
+            faults, dispatch = (*emulator.faults, *resolve(faults)), emulator._dispatch
+            emulator = emulator.emulator
+        elif callable(getattr(type(emulator), "_call", None)):
+            dispatch = emulator._call
+        else:
+            raise TypeError(f"PlantedEmulator wraps an emulator.app.Emulator, got {type(emulator).__name__} "
+                            f"(a FaultyEmulator goes around the PlantedEmulator)")
         self.emulator = emulator
         self.faults = resolve(faults)
         self._local = threading.local()
         self._lock = threading.RLock()
         self._breakers = [f.make() for f in self.faults]
-        self._dispatch = emulator._call
+        self._dispatch = dispatch
         emulator._call = self._call  # the seam: the instance's dispatch goes through the faults
 
     def __getattr__(self, name: str) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.session
 import pytest
 
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
@@ -24,6 +25,15 @@ from specs.loader import load_service
 from strategies.calls import Call, Violation
 
 DATA, IOT, AB, IE = "iot-jobs-data", "iot", "amplifybackend", "importexport"
+_SESSION = botocore.session.get_session()
+
+
+def _target(plant: list[str]) -> EmbeddedTarget:
+    """An embedded target; the targets of this module share one botocore session (models load once)."""
+    target = EmbeddedTarget(plant=plant)
+    if hasattr(target, "_session"):
+        target._session = _SESSION
+    return target
 
 
 def _ctx(service: str, operation: str, *, bound: bool = False) -> CheckContext:
@@ -132,7 +142,7 @@ def _thing_and_job(target: EmbeddedTarget) -> tuple[str, str]:
 def test_exchange_checks_on_the_emulator(fault, check, params):
     ctx = _ctx(DATA, "UpdateJobExecution", bound=True)
     for plant, expect in (([fault], True), ([], False)):
-        target = EmbeddedTarget(plant=plant)
+        target = _target(plant)
         thing, job = _thing_and_job(target)
         ex = target.send(Call(DATA, "UpdateJobExecution",
                               {"thingName": thing, "jobId": job, "status": "IN_PROGRESS", **params}))
@@ -142,7 +152,7 @@ def test_exchange_checks_on_the_emulator(fault, check, params):
 def test_negative_data_rejection_on_the_emulator():
     ctx = _ctx(DATA, "UpdateJobExecution", bound=True)
     for plant, expect in ((["iotdata-status-details-unbounded"], True), ([], False)):
-        target = EmbeddedTarget(plant=plant)
+        target = _target(plant)
         thing, job = _thing_and_job(target)
         call = Call(DATA, "UpdateJobExecution", {"thingName": thing, "jobId": job, "status": "IN_PROGRESS",
                                                  "statusDetails": {"k": "x" * 5000}},
@@ -152,7 +162,7 @@ def test_negative_data_rejection_on_the_emulator():
 
 # -- lifecycle checks --------------------------------------------------------------------------------
 def _engine(plant: list[str], service: str, operation: str, checks: tuple[str, ...] = CHECK_NAMES) -> Engine:
-    return Engine(EmbeddedTarget(plant=plant), RunConfig(services=(service,), operations=(operation,),
+    return Engine(_target(plant), RunConfig(services=(service,), operations=(operation,),
                                                          checks=checks, seed=0))
 
 
@@ -255,7 +265,7 @@ def test_a_crashing_check_does_not_stop_the_run(monkeypatch):
 
     monkeypatch.setitem(CHECKS, "error_class_conformance",
                         Registered("error_class_conformance", "exchange", broken, "broken on purpose"))
-    engine = Engine(EmbeddedTarget(plant=["iotdata-update-crash-on-document"]),
+    engine = Engine(_target(["iotdata-update-crash-on-document"]),
                     RunConfig(services=(DATA,), operations=("UpdateJobExecution",), phases=("boundary",),
                               max_examples=2, seed=0))
     result = engine.run()
