@@ -58,6 +58,8 @@ class LifecycleRun:
         self.deleted = False
         self.steps: list[str] = []
         self.by_name = {t.name: t for t in sm.transitions}
+        #: the failure this run raised, its scenario, calls and identities (kept if the budget ends the shrink)
+        self.failed: tuple[Failure, dict[str, Any], list[Call], list[str]] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
     def _fail(self, check_name: str, ex: Exchange | None, title: str, message: str) -> None:
@@ -72,6 +74,7 @@ class LifecycleRun:
         if self.engine.is_known(f):
             self.engine.record(f)  # counts the occurrence; the search goes on for new failures
             return
+        self.failed = (f, self.scenario(), list(self.engine.sequence), list(self.engine.identities))
         raise f
 
     def _send(self, step: Step, extra: dict[str, Any] | None = None, *, bound: bool = True) -> Exchange:
@@ -142,7 +145,8 @@ class LifecycleRun:
             self._fail("state_transition_conformance", ex, f"illegal {name} accepted from {before}",
                        f"{name} ({t.step.operation}) from {before} must be refused "
                        f"({', '.join(t.refused_errors) or 'an error'}), and was accepted with HTTP {ex.status}")
-        if expected == "refuse" and t.refused_errors and ex.error_code not in t.refused_errors and ex.status < 500:
+        if expected == "refuse" and not ex.ok and t.refused_errors and ex.error_code not in t.refused_errors \
+                and ex.status < 500:
             self._fail("state_transition_conformance", ex, f"{name} from {before} refused with {ex.error_code}",
                        f"{name} from {before} must be refused with one of {', '.join(t.refused_errors)}, "
                        f"got {ex.error_code} (HTTP {ex.status})")
@@ -264,10 +268,13 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
 
     class Lifecycle(RuleBasedStateMachine):
         last_run: LifecycleRun | None = None
+        last_failed: LifecycleRun | None = None  # the last run that raised a failure
 
         def __init__(self) -> None:
             super().__init__()
             engine.new_example()
+            if type(self).last_run is not None and type(self).last_run.failed:
+                type(self).last_failed = type(self).last_run
             self.run = LifecycleRun(engine, sm)
             type(self).last_run = self.run  # the run a failure came from, for its scenario
 
@@ -320,6 +327,12 @@ def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
             _count_passed(engine, sm)
             return
         except Stop:
+            # the budget ran out, perhaps while shrinking: keep the smallest failure found so far
+            for run in (cls.last_run, cls.last_failed):  # type: ignore[attr-defined]
+                if run is not None and run.failed:
+                    f, scenario, calls, identities = run.failed
+                    engine.record(f, sequence=calls, scenario=scenario).identities = identities
+                    break
             raise
         except Failure as f:
             run = cls.last_run  # type: ignore[attr-defined]

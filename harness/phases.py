@@ -116,6 +116,7 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     def test(call: Call) -> None:
         new = run_one(engine, op, call, pool)
         if new:
+            state["failure"] = new[0]
             state["sequence"], state["identities"] = list(engine.sequence), list(engine.identities)
             raise new[0]
 
@@ -125,13 +126,18 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
         max_examples=engine.examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
         print_blob=False)(given(call=strategy)(test)))
+    def keep(f: Failure) -> None:
+        rec = engine.record(f, sequence=state.get("sequence"))
+        rec.identities = state.get("identities", [])
+
     try:
         test()
     except Stop:
+        if "failure" in state:  # the budget ran out while shrinking: keep the smallest failure so far
+            keep(state["failure"])
         raise
     except Failure as f:
-        rec = engine.record(f, sequence=state.get("sequence"))
-        rec.identities = state.get("identities", [])
+        keep(f)
         return True
     except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
         engine.crashed("not_a_server_error", op.qualified, exc)
