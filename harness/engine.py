@@ -7,9 +7,10 @@ import secrets
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
 from harness.model import CHECK_NAMES, Exchange, Failure
@@ -20,7 +21,7 @@ from specs.loader import load_service
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
-__all__ = ["DEFAULT_SERVICES", "Engine", "PHASES", "PlanError", "RunConfig"]
+__all__ = ["DEFAULT_SERVICES", "PHASES", "Engine", "PlanError", "RunConfig"]
 
 DEFAULT_SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 PHASES = ("boundary", "fuzz", "lifecycle", "scenarios")

@@ -8,8 +8,9 @@ case file in a folder given by ``--jobfuzz-cases`` (regressions).
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 

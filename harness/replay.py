@@ -11,7 +11,7 @@ from harness.resources import dig, fill
 from harness.targets import Target
 from strategies.calls import Call
 
-__all__ = ["ReplayOutcome", "replay_case", "replay_calls"]
+__all__ = ["ReplayOutcome", "replay_calls", "replay_case"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ import yaml
 
 from emulator.core import ServiceError
 
-__all__ = ["Manifest", "parse_manifest", "validate_manifest", "JOB_ID_LENGTH"]
+__all__ = ["JOB_ID_LENGTH", "Manifest", "parse_manifest", "validate_manifest"]
 
 JOB_ID_LENGTH = 5
 LOG_NAME = "export-log-"

@@ -33,9 +33,10 @@ import hashlib
 import secrets
 import string
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from emulator.core import Context, EmulatorConfig, Handler, Problem, ServiceError
 from emulator.services.ie_manifest import Manifest, validate_manifest
@@ -251,7 +252,7 @@ class ImportExportBackend:
             "LogKey": f"{job.manifest.log_prefix}{job.job_type.lower()}-log-{job.job_id}",
             "ErrorCount": 0, "Signature": job.signature, "SignatureFileContents": self._signature_file(job),
             "CurrentManifest": job.manifest_text,
-            "CreationDate": datetime.fromtimestamp(job.created, tz=timezone.utc),
+            "CreationDate": datetime.fromtimestamp(job.created, tz=UTC),
             "ArtifactList": self._artifacts(job.job_id),
         }
         if location == RETURNED:
@@ -280,7 +281,7 @@ class ImportExportBackend:
         page = mine[start:start + limit]
         now = ctx.clock.now()
         return {
-            "Jobs": [{"JobId": j.job_id, "CreationDate": datetime.fromtimestamp(j.created, tz=timezone.utc),
+            "Jobs": [{"JobId": j.job_id, "CreationDate": datetime.fromtimestamp(j.created, tz=UTC),
                       "IsCanceled": j.phase(now, self.config)[1] == CANCELED, "JobType": j.job_type}
                      for j in page],
             "IsTruncated": start + limit < len(mine),

@@ -8,8 +8,9 @@ reported as crashed and never stops the run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from harness.model import CHECK_NAMES, Exchange, Failure
 from specs.types import OperationSpec, ServiceSpec
@@ -63,6 +64,6 @@ def run_exchange_checks(exchange: Exchange, ctx: CheckContext, enabled: frozense
             reg.fn(exchange, ctx)
         except Failure as f:
             failures.append(f)
-        except Exception as exc:  # a broken check is reported, never fatal
+        except Exception as exc:  # noqa: BLE001 - a broken check is reported, never fatal
             on_crash(name, exc)
     return failures

@@ -20,7 +20,8 @@ Choices where the documentation is silent [INF]:
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from emulator.core import Context, EmulatorConfig, Handler, Problem, ServiceError
 

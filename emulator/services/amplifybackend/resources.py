@@ -9,8 +9,9 @@ import copy
 import json
 import secrets
 import uuid
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from emulator.core import Context
 
@@ -264,5 +265,5 @@ class ResourceOps:
             names = sorted({cfg["BucketName"] for (acct, _), app in self.store.apps.items()
                             if acct == ctx.account for env in app.envs.values()
                             for cfg in env.storage.values() if cfg.get("BucketName")})
-        stamp = datetime.fromtimestamp(ctx.clock.now(), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.fromtimestamp(ctx.clock.now(), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         return {"Buckets": [{"Name": n, "CreationDate": stamp} for n in names]}

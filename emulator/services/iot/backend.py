@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import botocore.session
 
@@ -25,13 +26,13 @@ CONTROL, DATA = "iot", "iot-jobs-data"
 DEFAULT_PAGE_SIZE = 50
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _validation_code(service: str, operation: str) -> str:
     """InvalidRequestException, or ValidationException for operations that declare only that."""
     try:
         model = botocore.session.get_session().get_service_model(service)
         declared = {shape.name for shape in model.operation_model(operation).error_shapes}
-    except Exception:  # an operation the model lacks: the service's usual answer
+    except Exception:  # noqa: BLE001 - an operation the model lacks: the service's usual answer
         return "InvalidRequestException"
     if "ValidationException" in declared and "InvalidRequestException" not in declared:
         return "ValidationException"

@@ -23,8 +23,18 @@ from typing import Any
 from emulator.core import Context, ServiceError, account_id
 
 from .lookup import Lookups
-from .rules import (already_exists, arn, bad_transition, check_timeout, compact, invalid, not_found,
-                    page, parse_arn, stamp)
+from .rules import (
+    already_exists,
+    arn,
+    bad_transition,
+    check_timeout,
+    compact,
+    invalid,
+    not_found,
+    page,
+    parse_arn,
+    stamp,
+)
 from .store import Command, Job, Thing, counts
 
 #: CreateJob/UpdateJob members stored as given and echoed by DescribeJob under the same name

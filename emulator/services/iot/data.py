@@ -20,8 +20,18 @@ from typing import Any
 from emulator.core import Context, ServiceError, account_id
 
 from .lookup import Lookups
-from .rules import (DEVICE_STATUSES, bad_transition, check_status_details, check_timeout, compact,
-                    epoch, invalid, not_found, parse_arn, seconds_left)
+from .rules import (
+    DEVICE_STATUSES,
+    bad_transition,
+    check_status_details,
+    check_timeout,
+    compact,
+    epoch,
+    invalid,
+    not_found,
+    parse_arn,
+    seconds_left,
+)
 from .store import CommandExecution, Execution
 
 

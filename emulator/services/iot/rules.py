@@ -6,7 +6,7 @@ import base64
 import binascii
 import math
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from emulator.core import Context, ServiceError, account_id
@@ -73,7 +73,7 @@ def epoch(t: float | None) -> int | None:
 
 def stamp(t: float | None) -> datetime | None:
     """A control-plane time: a timezone-aware UTC datetime, whole seconds."""
-    return None if t is None else datetime.fromtimestamp(int(t), tz=timezone.utc)
+    return None if t is None else datetime.fromtimestamp(int(t), tz=UTC)
 
 
 def seconds_left(deadline: float | None, now: float) -> int | None:
