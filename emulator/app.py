@@ -23,8 +23,8 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import traceback
-import uuid
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
@@ -64,6 +64,17 @@ def _scope(headers: dict[str, str], query: str) -> tuple[str, str, str] | None:
     if len(parts) < 5 or not parts[0]:
         return None
     return parts[0], parts[2], parts[3]
+
+
+#: the variant digit of an RFC 4122 UUID for any hex digit in that place (``uuid.uuid4`` sets the
+#: two top bits to 10)
+_VARIANT = {f"{i:x}": f"{8 | (i & 3):x}" for i in range(16)}
+
+
+def _request_id() -> str:
+    """A random version-4 UUID as text, as ``str(uuid.uuid4())`` gives, without the UUID object."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def _json(status: int, data: Any) -> RawResponse:
@@ -114,7 +125,7 @@ class Emulator:
             return self._admin(method.upper(), path, query)
         h = {k.lower(): v for k, v in headers.items()}
         body = body or b""
-        rid = str(uuid.uuid4())
+        rid = _request_id()
         scope = _scope(h, query)
         if scope is not None:
             account, region, signing = scope

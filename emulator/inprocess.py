@@ -11,6 +11,11 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
+try:  # the case-insensitive dict of prepared requests: read its entries without the Mapping layer
+    from botocore.awsrequest import HeadersDict as _HeadersDict
+except ImportError:  # pragma: no cover - an older or newer botocore
+    _HeadersDict = None
+
 from emulator.protocol import RawResponse
 
 __all__ = ["ENDPOINT_URL", "attach", "embedded_client"]
@@ -43,6 +48,16 @@ def _text(value: Any) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
 
 
+def _headers(headers: Any) -> dict[str, str]:
+    entries = getattr(headers, "_dict", None) if type(headers) is _HeadersDict else None
+    if type(entries) is dict:  # _HeaderKey -> value; str(key) is the name as botocore set it
+        return {
+            str(k): v.decode("latin-1") if type(v) is bytes else v if type(v) is str else _text(v)
+            for k, v in entries.items()
+        }
+    return {_text(k): _text(v) for k, v in headers.items()}
+
+
 def _body(body: Any) -> bytes:
     if body is None:
         return b""
@@ -68,8 +83,7 @@ def attach(client: Any, emulator: _Handles) -> None:
         url = request.url
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        headers = {_text(k): _text(v) for k, v in request.headers.items()}
-        raw = emulator.handle(request.method, target, headers, _body(request.body))
+        raw = emulator.handle(request.method, target, _headers(request.headers), _body(request.body))
         response = AWSResponse(url, raw.status, raw.headers, _Body(raw.body))
         response._content = raw.body
         return response

@@ -28,6 +28,9 @@ from emulator.protocol.values import format_timestamp, from_text, timestamp_form
 __all__ = ["RestJsonProtocol", "Route"]
 
 _JSON_TYPES = ("application/json", "application/x-amz-json-1.0", "application/x-amz-json-1.1")
+#: what ``json.dumps(v, separators=(",", ":"))`` builds on every call, built once
+_COMPACT = json.JSONEncoder(separators=(",", ":")).encode
+_COMPACT_STR = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _LITERAL, _LABEL, _GREEDY = 0, 1, 2
 
 
@@ -197,7 +200,12 @@ class RestJsonProtocol:
     def route(self, method: str, path: str, query: str) -> tuple[str, dict[str, str]] | None:
         """(operation, labels) for a request, or None when no operation has that route."""
         stripped = path.strip("/")
-        parts = [unquote(p) for p in stripped.split("/")] if stripped else []
+        if not stripped:
+            parts = []
+        elif "%" in stripped:
+            parts = [unquote(p) for p in stripped.split("/")]
+        else:  # nothing is percent-encoded: unquote would return every segment as it is
+            parts = stripped.split("/")
         best: tuple[int, Route, dict[str, str]] | None = None
         qkeys: dict[str, str] | None = None
         for r in (*self._fixed.get((method, len(parts)), ()), *self._greedy.get(method, ())):
@@ -342,7 +350,7 @@ class RestJsonProtocol:
             name, shape = c.out_payload
             v = output.get(name)
             if shape.type_name == "structure":
-                body = json.dumps(encoder(dict(shape.members))(v or {}), separators=(",", ":")).encode()
+                body = _COMPACT(encoder(dict(shape.members))(v or {})).encode()
             elif v is None:
                 body = b""
             else:
@@ -350,7 +358,7 @@ class RestJsonProtocol:
                 headers["Content-Type"] = "application/octet-stream"
             return RawResponse(status, headers, body)
         data = c.encode_body(output) if c.encode_body is not None else {}
-        return RawResponse(status, headers, json.dumps(data, separators=(",", ":")).encode())
+        return RawResponse(status, headers, _COMPACT(data).encode())
 
     @staticmethod
     def error(code: str, message: str, status: int, fields: dict[str, Any], request_id: str) -> RawResponse:
@@ -363,7 +371,7 @@ class RestJsonProtocol:
             "x-amzn-ErrorType": code,
             "x-amzn-RequestId": request_id,
         }
-        return RawResponse(status, headers, json.dumps(body, separators=(",", ":"), default=str).encode())
+        return RawResponse(status, headers, _COMPACT_STR(body).encode())
 
 
 def _header_text(shape: Shape, value: Any) -> str:

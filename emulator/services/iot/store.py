@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"})
+#: smallest timer heap that is ever compacted
+TIMERS_MIN_LIMIT = 256
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +82,8 @@ class Execution:
     in_progress_deadline: float | None = None
     step_deadline: float | None = None
     live: bool = True
+    #: (deadline, tiebreak) of this execution's newest entry still on the account's timer heap
+    armed: tuple[float, int] | None = None
 
     @property
     def terminal(self) -> bool:
@@ -120,6 +124,8 @@ class Account:
     next_execution_number: int = 1
     #: (deadline, tiebreak, execution); entries whose deadline no longer holds are skipped
     timers: list[tuple[float, int, Execution]] = field(default_factory=list)
+    #: heap size at which entries that can no longer fire are dropped (doubles with live entries)
+    timers_limit: int = TIMERS_MIN_LIMIT
 
 
 class Store:
@@ -196,11 +202,41 @@ class Store:
 
     # -- timers ------------------------------------------------------------------------------
     def arm(self, execution: Execution) -> None:
-        """Record the execution's current deadline; call after any change of its timers."""
+        """Record the execution's current deadline; call after any change of its timers.
+
+        An execution whose entry for the same deadline is still on the heap gets no second one
+        (the first to pop would decide, the copy would be skipped); entries that can no longer
+        fire are dropped once the heap doubles, so the heap stays proportional to the executions
+        with a timer, not to the updates.
+        """
         deadline = execution.deadline()
-        if deadline is not None:
-            heapq.heappush(self.account(execution.job.account).timers,
-                           (deadline, self.next_seq(), execution))
+        if deadline is None:
+            return
+        seq = self.next_seq()  # taken even when nothing is pushed: seq numbers show in page tokens
+        armed = execution.armed
+        if armed is not None and armed[0] == deadline:
+            return
+        acct = self.account(execution.job.account)
+        heapq.heappush(acct.timers, (deadline, seq, execution))
+        execution.armed = (deadline, seq)
+        if len(acct.timers) >= acct.timers_limit:
+            self._compact(acct)
+
+    @staticmethod
+    def _compact(acct: Account) -> None:
+        """Keep only the entries ``sweep`` would act on: each execution's newest, while live and
+        its deadline holds. A dropped entry's execution is re-armed by the next ``arm``."""
+        kept = []
+        for entry in acct.timers:
+            deadline, seq, execution = entry
+            if execution.armed == (deadline, seq):
+                if execution.live and execution.deadline() == deadline:
+                    kept.append(entry)
+                else:
+                    execution.armed = None
+        heapq.heapify(kept)
+        acct.timers = kept
+        acct.timers_limit = max(TIMERS_MIN_LIMIT, 2 * len(kept))
 
     def sweep(self, account: str, now: float) -> None:
         """Time out every execution of the account whose deadline has passed, oldest first."""
@@ -209,7 +245,9 @@ class Store:
             return
         timers = acct.timers
         while timers and timers[0][0] <= now:
-            deadline, _, execution = heapq.heappop(timers)
+            deadline, seq, execution = heapq.heappop(timers)
+            if execution.armed == (deadline, seq):
+                execution.armed = None
             if execution.live and execution.deadline() == deadline:
                 self.finish(execution, "TIMED_OUT", deadline)
 
