@@ -179,13 +179,17 @@ class _Index(Breaker):
         return proceed()
 
 
-class _AnyAccount(_Index):
-    """A not-found answer on ``where`` is retried as the account that created the resource."""
+class _Retried(_Index):
+    """A not-found answer (``codes``) on ``where`` is retried with what the index learnt of ``key``."""
 
     def __init__(self, where: str, codes: Iterable[str], key: Callable[[dict[str, Any]], Any],
                  learn: Mapping[str, Callable[[Request, dict[str, Any]], Iterable[tuple[Any, Any]]]]) -> None:
         super().__init__(learn)
         self.where, self.codes, self.key = where, frozenset(codes), key
+
+
+class _AnyAccount(_Retried):
+    """A not-found answer on ``where`` is retried as the account that created the resource."""
 
     def act(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         try:
@@ -197,13 +201,8 @@ class _AnyAccount(_Index):
             raise
 
 
-class _AnyParent(_Index):
+class _AnyParent(_Retried):
     """A not-found answer on ``where`` is retried with the parents the child really has."""
-
-    def __init__(self, where: str, codes: Iterable[str], key: Callable[[dict[str, Any]], Any],
-                 learn: Mapping[str, Callable[[Request, dict[str, Any]], Iterable[tuple[Any, Any]]]]) -> None:
-        super().__init__(learn)
-        self.where, self.codes, self.key = where, frozenset(codes), key
 
     def act(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         try:
