@@ -270,7 +270,11 @@ class UrlTarget(Target):
         return ", ".join(f"{k or '*'}={v}" for k, v in self.urls.items())
 
     def endpoint_for(self, service: str) -> str | None:
-        return self.urls.get(service, self.urls.get(None))
+        url = self.urls.get(service, self.urls.get(None))
+        if url is None:  # botocore would pick the real AWS endpoint: never from a URL target
+            raise TargetError(f"no --endpoint-url for {service}: give a default URL or {service}=URL "
+                              f"(the calls that set up resources may need other services too)")
+        return url
 
     def check_reachable(self) -> None:
         import socket
