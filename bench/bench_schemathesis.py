@@ -15,9 +15,12 @@ tool's model of the API differs from the service's).
 
 A fault counts as found by a tool when, within the budget, the tool reports a failure on the fault's
 operation (the broken one, or the one where its effect shows, ``Fault.reported``) whose
-(operation, check) pair the same tool does not also report against the correct emulator. Any check
-counts, not only the one the fault was planted for. Import/Export is query protocol: it has no
-OpenAPI form, Schemathesis cannot test it, and its faults count as not found by Schemathesis.
+(operation, check, request method, HTTP status) the same tool does not also report against the
+correct emulator. Any check counts, not only the one the fault was planted for, except two kinds of
+Schemathesis failure no planted fault can cause (``excluded``): its authentication checks (the
+emulator authenticates nothing, by design) and its probes with methods the operation does not
+declare (answered by the HTTP server before any operation runs). Import/Export is query protocol: it
+has no OpenAPI form, Schemathesis cannot test it, and its faults count as not found by Schemathesis.
 
 Usage (from the repository root, with the ``schemathesis`` extra installed)::
 
@@ -38,6 +41,7 @@ import json
 import os
 import re
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -275,6 +279,7 @@ class Finding:
     at_s: float  # seconds after the tool's engine started
     detail: str = ""  # the request method and the HTTP status of the answer that failed
     message: str = ""
+    request: str = ""  # Schemathesis: the failing case's method and path template
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -311,8 +316,9 @@ def run_schemathesis(spec: Path, url: str, budget: float, *, work: Path, grace: 
         _, err = proc.communicate(timeout=budget + grace + 30)  # + spec loading
     except subprocess.TimeoutExpired:
         killed = True
-        _stop(proc)
         err = ""
+    finally:
+        _stop(proc)
     run = ToolRun(ran_s=round(time.monotonic() - started, 1))
     if killed:
         run.note = f"killed {grace:.0f} s past the budget"
@@ -338,6 +344,7 @@ def parse_ndjson(path: Path, budget: float, run: ToolRun) -> None:
         elif kind == "ScenarioFinished" and t0 is not None:
             rec = body.get("recorder") or {}
             interactions = rec.get("interactions") or {}
+            cases = rec.get("cases") or {}
             run.cases += len(rec.get("cases") or {})
             for case_id, checks in (rec.get("checks") or {}).items():
                 for check in checks:
@@ -350,9 +357,11 @@ def parse_ndjson(path: Path, budget: float, run: ToolRun) -> None:
                         continue
                     method = (exchange.get("request") or {}).get("method", "?")
                     status = (exchange.get("response") or {}).get("status_code", "none")
+                    case = (cases.get(case_id) or {}).get("value") or {}
                     run.findings.append(Finding("schemathesis", failure.get("operation") or rec.get("label", "?"),
                                                 check["name"], failure.get("title", ""), round(at - t0, 1),
-                                                f"{method} -> {status}", (failure.get("message") or "")[:300]))
+                                                f"{method} -> {status}", (failure.get("message") or "")[:300],
+                                                f"{str(case.get('method', '?')).upper()} {case.get('path', '?')}"))
         elif kind == "NonFatalError":
             run.note = (run.note + "; " if run.note else "") + "errors during the run"
 
@@ -409,6 +418,24 @@ def run_jobfuzz(services: Iterable[str], url: str, budget: float, *, seed: int |
 AUTH_CHECKS = frozenset({"ignored_auth", "missing_required_header"})
 
 
+def excluded(finding: Finding, declared: set[str]) -> str | None:
+    """Why a Schemathesis failure says nothing about a planted fault (None: it may).
+
+    - an authentication check (``AUTH_CHECKS``);
+    - a request no operation of the document declares: Schemathesis's unsupported-method probes
+      (TRACE, QUERY, ... on a path), which the HTTP server answers (501) before any operation is
+      dispatched, so no planted fault can change the answer. The baseline has them on whichever
+      operations its run happened to probe, not on all. ``declared``: every ``METHOD /path``.
+    """
+    if finding.check in AUTH_CHECKS:
+        return "authentication check"
+    method = finding.detail.split(" ", 1)[0]
+    path = finding.request.split(" ", 1)[1] if " " in finding.request else "?"
+    if method != "?" and path != "?" and f"{method} {path}" not in declared:
+        return f"undeclared method {method} {path}"
+    return None
+
+
 @dataclass
 class Row:
     fault: str
@@ -420,11 +447,17 @@ class Row:
     jf_found: bool | None = None  # None: not run
     jf_at: float | None = None
     st_hits: list[dict[str, Any]] = field(default_factory=list)
-    st_auth_only: list[dict[str, Any]] = field(default_factory=list)
+    #: new failures on the fault's operations that do not count (see ``excluded``), with the reason
+    st_excluded: list[dict[str, Any]] = field(default_factory=list)
+    #: every distinct failure Schemathesis reported in the fault's runs, on any operation
+    st_all: list[dict[str, Any]] = field(default_factory=list)
     jf_hits: list[dict[str, Any]] = field(default_factory=list)
     st_cases: int = 0
     jf_calls: int = 0
     note: str = ""
+    #: bench/bench_detection.py's figure (embedded emulator, the expected check), with --with-detection
+    det_found: bool | None = None
+    det_at: float | None = None
 
 
 def services_of(fault: Any) -> tuple[str, ...]:
@@ -504,7 +537,20 @@ class Bench:
             row.note = "query protocol: no OpenAPI form, not testable by Schemathesis (counted as not found)"
         if not self.args.skip_jobfuzz:
             self._jobfuzz(fault, row)
+        if self.args.with_detection:
+            self._detection(fault, row)
         return row
+
+    def _detection(self, fault: Any, row: Row) -> None:
+        """bench/bench_detection.py's ``detect``: the embedded emulator, stopped at the expected check."""
+        bench_dir = str(ROOT / "bench")
+        if bench_dir not in sys.path:
+            sys.path.insert(0, bench_dir)
+        import bench_detection
+
+        with contextlib.redirect_stdout(sys.stderr):
+            det = bench_detection.detect(fault.name, self.args.budget, self.args.seed if self.args.seed is not None else 1)
+        row.det_found, row.det_at = det.found, det.seconds
 
     def _schemathesis(self, fault: Any, row: Row) -> None:
         plan = self.st_plan(fault)
@@ -523,11 +569,14 @@ class Bench:
             if run.note:
                 notes.append(run.note)
         new = sorted((f for f in findings if f.operation in ops and f.key not in baseline), key=lambda f: f.at_s)
-        hits = [f for f in new if f.check not in AUTH_CHECKS]
+        declared = {label for s, _ in plan for label in self.labels[s].values()}
+        hits = [f for f in new if excluded(f, declared) is None]
         row.st_found = bool(hits)
         row.st_at = hits[0].at_s if hits else None
-        row.st_hits = [asdict(f) for f in _distinct(hits)]
-        row.st_auth_only = [asdict(f) for f in _distinct(f for f in new if f.check in AUTH_CHECKS)]
+        row.st_hits = [asdict(f) for f in _distinct(hits, 1000)]
+        row.st_excluded = [{**asdict(f), "why": excluded(f, declared)}
+                           for f in _distinct(f for f in new if excluded(f, declared) is not None)]
+        row.st_all = [asdict(f) for f in _distinct(sorted(findings, key=lambda f: f.at_s), 1000)]
         if notes:
             row.note = "; ".join(notes)
 
@@ -565,8 +614,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep-patterns", action="store_true",
                     help="give Schemathesis the export as it is (long request patterns unclipped)")
     ap.add_argument("--skip-jobfuzz", action="store_true", help="run Schemathesis only")
+    ap.add_argument("--with-detection", action="store_true",
+                    help="also run bench/bench_detection.py's detect() for each fault (embedded emulator, "
+                         "stopped at the expected check) and show it as a third column")
     ap.add_argument("--json", type=Path, default=None, help="write the rows and baselines here")
     args = ap.parse_args(argv)
+    # a TERM stops the run like Ctrl-C: the servers and Schemathesis are stopped on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     try:
         import schemathesis  # noqa: F401
@@ -618,32 +672,36 @@ def _line(row: Row) -> str:
     extra = ""
     if row.st_hits:
         extra = "  [" + ", ".join(f"{h['check']} {h['detail']}" for h in row.st_hits[:3]) + "]"
-    elif row.st_auth_only:
-        extra = "  [only authentication checks: " + ", ".join(h["check"] for h in row.st_auth_only[:2]) + "]"
+    elif row.st_excluded:
+        extra = "  [only excluded: " + ", ".join(f"{h['check']} ({h['why']})" for h in row.st_excluded[:2]) + "]"
     return f"{row.fault}: schemathesis {st}  jobfuzz {_mark(row.jf_found, row.jf_at)}{extra}"
 
 
 def table(rows: list[Row]) -> str:
-    head = ["fault", "check", "service", "Schemathesis", "jobfuzz"]
+    detection = any(r.det_found is not None for r in rows)
+    head = ["fault", "check", "service", "Schemathesis", "jobfuzz"] + (["bench_detection"] if detection else [])
     def cell(found: bool | None, at: float | None, hits: list[dict[str, Any]]) -> str:
         return _mark(found, at) + (f" ({hits[0]['check']})" if found and hits else "")
 
     body = [[r.fault, r.check, r.service,
              "no (n/a)" if r.st_found is None else cell(r.st_found, r.st_at, r.st_hits),
-             cell(r.jf_found, r.jf_at, r.jf_hits)] for r in rows]
+             cell(r.jf_found, r.jf_at, r.jf_hits)] + ([_mark(r.det_found, r.det_at)] if detection else [])
+            for r in rows]
     widths = [max(len(x) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [head, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     st = sum(1 for r in rows if r.st_found)
-    st_auth = sum(1 for r in rows if r.st_found or r.st_auth_only)
+    st_auth = sum(1 for r in rows if r.st_found or r.st_excluded)
     jf = sum(1 for r in rows if r.jf_found)
     testable = sum(1 for r in rows if r.st_found is not None)
     lines += ["", f"faults: {len(rows)} ({testable} rest-json, {len(rows) - testable} query protocol)",
               (f"found by Schemathesis: {st} of {len(rows)} ({st} of the {testable} it can test; "
-               f"{st_auth} if authentication-check failures counted)"),
+               f"{st_auth} if the excluded failures counted)"),
               f"found by jobfuzz:      {jf} of {len(rows)}"
               + (f" ({sum(1 for r in rows if r.jf_found and r.st_found is not None)} of the {testable} rest-json)"
                  if any(r.jf_found is not None for r in rows) else " (not run)")]
+    if detection:
+        lines.append(f"bench_detection:       {sum(1 for r in rows if r.det_found)} of {len(rows)}")
     return "\n".join(lines)
 
 
