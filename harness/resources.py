@@ -141,6 +141,29 @@ class ResourceMaker:
         """A fresh id: the run prefix and a counter (``jf1a2b3c00001``)."""
         return f"{self.prefix}{next(self._ids):05d}"
 
+    def fresh_names(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with a new name in every member that a recipe's create step of ``operation``
+        names a new resource by (a template holding ``{uid}``, e.g. ``thingName: "{uid}"``), made
+        as the recipe makes it; members whose template needs another value are left as they are.
+
+        A call that makes a resource under a fixed name (a boundary call's example value) is
+        refused once a resource of that name exists; this one makes a resource no earlier call of
+        the run has made."""
+        out = dict(params)
+        uid: str | None = None
+        for res in self.resources.values():
+            for step in res.create:
+                if step.service != service or step.operation != operation:
+                    continue
+                for param, template in step.params.items():
+                    if not isinstance(template, str) or "{uid}" not in template:
+                        continue
+                    if {m.group(1) for m in _PLACEHOLDER.finditer(template)} != {"uid"}:
+                        continue
+                    uid = uid or self.uid()
+                    out[param] = fill(template, {"uid": uid})
+        return out
+
     def producer_of(self, binding: str, service: str | None = None) -> str | None:
         """The resource that produces ``binding`` for an operation of ``service``: the service's own first."""
         own = self._own.get(service or "", {})

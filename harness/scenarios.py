@@ -140,7 +140,8 @@ def idempotency_conformance(engine: Engine, op: OperationSpec) -> None:
     call = _valid_call(engine, op)
     if call is None:
         return
-    params = dict(call.params)
+    # a fresh name for what the call makes: the boundary call's fixed name may exist already
+    params = engine.resources.fresh_names(op.service, op.name, dict(call.params))
     for token in op.idempotency_tokens:
         params[token] = f"jobfuzz-{engine.resources.uid()}"
     sent, _, _ = bind_call(engine, op, Call(op.service, op.name, params), {})

@@ -141,6 +141,21 @@ def test_the_harness_finds_the_planted_fault(name):
         f"{name}: expected [{fault.check}] on {fault.reported}; {_describe(result)}")
 
 
+
+@pytest.mark.parametrize("name", ["iot-create-thing-repeat-refused", "iot-create-thing-new-id"])
+def test_idempotency_is_judged_after_earlier_phases_made_the_boundary_name(name):
+    # the boundary phase makes a thing under the first boundary call's fixed name; the scenario
+    # then repeats a create under a name of its own, so its first call succeeds and is judged
+    fault = FAULTS[name]
+    config = RunConfig(services=("iot",), operations=(fault.qualified,), phases=("boundary", "scenarios"),
+                       checks=CHECK_NAMES, max_examples=EXAMPLES, seed=SEED)
+    target = _share_session(_StopTarget(plant=[name]))
+    result = execute(target, config, _Watch(fault, target))
+    assert any(_matches(fault, r.failure) for r in result.failures), f"{name}: {_describe(result)}"
+    clean = execute(_share_session(EmbeddedTarget()), config)
+    assert not clean.failures and not clean.crashed_checks, _describe(clean)
+
+
 _CLEAN: dict[RunConfig, Any] = {}
 
 

@@ -1,0 +1,58 @@
+"""Resource recipes: fresh names for a call that makes a resource, per-service resource keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.model import Exchange
+from harness.resources import ResourceMaker
+from specs.loader import load_service
+
+SERVICES = ("iot", "iot-jobs-data", "amplifybackend", "importexport")
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    return {name: load_service(name) for name in SERVICES}
+
+
+def _maker(services: dict[str, Any]) -> ResourceMaker:
+    def send(call: Any, identity: str, template: Any) -> Exchange:
+        raise AssertionError(f"no call expected, got {call.service}.{call.operation}")
+
+    return ResourceMaker(services, send, lambda identity="primary": "AKIDPRIMARY", prefix="jfab12")
+
+
+# -- fresh names ---------------------------------------------------------------------------------
+def test_fresh_names_rename_what_a_recipe_names_by_uid(services):
+    maker = _maker(services)
+    fixed = {"thingName": "a", "attributePayload": {"attributes": {"k": "v"}}}
+    first = maker.fresh_names("iot", "CreateThing", fixed)
+    second = maker.fresh_names("iot", "CreateThing", fixed)
+    assert first["thingName"].startswith("jfab12") and second["thingName"].startswith("jfab12")
+    assert first["thingName"] != second["thingName"]
+    assert first["attributePayload"] == fixed["attributePayload"]  # the configuration is kept
+    assert fixed["thingName"] == "a"  # the caller's params are not changed
+
+
+def test_fresh_names_follow_the_recipe_template_and_share_one_uid(services):
+    made = _maker(services).fresh_names("amplifybackend", "CreateBackend",
+                                        {"AppId": "x", "AppName": "y", "BackendEnvironmentName": "z"})
+    uid = made["AppId"]
+    assert uid.startswith("jfab12")
+    assert made["AppName"] == f"app-{uid}" and made["BackendEnvironmentName"] == f"env{uid}"
+
+
+def test_fresh_names_leave_members_that_need_other_values(services):
+    made = _maker(services).fresh_names("iot", "CreateJob", {"jobId": "j", "targets": ["arn:x"]})
+    assert made["jobId"] != "j" and made["targets"] == ["arn:x"]  # targets is "{thingArn}"
+    params = {"AppId": "a", "BackendEnvironmentName": "e", "ServiceName": "S3", "BucketName": "b"}
+    storage = _maker(services).fresh_names("amplifybackend", "ImportBackendStorage", params)
+    assert storage["BucketName"].startswith("bucket-jfab12") and storage["AppId"] == "a"
+
+
+def test_fresh_names_without_a_recipe_change_nothing(services):
+    params = {"thingName": "t", "jobId": "j"}
+    assert _maker(services).fresh_names("iot", "DescribeJobExecution", params) == params
