@@ -320,6 +320,36 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     return 1 if report.left else 0
 
 
+#: the exit status when the reader of stdout went away (``jobfuzz specs list | head -1``): the one a
+#: shell reports for a command ended by SIGPIPE, distinct from the statuses above
+BROKEN_PIPE_STATUS = 141
+
+
+def _quiet_on_broken_pipe(fn: Any) -> Any:
+    """``fn`` ends quietly when stdout is a pipe its reader closed: no traceback, stdout pointed at
+    devnull (so that the flush at exit does not fail again), exit status ``BROKEN_PIPE_STATUS``."""
+    import contextlib
+    import functools
+    import os
+
+    @functools.wraps(fn)
+    def entry(argv: list[str] | None = None) -> int:
+        try:
+            try:
+                return fn(argv)
+            finally:  # (argparse's --help exits) a reader gone after the last write is told here
+                sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            with contextlib.suppress(OSError, ValueError):  # a stdout with no descriptor (captured)
+                os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return BROKEN_PIPE_STATUS
+
+    return entry
+
+
+@_quiet_on_broken_pipe
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["emulator"]:
