@@ -1,8 +1,9 @@
-"""``jobfuzz``: run, replay, cleanup, emulator, specs.
+"""``jobfuzz``: run, replay, cleanup, diff, emulator, specs.
 
 Exit status of ``run``: 0 no failure, 1 failures found, 2 could not run (with one line on stderr).
 Exit status of ``replay``: 0 the case passes now, 1 it still fails, 2 could not run.
 Exit status of ``cleanup``: 0 nothing with the prefix is left, 1 something is, 2 could not run.
+Exit status of ``diff``: 0 the two endpoints answered alike, 1 they differ, 2 could not run.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="where runs record what they made (default .jobfuzz/runs)")
     cln.add_argument("--max-rate", type=_positive_float, default=None, metavar="N", help="calls a second")
     cln.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
+
+    from harness.diff import add_arguments as add_diff_arguments
+
+    add_diff_arguments(sub.add_parser("diff", help="send the same calls to two endpoints, report where they differ"))
 
     emu = sub.add_parser("emulator", help="serve the emulator over HTTP", add_help=False)
     emu.add_argument("rest", nargs=argparse.REMAINDER)
@@ -222,6 +227,7 @@ def _identity(text: str, option: str = "--second-identity") -> tuple[str, str, s
 
 def _run_config(args: argparse.Namespace) -> Any:
     from harness.engine import DEFAULT_SERVICES, PHASES, RunConfig
+    from harness.examples_db import DEFAULT_DB
     from specs.loader import available_services
 
     services = tuple(args.service) or DEFAULT_SERVICES
@@ -248,7 +254,8 @@ def _run_config(args: argparse.Namespace) -> Any:
         shard = (i, n)
     return RunConfig(services=services, operations=tuple(args.operation), checks=checks, phases=phases,
                      max_examples=args.max_examples, budget_seconds=args.budget_seconds, seed=args.seed,
-                     failures_dir=args.failures_dir, example_db=args.example_db, shard=shard)
+                     failures_dir=args.failures_dir, example_db=args.example_db or DEFAULT_DB,
+                     shard=shard)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -367,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
 
             print(catalogue_text())
             return 0
+        if args.command == "diff":
+            from harness.diff import cmd_diff
+
+            return cmd_diff(args)
         return {"run": cmd_run, "replay": cmd_replay, "cleanup": cmd_cleanup}[args.command](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
