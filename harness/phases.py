@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from harness.engine import Engine, Stop
@@ -103,14 +103,19 @@ def run_fuzz(engine: Engine) -> None:
                 continue  # nothing to draw in this mode (e.g. no rule of the input can be broken)
             engine.phase(f"fuzz ({mode})", op.qualified)
             strategy = from_operation(op, service=service, mode=mode)
-            for _ in range(_ROUNDS):
-                if not _search(engine, op, strategy, pool, db, mode):
+            for k in range(_ROUNDS):
+                if not _search(engine, op, strategy, pool, db, mode, reuse=k == 0):
                     break
 
 
 def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call], pool: dict[str, Any],
-            db: Any, mode: str) -> bool:
-    """One Hypothesis search; True when it found (and recorded) a new failure."""
+            db: Any, mode: str, *, reuse: bool = True) -> bool:
+    """One Hypothesis search; True when it found (and recorded) a new failure.
+
+    Only the first search of an operation and mode replays the example database: a later one
+    would replay the failure just found, which no longer raises (it is known), and Hypothesis
+    would delete it from the database.
+    """
     state: dict[str, Any] = {}
 
     def test(call: Call) -> None:
@@ -122,10 +127,14 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
 
     # one example-database key per operation and mode (the function is the same for all)
     test._hypothesis_internal_add_digest = f"{op.qualified}:{mode}".encode()  # type: ignore[attr-defined]
-    test = seed(engine.seed)(settings(
+    steps = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink] if reuse else [
+        Phase.explicit, Phase.generate, Phase.shrink]
+    test = settings(
         max_examples=engine.examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False, phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        print_blob=False)(given(call=strategy)(test)))
+        report_multiple_bugs=False, phases=steps, print_blob=False)(given(call=strategy)(test))
+    # what @seed does, without the database=None that @seed also sets: --seed reruns the same draws
+    # and --example-db still keeps each failure and replays it first on the next run
+    test._hypothesis_internal_use_seed = engine.seed  # type: ignore[attr-defined]
     def keep(f: Failure) -> None:
         rec = engine.record(f, sequence=state.get("sequence"))
         rec.identities = state.get("identities", [])

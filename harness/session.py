@@ -11,7 +11,7 @@ from typing import Any
 from harness.engine import Engine, PlanError, RunConfig
 from harness.results import RunResult
 
-__all__ = ["execute", "merge", "run_session"]
+__all__ = ["execute", "merge", "run_session", "worker_shard"]
 
 VERSION = "0.1.0"
 
@@ -81,9 +81,21 @@ def _worker(target_args: dict[str, Any], config: RunConfig) -> RunResult:
     return execute(target, config)
 
 
+def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[int, int]:
+    """The slice worker ``i`` of ``workers`` takes inside the run's own ``--shard S/N``.
+
+    Operation ``k`` (in the plan's sorted order) is in slice ``S + N*i`` of ``N*workers`` when
+    ``k % N == S`` and ``(k // N) % workers == i``: the workers split the run's shard between them
+    and nothing outside it, so ``--shard`` and ``--workers`` together still cover every operation
+    once across machines.
+    """
+    s, n = shard or (0, 1)
+    return s + n * i, n * workers
+
+
 def merge(results: list[RunResult]) -> RunResult:
     out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled)
-    seen = set()
+    seen: dict[tuple[str, ...], Any] = {}
     for r in results:
         out.calls += r.calls
         out.duration_s = max(out.duration_s, r.duration_s)
@@ -92,9 +104,12 @@ def merge(results: list[RunResult]) -> RunResult:
         out.crashed_checks.extend(r.crashed_checks)
         out.stopped_by_budget |= r.stopped_by_budget
         for rec in r.failures:
-            if rec.failure.key not in seen:
-                seen.add(rec.failure.key)
+            known = seen.get(rec.failure.key)
+            if known is None:  # a lifecycle can run in several workers: one entry, its occurrences summed
+                seen[rec.failure.key] = rec
                 out.failures.append(rec)
+            else:
+                known.occurrences += rec.occurrences
         for name, cov in r.coverage.items():
             mine = out.op(name, cov.errors_declared)
             mine.calls += cov.calls
@@ -138,7 +153,8 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
                 "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
                 "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir")}
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(_worker, target_args, replace(config, shard=(i, workers)))
+                futures = [pool.submit(_worker, target_args,
+                                       replace(config, shard=worker_shard(config.shard, i, workers)))
                            for i in range(workers)]
                 result = merge([f.result() for f in futures])
             result.seed = config.seed or 0
