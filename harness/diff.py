@@ -59,6 +59,7 @@ class DiffResult:
     unsupported: dict[str, str] = field(default_factory=dict)  # by A's answers
     stopped_by_budget: bool = False
     a_failures: int = 0  # contract failures the engine's checks found on A's answers (not differences)
+    ids_paired: int = 0  # ids each endpoint made for the same thing, paired (IdMap)
 
 
 class LockstepTarget:
@@ -201,6 +202,7 @@ def run_diff(a: Target, b: Target, config: Any, *, progress: TextIO | None = Non
     result.unsupported = dict(run.unsupported)
     result.stopped_by_budget = run.stopped_by_budget
     result.a_failures = len(run.failures)
+    result.ids_paired = len(lockstep.ids.a_to_b)
     return result
 
 
@@ -259,7 +261,8 @@ def diff_document(result: DiffResult) -> dict[str, Any]:
         "format": FORMAT,
         "summary": {"calls": result.calls, "duration_s": result.duration_s, "differences": len(records),
                     "seed": result.seed, "endpoints": {"a": result.endpoint_a, "b": result.endpoint_b},
-                    "stopped_by_budget": result.stopped_by_budget, "a_failures": result.a_failures},
+                    "stopped_by_budget": result.stopped_by_budget, "a_failures": result.a_failures,
+                    "ids_paired": result.ids_paired},
         "differences": [{
             "service": r.difference.service, "operation": r.difference.operation, "kind": r.difference.kind,
             "path": r.difference.path, "detail": r.difference.detail, "occurrences": r.occurrences,
@@ -296,7 +299,7 @@ def print_diff(result: DiffResult, out: TextIO = sys.stdout) -> None:
     records = sorted(result.differences.values(), key=lambda r: r.difference.key)
     budget = " (stopped by the budget)" if result.stopped_by_budget else ""
     print(f"jobfuzz diff: A {result.endpoint_a} vs B {result.endpoint_b}: {result.calls} calls to each, "
-          f"{result.duration_s:.1f} s{budget}, seed {result.seed}", file=out)
+          f"{result.duration_s:.1f} s{budget}, seed {result.seed}, {result.ids_paired} ids paired", file=out)
     if not records:
         print("No difference: every answer of B matches A's (ids, times and request ids normalised).", file=out)
     else:
