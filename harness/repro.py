@@ -2,6 +2,14 @@
 
 ``endpoint_url`` None means the embedded emulator: the line and the snippet then target
 ``jobfuzz emulator`` on its default address. ``real_aws=True`` means the service's own endpoint.
+
+A recorded sequence keeps ``{placeholder}`` templates so that a replay can fill them (harness.resources):
+``{uid}`` a fresh name for each call that makes a resource, ``{binding}`` a value an earlier call's
+answer gave (its ``produces``). ``reproduce`` fills them across the whole sequence before it keeps
+the last calls: each ``{uid}`` gets a name of its own, and a binding that an earlier call's answer
+echoes from that call's own parameters (``CreateThing`` answers the ``thingName`` it was given) gets
+that parameter's value. What only the service chooses (a ``JobId`` it makes up, an ARN) stays a
+``{binding}``, with a note naming the call and the answer member it comes from.
 """
 
 from __future__ import annotations
@@ -10,19 +18,22 @@ import base64
 import datetime as _dt
 import json
 import pprint
+import re
+import secrets
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore import xform_name
 
+from harness.resources import fill
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
 from specs.loader import botocore_model
 from strategies.calls import Call
 
-__all__ = ["EMULATOR_URL", "Reproduction", "aws_cli_command", "boto3_snippet", "reproduce", "target_of",
-           "wrap_command"]
+__all__ = ["EMULATOR_URL", "Reproduction", "aws_cli_command", "boto3_snippet", "reproduce", "resolve_templates",
+           "target_of", "wrap_command"]
 
 EMULATOR_URL = "http://127.0.0.1:4566"
 DEFAULT_REGION = "us-east-1"
@@ -108,8 +119,8 @@ def _cli_notes(call: Call, endpoint_url: str | None, real_aws: bool) -> list[str
     elif call.mode == "invalid":
         notes.append("the aws CLI validates parameters and may refuse this call before sending it; "
                      "the boto3 snippet turns validation off")
-    if _has_template(call.params):
-        notes.append("{access_key} is the access key id of the caller; {name} is a value an earlier call returned")
+    if "{access_key}" in json.dumps(_jsonable(call.params)):
+        notes.append("{access_key} is the access key id of the caller")
     if endpoint_url is None and not real_aws:
         notes.append(f"start the emulator first: jobfuzz emulator --port 4566 (it serves {EMULATOR_URL})")
     return notes
@@ -218,6 +229,44 @@ def target_of(endpoint: str, service: str) -> tuple[str | None, str | None, bool
     return endpoint, None, False
 
 
+def resolve_templates(calls: list[Call], *, prefix: str | None = None) -> tuple[list[Call], dict[str, str]]:
+    """``calls`` with the templates the sequence itself settles filled (see the module docstring),
+    and, for each binding left as a template, where its value comes from.
+
+    ``prefix`` starts every ``{uid}`` name (default: ``jfr`` and four random hex digits, so that
+    the lines can be run twice against the same endpoint)."""
+    prefix = prefix or f"jfr{secrets.token_hex(2)}"
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    out: list[Call] = []
+    for i, call in enumerate(calls, 1):
+        params = fill(call.params, {**values, "uid": f"{prefix}{i:05d}"})
+        out.append(call if params == call.params else replace(call, params=params))
+        for binding, path in call.produces:
+            echoed = params.get(path) if "." not in path else None
+            if isinstance(echoed, (str, int)) and not (isinstance(echoed, str) and _has_template(echoed)):
+                values[binding] = echoed
+                sources.pop(binding, None)
+            else:
+                values.pop(binding, None)
+                sources[binding] = f"{path} in the answer of call {i} ({call.service} {call.operation})"
+    return out, sources
+
+
+_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _left(value: Any) -> set[str]:
+    """The ``{name}`` templates ``value`` still holds."""
+    if isinstance(value, str):
+        return set(_TEMPLATE.findall(value))
+    if isinstance(value, dict):
+        return set().union(*(_left(v) for v in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_left(v) for v in value)) if value else set()
+    return set()
+
+
 @dataclass(frozen=True, slots=True)
 class Reproduction:
     replay: str | None  # "jobfuzz replay CASE" when there is a case file
@@ -229,7 +278,7 @@ class Reproduction:
 
 def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) -> Reproduction:
     """Every way to rerun ``record``; ``last`` keeps only the last N calls of a long sequence."""
-    calls = list(record.sequence)
+    calls, sources = resolve_templates(list(record.sequence))
     identities = list(record.identities) + ["primary"] * (len(calls) - len(record.identities))
     omitted = 0
     if last is not None and len(calls) > last:
@@ -241,6 +290,8 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
         cli.append(aws_cli_command(call, url, region, real_aws=real))
         snippets.append(boto3_snippet(call, url, region, identity=identity, real_aws=real))
         notes += [n for n in _cli_notes(call, url, real) if n not in notes]
+    left = set().union(*(_left(c.params) for c in calls)) - {"access_key"} if calls else set()
+    notes += [f"{{{b}}} is {sources.get(b, 'a value a call before these returned')}" for b in sorted(left)]
     if record.scenario is not None:
         notes.append(f"found by a {record.scenario.get('kind', 'scenario')} run: "
                      "the calls alone may not show it, the replay does")

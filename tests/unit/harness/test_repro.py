@@ -14,6 +14,7 @@ from harness.repro import (
     aws_cli_command,
     boto3_snippet,
     reproduce,
+    resolve_templates,
     target_of,
     wrap_command,
 )
@@ -186,6 +187,57 @@ def test_reproduce_gives_one_line_and_snippet_a_call_and_the_replay_command():
     assert shlex.split(repro.replay) == ["jobfuzz", "replay", "cases/a b.json", "--endpoint-url", "http://h:1"]
     assert shlex.split(repro.cli[0])[:3] == ["aws", "iot", "create-job"]
     assert SECOND_KEYS[0] in repro.boto3[1]
-    assert any("{access_key}" in n for n in repro.notes)
+    assert "{thingArn} is a value a call before these returned" in repro.notes
     short = reproduce(rec, "embedded", last=1)
     assert short.omitted == 1 and len(short.cli) == 1 and "update-job-execution" in short.cli[0]
+
+
+# -- templates of a recorded sequence ------------------------------------------------------------
+THING = Call("iot", "CreateThing", {"thingName": "{uid}"}, produces=(("thingName", "thingName"),
+                                                                      ("thingArn", "thingArn")))
+JOB = Call("iot", "CreateJob", {"jobId": "{uid}", "targets": ["{thingArn}"], "document": '{"operation":"x"}'},
+           produces=(("jobId", "jobId"), ("jobArn", "jobArn")))
+EXECUTION = Call("iot", "DescribeJobExecution", {"thingName": "{thingName}", "jobId": "{jobId}"},
+                 produces=(("executionNumber", "execution.executionNumber"),))
+UPDATE_BOUND = Call("iot-jobs-data", "UpdateJobExecution",
+                    {"thingName": "{thingName}", "jobId": "{jobId}", "status": "IN_PROGRESS"})
+
+
+def test_names_the_sequence_chose_fill_later_calls_even_when_their_maker_is_left_out():
+    rec = FailureRecord(Failure("state_transition_conformance", "iot-jobs-data", "UpdateJobExecution", "t", "m"),
+                        sequence=[THING, JOB, EXECUTION, UPDATE_BOUND], seed=1)
+    repro = reproduce(rec, "embedded", last=1)
+    assert repro.omitted == 3
+    opts = _options(shlex.split(repro.cli[0]))
+    assert opts["--thing-name"].startswith("jfr") and opts["--job-id"].startswith("jfr")
+    assert opts["--thing-name"] != opts["--job-id"]  # one name a call that makes something
+    assert "{" not in repro.cli[0]
+    assert "'thingName': 'jfr" in repro.boto3[0] and "{jobId}" not in repro.boto3[0]
+    assert not any(n.startswith("{") for n in repro.notes)  # nothing left to explain
+
+
+def test_a_value_only_the_service_chooses_stays_a_template_with_where_it_comes_from():
+    rec = FailureRecord(Failure("not_a_server_error", "iot", "DeleteJobExecution", "t", "m"),
+                        sequence=[THING, JOB, EXECUTION,
+                                  Call("iot", "DeleteJobExecution", {"thingName": "{thingName}", "jobId": "{jobId}",
+                                                                     "executionNumber": "{executionNumber}"})],
+                        seed=1)
+    repro = reproduce(rec, "embedded", last=2)
+    assert "--target-arn" not in repro.cli[-1]
+    assert _options(shlex.split(repro.cli[-1]))["--execution-number"] == "{executionNumber}"
+    assert ("{executionNumber} is execution.executionNumber in the answer of call 3 "
+            "(iot DescribeJobExecution)") in repro.notes
+    created = reproduce(FailureRecord(Failure("not_a_server_error", "iot", "CreateJob", "t", "m"), sequence=[THING, JOB], seed=1),
+                        "embedded")
+    # the thing's ARN is the service's: left for the reader, with the call that answers it
+    assert _options(shlex.split(created.cli[1]))["--targets"] == '["{thingArn}"]'
+    assert "{thingArn} is thingArn in the answer of call 1 (iot CreateThing)" in created.notes
+
+
+def test_resolve_templates_uses_the_prefix_and_keeps_what_is_no_template():
+    calls, sources = resolve_templates([THING, JOB, UPDATE_BOUND], prefix="jfrtest")
+    assert calls[0].params == {"thingName": "jfrtest00001"}
+    assert calls[1].params["jobId"] == "jfrtest00002" and calls[1].params["document"] == '{"operation":"x"}'
+    assert calls[2].params["thingName"] == "jfrtest00001" and calls[2].params["jobId"] == "jfrtest00002"
+    assert calls[0].produces == THING.produces  # still a recorded call
+    assert set(sources) == {"thingArn", "jobArn"}
