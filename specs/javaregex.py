@@ -5,8 +5,9 @@ botocore copies the Smithy ``@pattern`` trait, whose dialect is ECMA 262 / Java:
 (``[a-z&&[^e]]``). Python's ``re`` knows none of these, and its ``\\s``, ``\\d``, ``\\w`` and ``.``
 mean more than Java's (Java's are ASCII-only; Java's ``.`` also stops at ``\\r``, ``\\u0085``,
 ``\\u2028`` and ``\\u2029``). ``to_python`` rewrites every such construct into explicit code-point
-ranges, so the translated pattern accepts exactly what the Java one does. Unicode categories are
-computed once from ``unicodedata`` (the Python build's Unicode version).
+ranges, so the translated pattern accepts exactly what the Java one does. Unicode categories come
+from ``unicodedata`` (the Python build's Unicode version), through a table kept beside this module
+when it was made from the same Unicode version.
 
 A Smithy pattern is not implicitly anchored: a value conforms when the pattern matches somewhere
 in it (``re.search``). Use ``matches`` or ``compile_pattern(p).search``.
@@ -18,9 +19,11 @@ Python 3.11 supports both.
 from __future__ import annotations
 
 import functools
+import json
 import re
 import sys
 import unicodedata
+from pathlib import Path
 
 __all__ = ["JavaRegexError", "compile_pattern", "matches", "to_python"]
 
@@ -66,9 +69,25 @@ def _chars(s: str) -> Ranges:
     return _norm([(ord(c), ord(c)) for c in s])
 
 
+#: general category -> ranges, made by ``write_category_table`` from one Python's ``unicodedata``;
+#: read when this Python has the same Unicode version (scanning every code point costs about 0.5 s)
+CATEGORY_TABLE = Path(__file__).with_name("unicode_categories.json")
+
+
 @functools.lru_cache(maxsize=1)
 def _categories() -> dict[str, Ranges]:
     """General category (two letters) -> ranges, for every code point; computed once."""
+    try:
+        data = json.loads(CATEGORY_TABLE.read_text(encoding="utf-8"))
+        if data["unidata_version"] == unicodedata.unidata_version:
+            return {cat: list(zip(flat[::2], flat[1::2])) for cat, flat in data["categories"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return scan_categories()
+
+
+def scan_categories() -> dict[str, Ranges]:
+    """General category -> ranges, from ``unicodedata`` code point by code point."""
     cats: dict[str, Ranges] = {}
     category = unicodedata.category
     start, current = 0, category("\x00")
@@ -78,6 +97,13 @@ def _categories() -> dict[str, Ranges]:
             cats.setdefault(current, []).append((start, cp - 1))
             start, current = cp, cat  # type: ignore[assignment]
     return cats
+
+
+def write_category_table(path: Path = CATEGORY_TABLE) -> None:
+    """Write the table ``_categories`` reads (``python -m specs.javaregex`` after a Python upgrade)."""
+    cats = {cat: [x for r in ranges for x in r] for cat, ranges in sorted(scan_categories().items())}
+    path.write_text(json.dumps({"unidata_version": unicodedata.unidata_version, "categories": cats},
+                               separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 def _category(name: str) -> Ranges:
@@ -377,3 +403,8 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
 def matches(pattern: str, value: str) -> bool:
     """Whether ``value`` conforms to the model pattern ``pattern`` (a match anywhere, as Smithy says)."""
     return compile_pattern(pattern).search(value) is not None
+
+
+if __name__ == "__main__":
+    write_category_table()
+    print(f"wrote {CATEGORY_TABLE} (Unicode {unicodedata.unidata_version})")

@@ -15,32 +15,39 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from specs.schema import output_schema
+from specs.schema_check import Check, compile_check
 from specs.types import OperationSpec, ServiceSpec, ShapeSpec
 
 __all__ = ["describe", "problems", "validator"]
 
 _LOCK = threading.Lock()
-#: (id(service), id(op)) -> (service, op, validator); the objects are kept so their ids stay unique
-_CACHE: dict[tuple[int, int], tuple[ServiceSpec, OperationSpec, Any]] = {}
+#: (id(service), id(op)) -> (service, op, validator, compiled check); the objects are kept so their
+#: ids stay unique
+_CACHE: dict[tuple[int, int], tuple[ServiceSpec, OperationSpec, Any, Check | None]] = {}
 _CACHE_LIMIT = 4096
 _MISSING = object()
 
 
 def validator(op: OperationSpec, service: ServiceSpec) -> jsonschema.Draft202012Validator | None:
+    return _compiled(op, service)[0]
+
+
+def _compiled(op: OperationSpec, service: ServiceSpec) -> tuple[Any, Check | None]:
+    """jsonschema's validator of ``op``'s output and the compiled yes/no check (None: not compilable)."""
     key = (id(service), id(op))
     hit = _CACHE.get(key)
     if hit is not None and hit[0] is service and hit[1] is op:
-        return hit[2]
+        return hit[2], hit[3]
     schema = output_schema(op, service)
-    v = None
+    v = fast = None
     if schema is not None:
-        jsonschema.Draft202012Validator.check_schema(schema)
         v = jsonschema.Draft202012Validator(schema)  # no format_checker: formats are not asserted
+        fast = compile_check(schema)
     with _LOCK:
         if len(_CACHE) >= _CACHE_LIMIT:
             _CACHE.clear()
-        _CACHE[key] = (service, op, v)
-    return v
+        _CACHE[key] = (service, op, v, fast)
+    return v, fast
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -52,11 +59,13 @@ def _drop_nulls(value: Any) -> Any:
 
 
 def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
-    v = validator(op, service)
+    v, fast = _compiled(op, service)
     if v is None:
         return []
     if op.protocol in ("rest-json", "json"):
         body = _drop_nulls(body)
+    if fast is not None and fast(body):
+        return []
     out: list[str] = []
     seen: set[str] = set()
     errors = sorted(v.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])

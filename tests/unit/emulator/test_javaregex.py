@@ -114,3 +114,25 @@ def test_inline_flags_are_scoped() -> None:
 def test_bad_patterns_raise(pattern: str) -> None:
     with pytest.raises(JavaRegexError):
         compile_pattern(pattern)
+
+
+def test_the_category_table_is_this_pythons_unicode(tmp_path) -> None:
+    from specs import javaregex
+
+    table = javaregex.CATEGORY_TABLE
+    if '"unidata_version":"' + unicodedata.unidata_version + '"' not in table.read_text(encoding="utf-8"):
+        pytest.skip(f"{table.name} was made for another Unicode version than {unicodedata.unidata_version}")
+    assert javaregex._categories() == javaregex.scan_categories()
+    # written again, the table is the same file
+    again = tmp_path / "table.json"
+    javaregex.write_category_table(again)
+    assert again.read_text(encoding="utf-8") == table.read_text(encoding="utf-8")
+
+
+def test_a_table_of_another_unicode_version_is_not_read(tmp_path, monkeypatch) -> None:
+    from specs import javaregex
+
+    other = tmp_path / "table.json"
+    other.write_text('{"unidata_version":"0.0.0","categories":{"Lu":[65,66]}}', encoding="utf-8")
+    monkeypatch.setattr(javaregex, "CATEGORY_TABLE", other)
+    assert javaregex._categories.__wrapped__()["Lu"] == javaregex.scan_categories()["Lu"]
