@@ -9,7 +9,8 @@ account), anything else to the first rest-json service with a matching route, in
 iot-jobs-data, iot, amplifybackend; its account is ``DEFAULT_ACCOUNT`` ("000000000000").
 
 Each request: find the operation, parse it, validate it against the model, call the backend's
-handler, serialise the answer. An operation without a handler answers 501 ``NotImplemented``; an
+handler, serialise the answer. An operation without a handler, or a request signed for a service
+the emulator does not serve, answers 501 ``NotImplemented``; an
 exception escaping a handler answers 500 (``InternalFailure`` / ``InternalError``) and the
 emulator keeps serving.
 
@@ -131,11 +132,13 @@ class Emulator:
             account, region, signing = scope
             service = service_for_signing_name(signing) or signing
             if service not in self._protocols:
+                # not an authentication problem: the service is not implemented here, said as for an
+                # operation without a handler (a harness reports it as unsupported, not as passing)
                 return RestJsonProtocol.error(
-                    "InvalidSignatureException",
-                    f"the credential scope names the service {signing!r}, which the jobfuzz emulator does not serve "
-                    f"(it serves {', '.join(self.services)})",
-                    403,
+                    "NotImplemented",
+                    f"the credential scope names the service {signing!r}, which is not implemented by the "
+                    f"jobfuzz emulator (it serves {', '.join(self.services)})",
+                    501,
                     {},
                     rid,
                 )
