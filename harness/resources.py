@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.model import Exchange
+from specs.overlay import check_resource_names
 from specs.types import OperationSpec, Resource, ServiceSpec, Step
 from strategies.calls import Call
 
@@ -118,6 +119,7 @@ class ResourceMaker:
 
     def __init__(self, services: dict[str, ServiceSpec], send: Callable[[Call, str, Call], Exchange],
                  access_key: Callable[[str], str], prefix: str = "jf") -> None:
+        check_resource_names(services.values())  # one namespace: a clash would replace a recipe
         self.services = services
         self.send = send
         self.access_key = access_key

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ from specs.types import (
     VersionRule,
 )
 
-__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "overlay_path", "parse_overlay"]
+__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay"]
 
 #: the pseudo-state a transition reaches when it removes the resource
 DELETED = "<deleted>"
@@ -328,3 +329,20 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
         discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
         idempotent=o["idempotent"], lists=o["lists"])
+
+
+def check_resource_names(services: Iterable[ServiceSpec]) -> None:
+    """Raise OverlayError when two overlays of ``services`` define a resource of the same name.
+
+    Resource names are one namespace across the overlays a run loads: a state machine or a list of
+    one service may name another service's resource (iot-jobs-data's lifecycle runs on iot's
+    ``job``), so a second ``job`` would silently replace the first. The error names both files."""
+    first: dict[str, str] = {}  # resource name -> the service whose overlay defines it
+    for spec in services:
+        for name in spec.resources:
+            owner = first.setdefault(name, spec.name)
+            if owner != spec.name:
+                raise OverlayError(overlay_path(spec.name) or spec.name, f"resources/{name}",
+                                   f"the resource name {name!r} is taken by {overlay_path(owner) or owner} "
+                                   f"(service {owner}); resource names are shared by every overlay of a run, "
+                                   f"so one would replace the other: rename one of them")

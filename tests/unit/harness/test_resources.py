@@ -56,3 +56,54 @@ def test_fresh_names_leave_members_that_need_other_values(services):
 def test_fresh_names_without_a_recipe_change_nothing(services):
     params = {"thingName": "t", "jobId": "j"}
     assert _maker(services).fresh_names("iot", "DescribeJobExecution", params) == params
+
+
+# -- one namespace of resource names -------------------------------------------------------------
+BATCH_OVERLAY = """\
+service: batch
+resources:
+  {name}:
+    create:
+      - service: batch
+        operation: SubmitJob
+        params: {{jobName: "{{uid}}", jobQueue: q, jobDefinition: d}}
+        produces: {{batchJobId: jobId}}
+"""
+
+
+def _batch(tmp_path, monkeypatch, name: str) -> Any:
+    from specs.overlay import OVERLAY_PATH_ENV
+
+    (tmp_path / "batch.yaml").write_text(BATCH_OVERLAY.format(name=name))
+    monkeypatch.setenv(OVERLAY_PATH_ENV, str(tmp_path))
+    return load_service("batch")
+
+
+def test_a_resource_name_two_overlays_define_is_refused_naming_both_files(services, tmp_path, monkeypatch):
+    from specs.overlay import OverlayError
+
+    batch = _batch(tmp_path, monkeypatch, "job")
+    assert set(batch.resources) == {"job"}
+    with pytest.raises(OverlayError) as err:
+        _maker({**services, "batch": batch})
+    text = str(err.value)
+    assert "\n" not in text and "'job'" in text
+    assert str(tmp_path / "batch.yaml") in text and "specs/overlays/iot.yaml" in text
+
+
+def test_distinct_resource_names_across_overlays_are_kept(services, tmp_path, monkeypatch):
+    maker = _maker({**services, "batch": _batch(tmp_path, monkeypatch, "batch_job")})
+    assert maker.resources["batch_job"].service == "batch" and maker.resources["job"].service == "iot"
+    assert maker.producer_of("batchJobId", "batch") == "batch_job"
+    # every overlay shipped shares the namespace without a clash
+    assert {r.service for r in _maker(services).resources.values()} == {"iot", "amplifybackend", "importexport"}
+
+
+def test_the_cli_refuses_a_clash_with_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
+    from harness.cli import main
+
+    _batch(tmp_path, monkeypatch, "job")
+    code = main(["run", "--service", "iot", "--service", "batch", "--operation", "iot.DescribeJob",
+                 "--phases", "boundary", "--max-examples", "1"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "resources/job" in err and "batch.yaml" in err, err
