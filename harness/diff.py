@@ -117,9 +117,9 @@ class LockstepTarget:
     # -- lockstep ------------------------------------------------------------------------------
     def send(self, call: Call, *, identity: str = "primary") -> Exchange:
         ids = self.ids
-        ids.note_sent(call.params)
-        ids.note_sent(self.a.access_key(identity))
         call_b = self.for_b(call)
+        ids.note_sent("a", [call.params, self.a.access_key(identity)])
+        ids.note_sent("b", [call_b.params, self.b.access_key(identity)])
         ex_a = self.a.send(call, identity=identity)
         ex_b = self.b.send(call_b, identity=identity)
         self.result.calls += 1
@@ -202,7 +202,7 @@ def run_diff(a: Target, b: Target, config: Any, *, progress: TextIO | None = Non
     result.unsupported = dict(run.unsupported)
     result.stopped_by_budget = run.stopped_by_budget
     result.a_failures = len(run.failures)
-    result.ids_paired = len(lockstep.ids.a_to_b)
+    result.ids_paired = lockstep.ids.paired
     return result
 
 
@@ -295,7 +295,8 @@ def _one_line(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def print_diff(result: DiffResult, out: TextIO = sys.stdout) -> None:
+def print_diff(result: DiffResult, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
     records = sorted(result.differences.values(), key=lambda r: r.difference.key)
     budget = " (stopped by the budget)" if result.stopped_by_budget else ""
     print(f"jobfuzz diff: A {result.endpoint_a} vs B {result.endpoint_b}: {result.calls} calls to each, "

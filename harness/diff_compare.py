@@ -23,6 +23,8 @@ from harness.model import Exchange
 
 __all__ = ["Difference", "IdMap", "compare", "jsonable", "summary"]
 
+#: integer members an endpoint numbers on its own (executionNumber); a version number is compared
+_ID_NUMBER = re.compile(r"(?<!version)(?:id|number)$", re.IGNORECASE)
 #: member names whose values are made by the endpoint (ids, ARNs, tokens, signatures, links)
 _ID_NAME = re.compile(r"(?:id|ids|arn|arns|token|signature|url|uri|contents|etag)$", re.IGNORECASE)
 #: values that look made by an endpoint: an ARN, a UUID, or a word with a digit in it
@@ -58,18 +60,38 @@ class Difference:
 
 
 class IdMap:
-    """A's ids and B's, paired as they appear; the strings the client sent (never ids)."""
+    """A's ids and B's, paired as they appear; the values the client sent (never ids).
+
+    Strings are paired by value; numbers (an ``executionNumber``) by member name and value, so that
+    only that member is rewritten in B's calls.
+    """
 
     def __init__(self) -> None:
         self.a_to_b: dict[str, str] = {}
         self.b_to_a: dict[str, str] = {}
-        self.sent: set[str] = set()
+        self.numbers_a_to_b: dict[tuple[str, int], int] = {}
+        self.numbers_b_to_a: dict[tuple[str, int], int] = {}
+        #: what the client sent each side: strings, and numbers by member name (B's carry B's ids)
+        self.sent: dict[str, set[Any]] = {"a": set(), "b": set()}
         self._embedded_b: list[tuple[str, str]] = []  # (a, b), longest a first
         self._embedded_a: list[tuple[str, str]] = []  # (b, a), longest b first
 
-    def note_sent(self, value: Any) -> None:
-        for text in _strings(value):
-            self.sent.add(text)
+    def note_sent(self, side: str, value: Any, name: str = "") -> None:
+        """Keep the strings and numbers in ``value``, sent to ``side`` (``a`` or ``b``)."""
+        if isinstance(value, str):
+            self.sent[side].add(value)
+        elif _is_int(value):
+            self.sent[side].add((name, value))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                self.note_sent(side, v, str(k))
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                self.note_sent(side, v, name)
+
+    def invented(self, a: Any, b: Any) -> bool:
+        """Neither side was sent its value: each endpoint made its own."""
+        return a not in self.sent["a"] and b not in self.sent["b"]
 
     def pair(self, a: str, b: str) -> None:
         self.a_to_b[a], self.b_to_a[b] = b, a
@@ -77,15 +99,27 @@ class IdMap:
             self._embedded_b = sorted([*self._embedded_b, (a, b)], key=lambda p: -len(p[0]))
             self._embedded_a = sorted([*self._embedded_a, (b, a)], key=lambda p: -len(p[0]))
 
+    def pair_number(self, name: str, a: int, b: int) -> None:
+        self.numbers_a_to_b[(name, a)], self.numbers_b_to_a[(name, b)] = b, a
+
+    @property
+    def paired(self) -> int:
+        return len(self.a_to_b) + len(self.numbers_a_to_b)
+
     def to_b(self, value: Any) -> Any:
         """``value`` (params, a raw body) with every id of A replaced by B's."""
-        return _replace(value, self.a_to_b, self._embedded_b)
+        return _replace(value, self.a_to_b, self._embedded_b, self.numbers_a_to_b)
 
     def to_a(self, text: str) -> str:
-        return _replace(text, self.b_to_a, self._embedded_a)
+        return _replace(text, self.b_to_a, self._embedded_a, {})
 
 
-def _replace(value: Any, whole: dict[str, str], embedded: list[tuple[str, str]]) -> Any:
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _replace(value: Any, whole: dict[str, str], embedded: list[tuple[str, str]],
+             numbers: dict[tuple[str, int], int], name: str = "") -> Any:
     if isinstance(value, str):
         if value in whole:
             return whole[value]
@@ -93,26 +127,18 @@ def _replace(value: Any, whole: dict[str, str], embedded: list[tuple[str, str]])
             if old in value:
                 value = value.replace(old, new)
         return value
+    if _is_int(value):
+        return numbers.get((name, value), value)
     if isinstance(value, bytes):
         try:
-            return _replace(value.decode("utf-8"), whole, embedded).encode("utf-8")
+            return _replace(value.decode("utf-8"), whole, embedded, numbers).encode("utf-8")
         except UnicodeDecodeError:
             return value
     if isinstance(value, dict):
-        return {k: _replace(v, whole, embedded) for k, v in value.items()}
+        return {k: _replace(v, whole, embedded, numbers, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_replace(v, whole, embedded) for v in value]
+        return [_replace(v, whole, embedded, numbers, name) for v in value]
     return value
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, (list, tuple)):
-        return [s for v in value for s in _strings(v)]
-    return []
 
 
 def _kind(value: Any) -> str:
@@ -203,6 +229,8 @@ class _Walk:
                 self.walk(x, y, member, f"{path}[]", name)
         elif ka == "string":
             self._string(a, b, shape, path, name)
+        elif ka == "number" and _is_int(a) and _is_int(b) and _ID_NUMBER.search(name):
+            self._number(a, b, path, name)
         elif ka in ("number", "boolean") and a != b and not _is_time(name, a):
             self.diff("value", path, f"A: {_short(a)}; B: {_short(b)}")
 
@@ -223,6 +251,19 @@ class _Walk:
             if key not in a:
                 self.diff("extra_key", where(key), f"B has {key!r}: {_short(value)}; A has no such key")
 
+    def _number(self, a: int, b: int, path: str, name: str) -> None:
+        ids = self.ids
+        mapped = ids.numbers_a_to_b.get((name, a))
+        if mapped is not None:
+            if mapped != b:
+                self.diff("id", path, f"A: {a} (B's number for it is {mapped}); B: {b}")
+        elif (name, b) in ids.numbers_b_to_a and a != b:
+            self.diff("id", path, f"A: {a}; B: {b}, B's number for A's {ids.numbers_b_to_a[(name, b)]}")
+        elif ids.invented((name, a), (name, b)):
+            ids.pair_number(name, a, b)  # the same thing under each endpoint's number (equal or not)
+        elif a != b:
+            self.diff("value", path, f"A: {a}; B: {b}")
+
     def _string(self, a: str, b: str, shape: Any, path: str, name: str) -> None:
         ids = self.ids
         if a == b:
@@ -242,8 +283,7 @@ class _Walk:
             return
         if _is_time(name, a) and _is_time(name, b):
             return
-        invented = a not in ids.sent and b not in ids.sent
-        if invented and (_ID_NAME.search(name) or (_ID_VALUE.search(a) and _ID_VALUE.search(b))):
+        if ids.invented(a, b) and (_ID_NAME.search(name) or (_ID_VALUE.search(a) and _ID_VALUE.search(b))):
             ids.pair(a, b)
             return
         self.diff("value", path, f"A: {_short(a)}; B: {_short(b)}")

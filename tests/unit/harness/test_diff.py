@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.diff import LockstepTarget, DiffResult, run_diff, side_target
+from harness.diff import DiffResult, LockstepTarget, run_diff, side_target
 from harness.diff_compare import IdMap, compare
 from harness.engine import RunConfig
 from harness.model import Exchange, RawResponse
@@ -34,7 +34,8 @@ def _kinds(found: list[Any]) -> list[tuple[str, str]]:
 
 def test_ids_each_endpoint_made_are_paired_and_later_calls_to_b_carry_b_s_own() -> None:
     ids = IdMap()
-    ids.note_sent({"jobId": "job-1", "targets": ["arn:aws:iot:us-east-1:1:thing/t1"]})
+    for side in "ab":
+        ids.note_sent(side, {"jobId": "job-1", "targets": ["arn:aws:iot:us-east-1:1:thing/t1"]})
     a = _ex("CreateJob", {"jobId": "job-1", "jobArn": "arn:aws:iot:us-east-1:1:job/job-1", "description": "d"})
     b = _ex("CreateJob", {"jobId": "job-1", "jobArn": "arn:aws:iot:us-east-1:2:job/job-1", "description": "d"})
     assert compare(a, b, ids, _shape("iot", "CreateJob")) == []
@@ -42,7 +43,7 @@ def test_ids_each_endpoint_made_are_paired_and_later_calls_to_b_carry_b_s_own() 
     assert ids.to_b({"jobArn": "arn:aws:iot:us-east-1:1:job/job-1", "n": 1}) == {
         "jobArn": "arn:aws:iot:us-east-1:2:job/job-1", "n": 1}
 
-    ids.note_sent({"Manifest": "m"})
+    ids.note_sent("a", {"Manifest": "m"})
     a = _ex("CreateJob", {"JobId": "AB12C", "Signature": "sig-AB12C-xyz"}, service="importexport")
     b = _ex("CreateJob", {"JobId": "ZZ98Y", "Signature": "sig-ZZ98Y-xyz"}, service="importexport")
     assert compare(a, b, ids, _shape("importexport", "CreateJob")) == []
@@ -65,7 +66,8 @@ def test_an_id_b_gives_for_another_resource_is_reported() -> None:
 
 def test_a_value_the_client_chose_must_come_back_the_same() -> None:
     ids = IdMap()
-    ids.note_sent({"thingName": "my-thing-1"})
+    for side in "ab":
+        ids.note_sent(side, {"thingName": "my-thing-1"})
     a = _ex("CreateThing", {"thingName": "my-thing-1", "thingId": "u-1"})
     b = _ex("CreateThing", {"thingName": "my-thing-1x", "thingId": "u-2"})
     assert _kinds(compare(a, b, ids, _shape("iot", "CreateThing"))) == [("value", "thingName")]
@@ -155,3 +157,25 @@ def test_a_side_is_a_url_embedded_or_a_planted_embedded_emulator() -> None:
     with pytest.raises(ValueError, match="unknown fault"):
         side_target("embedded:no-such-fault", region="us-east-1")
     assert side_target("embedded:amplify-get-job-time-type", region="us-east-1").kind == "embedded"
+
+
+def test_numbers_an_endpoint_counts_on_its_own_are_paired_by_member_a_version_is_compared() -> None:
+    ids = IdMap()
+    shape = _shape("iot", "DescribeJobExecution")
+    a = _ex("DescribeJobExecution", {"execution": {"executionNumber": 64, "versionNumber": 1}})
+    b = _ex("DescribeJobExecution", {"execution": {"executionNumber": 63, "versionNumber": 1}})
+    assert compare(a, b, ids, shape) == []
+    # A's number goes to B as B's, and only in that member
+    assert ids.to_b({"executionNumber": 64, "stepTimeoutInMinutes": 64}) == {
+        "executionNumber": 63, "stepTimeoutInMinutes": 64}
+    ids.note_sent("a", {"executionNumber": 64})
+    ids.note_sent("b", {"executionNumber": 63})
+    # B's next execution is numbered 64: its own number for A's 65, though A's 64 exists
+    a = _ex("DescribeJobExecution", {"execution": {"executionNumber": 65, "versionNumber": 2}})
+    b = _ex("DescribeJobExecution", {"execution": {"executionNumber": 64, "versionNumber": 3}})
+    assert _kinds(compare(a, b, ids, shape)) == [("value", "execution.versionNumber")]
+    assert ids.numbers_a_to_b == {("executionNumber", 64): 63, ("executionNumber", 65): 64}
+    # B answers its number of A's 64 where A answers 65: B shows another execution
+    a = _ex("DescribeJobExecution", {"execution": {"executionNumber": 65, "versionNumber": 2}})
+    b = _ex("DescribeJobExecution", {"execution": {"executionNumber": 63, "versionNumber": 2}})
+    assert _kinds(compare(a, b, ids, shape)) == [("id", "execution.executionNumber")]
