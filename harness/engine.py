@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
+from harness.checks.recipes import recheck_recipe_step
 from harness.model import CHECK_NAMES, Exchange, Failure
 from harness.resources import ResourceMaker, fill
 from harness.results import CheckCrash, FailureRecord, RunResult
@@ -158,7 +159,7 @@ class Engine:
         ex, failures = self.send(call, identity=identity, bound=True, record_as=template)
         for f in failures:
             self.record(f)
-        return ex
+        return recheck_recipe_step(self, ex, call, identity, template)  # what the run made is found
 
     def _unsupported(self, ex: Exchange, op: OperationSpec) -> bool:
         """Whether ``ex`` says the endpoint does not implement ``op``; the first such answer is
@@ -279,6 +280,8 @@ class Engine:
         steps: list[tuple[str, Callable[[Engine], None]]] = [
             ("boundary", phases.run_boundary), ("fuzz", phases.run_fuzz),
             ("lifecycle", lifecycle.run_lifecycles), ("scenarios", scenarios.run_scenarios)]
+        self._make_clients()
+        self._started = time.monotonic()  # the run's clock: the phases, not the loading before them
         if self.reporter is not None:
             self.reporter.on_start(f"{len(self.plan)} operations, phases {', '.join(self.config.phases)}, "
                                    f"seed {self.seed}, endpoint {self.target.endpoint}", len(self.plan))
@@ -292,6 +295,16 @@ class Engine:
             self.result.duration_s = round(self.elapsed(), 3)
             self.result.transient.update(self.target.transient)
         return self.result
+
+    def _make_clients(self) -> None:
+        """Make the primary identity's client of every loaded service up front (the first botocore
+        client of a process costs about 0.1 s), as a plain boto3 script makes its clients before
+        its loop. A client that cannot be made now fails again, with its reason, at its first call."""
+        for service in self.services:
+            try:
+                self.target.client(service)
+            except Exception:  # noqa: BLE001 - reported by the first call that needs it
+                pass
 
     def fill_templates(self, op: OperationSpec, params: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
         """Fill ``{placeholder}`` templates in the members whose overlay values are templates."""
