@@ -118,6 +118,7 @@ class LockstepTarget:
     def send(self, call: Call, *, identity: str = "primary") -> Exchange:
         ids = self.ids
         call_b = self.for_b(call)
+        ids.begin_call()
         ids.note_sent("a", [call.params, self.a.access_key(identity)])
         ids.note_sent("b", [call_b.params, self.b.access_key(identity)])
         ex_a = self.a.send(call, identity=identity)

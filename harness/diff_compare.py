@@ -71,17 +71,23 @@ class IdMap:
         self.b_to_a: dict[str, str] = {}
         self.numbers_a_to_b: dict[tuple[str, int], int] = {}
         self.numbers_b_to_a: dict[tuple[str, int], int] = {}
-        #: what the client sent each side: strings, and numbers by member name (B's carry B's ids)
+        #: what the client sent each side (B's carry B's ids): every string so far, and the numbers
+        #: (by member name) of the call under way only, since small numbers recur by chance
         self.sent: dict[str, set[Any]] = {"a": set(), "b": set()}
+        self.sent_numbers: dict[str, set[tuple[str, int]]] = {"a": set(), "b": set()}
         self._embedded_b: list[tuple[str, str]] = []  # (a, b), longest a first
         self._embedded_a: list[tuple[str, str]] = []  # (b, a), longest b first
+
+    def begin_call(self) -> None:
+        for numbers in self.sent_numbers.values():
+            numbers.clear()
 
     def note_sent(self, side: str, value: Any, name: str = "") -> None:
         """Keep the strings and numbers in ``value``, sent to ``side`` (``a`` or ``b``)."""
         if isinstance(value, str):
             self.sent[side].add(value)
         elif _is_int(value):
-            self.sent[side].add((name, value))
+            self.sent_numbers[side].add((name, value))
         elif isinstance(value, dict):
             for k, v in value.items():
                 self.note_sent(side, v, str(k))
@@ -91,6 +97,8 @@ class IdMap:
 
     def invented(self, a: Any, b: Any) -> bool:
         """Neither side was sent its value: each endpoint made its own."""
+        if isinstance(a, tuple):
+            return a not in self.sent_numbers["a"] and b not in self.sent_numbers["b"]
         return a not in self.sent["a"] and b not in self.sent["b"]
 
     def pair(self, a: str, b: str) -> None:
