@@ -41,7 +41,8 @@ _SHORT = 160
 @dataclass(frozen=True, slots=True)
 class Difference:
     """One way B's answer departs from A's, kept once by operation, kind and path. ``cause`` tells
-    apart the differences of the status line (the two statuses, the two error codes)."""
+    apart the differences of the status line: ``status`` (the two statuses and codes) and
+    ``error_code`` (the same status, two codes)."""
 
     service: str
     operation: str
@@ -306,11 +307,11 @@ def compare(ex_a: Exchange, ex_b: Exchange, ids: IdMap, output_shape: Any = None
                       "A" if ex_a.response is None else "B")
         return walk.found
     sa, sb = ex_a.status or 0, ex_b.status or 0
-    if sa != sb:
-        walk.diff("status", "", f"A: {summary(ex_a)}; B: {summary(ex_b)}", f"{sa}/{sb}")
-    if (ex_a.error_code or None) != (ex_b.error_code or None):
-        walk.diff("error_code", "", f"A: {summary(ex_a)}; B: {summary(ex_b)}",
-                  f"{ex_a.error_code}/{ex_b.error_code}")
+    ca, cb = ex_a.error_code or None, ex_b.error_code or None
+    if sa != sb:  # one difference for the status line, whether or not the codes differ too
+        walk.diff("status", "", f"A: {summary(ex_a)}; B: {summary(ex_b)}", f"{sa} {ca or ''}/{sb} {cb or ''}")
+    elif ca != cb:
+        walk.diff("error_code", "", f"A: {summary(ex_a)}; B: {summary(ex_b)}", f"{ca}/{cb}")
     if not (200 <= sa < 300 and 200 <= sb < 300):
         return walk.found
     if (ex_a.parse_error is None) != (ex_b.parse_error is None):

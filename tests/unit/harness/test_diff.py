@@ -107,8 +107,10 @@ def test_status_line_differences_and_an_endpoint_that_does_not_answer() -> None:
     b = _ex("DescribeThing", {"Error": {}}, status=400, code="InvalidRequestException")
     found = compare(a, b, ids)
     assert [(d.kind, d.cause) for d in found] == [
-        ("status", "404/400"), ("error_code", "ResourceNotFoundException/InvalidRequestException")]
+        ("status", "404 ResourceNotFoundException/400 InvalidRequestException")]
     assert "A: HTTP 404 ResourceNotFoundException; B: HTTP 400 InvalidRequestException" in found[0].detail
+    b = _ex("DescribeThing", {"Error": {}}, status=404, code="NotFound")
+    assert [(d.kind, d.cause) for d in compare(a, b, ids)] == [("error_code", "ResourceNotFoundException/NotFound")]
     # two errors alike: the bodies (messages) are not compared
     b = _ex("DescribeThing", {"Error": {"Message": "other words"}}, status=404, code="ResourceNotFoundException")
     assert compare(a, b, ids) == []
