@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.checks.recipes import recheck_recipe_step
 from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
 from harness.model import Failure
 from harness.resources import dig, fill
@@ -43,9 +44,10 @@ def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> li
         values["uid"] = engine.resources.uid()
         params = fill(call.params, values)
         bound = params != call.params
-        ex, failures = engine.send(Call(call.service, call.operation, params, call.mode, call.violation, call.raw),
-                                   identity=identity, bound=bound)
+        sent = Call(call.service, call.operation, params, call.mode, call.violation, call.raw)
+        ex, failures = engine.send(sent, identity=identity, bound=bound)
         found.extend(failures)
+        ex = recheck_recipe_step(engine, ex, sent, identity, call)  # a recipe's step: what was made is found
         for binding, path in call.produces:
             values[binding] = dig(ex.parsed, path)
     return found
