@@ -19,6 +19,12 @@ http       IoT control plane ``describe_job_execution`` over HTTP on 127.0.0.1 a
            ``python -m emulator`` (= ``jobfuzz emulator``) and ``python -m moto.server``
            (= ``moto_server``), both subprocesses, the same boto3 client settings (retries off), the
            same number of calls a round, alternating which goes first.
+http-raw   what each server sustains on its own: the very request a boto3 client signed for
+           ``describe_job_execution`` (captured once from botocore, then sent as is), replayed over one
+           ``http.client`` connection (kept alive where the server keeps it; a new one for each call
+           where it closes) against both servers, the same calls a round, alternating which goes
+           first. The client's own cost here is a few tens of microseconds, against about a
+           millisecond for a boto3 call, so the ratio is the servers' and not botocore's.
 moto       ``describe_job_execution`` in-process: the embedded emulator against ``moto.mock_aws``
            (started and stopped around its turn with its data kept, so both run in every round).
 
@@ -29,10 +35,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import http.client
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from _support import (
     ACCESS_KEY,
@@ -52,7 +60,7 @@ from _support import (
 
 THING, JOB = "bench-thing", "bench-job"
 DETAILS = {"step": "download", "progress": "42"}
-SECTIONS = ("inprocess", "memory", "http", "moto")
+SECTIONS = ("inprocess", "memory", "http", "http-raw", "moto")
 
 
 def _fmt(rates: list[float], unit: str = "calls/s") -> str:
@@ -247,6 +255,74 @@ def bench_http(rounds: int, calls: int) -> None:
           f"{'met' if median(cpu_ratios) >= 4 else 'missed'} (CPU)")
 
 
+# -- HTTP, the servers alone: one signed request replayed by a thin client -------------------------
+def _signed_request(client: Any, call: Callable[[], Any]) -> tuple[str, str, dict[str, str], bytes]:
+    """The method, path, headers and body botocore sends for ``call`` (sent once, for real)."""
+    seen: list[Any] = []
+    client.meta.events.register("before-send", lambda request, **_: seen.append(request))
+    call()
+    req = seen[-1]
+    parts = urlsplit(req.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return req.method, path, {k: v.decode() if isinstance(v, bytes) else v for k, v in req.headers.items()}, \
+        req.body or b""
+
+
+def _raw_loop(url: str, request: tuple[str, str, dict[str, str], bytes], calls: int) -> Timing:
+    """``calls`` sends of one captured request over ``http.client``; every answer must be a 200."""
+    host, port = urlsplit(url).hostname, urlsplit(url).port
+    method, path, headers, body = request
+    conn = http.client.HTTPConnection(host, port, timeout=30)
+    cpu = time.thread_time()
+    start = time.perf_counter()
+    for _ in range(calls):
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{url}: {method} {path} answered {resp.status}")
+        if resp.will_close:
+            conn.close()
+            conn = http.client.HTTPConnection(host, port, timeout=30)
+    wall = time.perf_counter() - start
+    conn.close()
+    return Timing(calls, wall, time.thread_time() - cpu)
+
+
+def bench_http_raw(rounds: int, calls: int) -> None:
+    with emulator_server() as emu_srv, moto_server() as moto_srv:
+        servers = {"jobfuzz emulator": emu_srv, "moto_server": moto_srv}
+        requests = {}
+        for name, srv in servers.items():
+            client = http_client("iot", srv.url)
+            _setup(client)
+            requests[name] = _signed_request(client, _describe(client))
+            _raw_loop(srv.url, requests[name], 50)
+        names = list(servers)
+        wall: dict[str, list[float]] = {n: [] for n in names}
+        split: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
+        for r in range(rounds):
+            for name in names if r % 2 == 0 else names[::-1]:
+                before = servers[name].cpu()
+                t = _raw_loop(servers[name].url, requests[name], calls)
+                server_cpu = servers[name].cpu() - before
+                wall[name].append(t.rate)
+                split[name].append((t.cpu_s / t.calls * 1e6, server_cpu / t.calls * 1e6))
+    ratios = [a / b for a, b in zip(*wall.values())]
+    print(f"\n[http-raw] one signed iot describe_job_execution request replayed over http.client on 127.0.0.1, "
+          f"{calls} calls a server a round, {rounds} rounds, alternating order")
+    print(f"  emulator: {emu_srv.url}  moto_server: {moto_srv.url}")
+    for name in names:
+        client_us = median([c for c, _ in split[name]])
+        server_us = median([v for _, v in split[name]])
+        print(f"    {name:<20} {_fmt(wall[name])}   (CPU a call: client {client_us:,.0f} us, "
+              f"server {server_us:,.0f} us)")
+    ratio = median(ratios)
+    print(f"  emulator / moto_server, wall: {ratio:.2f}x (median of the rounds' ratios: "
+          f"{', '.join(f'{x:.2f}' for x in ratios)})")
+    print(f"  target >= 4x: {'met' if ratio >= 4 else 'missed'}")
+
+
 # -- in-process: emulator vs moto.mock_aws ------------------------------------------------------
 def bench_moto_inprocess(rounds: int, seconds: float) -> None:
     import boto3
@@ -319,6 +395,8 @@ def main(argv: list[str] | None = None) -> int:
         bench_memory(args.memory_calls)
     if "http" in only:
         bench_http(args.rounds, args.http_calls)
+    if "http-raw" in only:
+        bench_http_raw(args.rounds, args.http_calls * 4)
     if "moto" in only:
         bench_moto_inprocess(args.rounds, args.seconds)
     print(f"\n(total {time.monotonic() - started:.0f} s)")

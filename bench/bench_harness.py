@@ -2,13 +2,17 @@
 loops against the same server.
 
     python bench/bench_harness.py [--rounds 5] [--max-examples 25] [--seed 1] [--profile]
+                                  [--operation NAME ... | --operation all --max-examples 0]
 
 Every round, against one ``python -m emulator`` subprocess (= ``jobfuzz emulator``) on 127.0.0.1,
 its state reset first (``POST /_jobfuzz/reset``), in alternating order:
 
 run       ``jobfuzz run --endpoint-url URL --operation iot-jobs-data.UpdateJobExecution --quiet
           --max-examples N --seed S --report-json PATH`` (``python -m harness.cli`` in a
-          subprocess); its rate is the report's ``summary.calls / summary.duration_s``.
+          subprocess, in a fresh folder); its rate is the report's ``summary.calls /
+          summary.duration_s`` (the phases' time: the models and clients are loaded before it, as the
+          loop's client is made before its loop). ``--operation all --max-examples 0`` runs the default
+          ``jobfuzz run`` instead: every service and operation, every phase, the default examples.
 loop      plain boto3: ``update_job_execution`` (IN_PROGRESS with statusDetails) as many times as
           the run made calls, with the harness's client settings (retries and parameter
           validation off).
@@ -65,13 +69,15 @@ def _plain_update(url: str) -> Callable[[], Any]:
     return call
 
 
-def _cli_run(url: str, max_examples: int, seed: int, timeout: float) -> tuple[int, float]:
+def _cli_run(url: str, operations: list[str], max_examples: int | None, seed: int, timeout: float
+             ) -> tuple[int, float]:
     """(calls, duration_s) of one ``jobfuzz run`` from its JSON report."""
     with tempfile.TemporaryDirectory(prefix="jobfuzz-bench-") as tmp:
         report = os.path.join(tmp, "report.json")
-        cmd = [sys.executable, "-m", "harness.cli", "run", "--endpoint-url", url, "--operation", OPERATION,
-               "--quiet", "--max-examples", str(max_examples), "--seed", str(seed), "--report-json", report,
-               "--failures-dir", os.path.join(tmp, "failures")]
+        cmd = [sys.executable, "-m", "harness.cli", "run", "--endpoint-url", url, "--quiet", "--seed", str(seed),
+               "--report-json", report, "--failures-dir", os.path.join(tmp, "failures")]
+        cmd += [arg for op in operations for arg in ("--operation", op)]
+        cmd += ["--max-examples", str(max_examples)] if max_examples else []
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout,
                               cwd=tmp, check=False)  # the run's example database goes to its own fresh folder
         if proc.returncode not in (0, 1):
@@ -82,7 +88,8 @@ def _cli_run(url: str, max_examples: int, seed: int, timeout: float) -> tuple[in
 
 
 # -- the engine in this process, recorded -------------------------------------------------------
-def _engine_run(url: str, max_examples: int, seed: int, profile: cProfile.Profile | None = None
+def _engine_run(url: str, operations: list[str], max_examples: int | None, seed: int,
+                profile: cProfile.Profile | None = None
                 ) -> tuple[int, float, float, list[tuple[Any, str]], dict[str, tuple[str, str, str | None]]]:
     """(calls, duration_s, seconds inside Target.send, [(call, identity)], identities) of one
     in-process run."""
@@ -103,7 +110,8 @@ def _engine_run(url: str, max_examples: int, seed: int, profile: cProfile.Profil
                 inside[0] += time.perf_counter() - t
 
     target = Recording({None: url})
-    config = RunConfig(operations=(OPERATION,), max_examples=max_examples, seed=seed, example_db=":memory:")
+    config = RunConfig(operations=tuple(operations), max_examples=max_examples or None, seed=seed,
+                       example_db=":memory:")
     try:
         if profile is not None:
             profile.enable()
@@ -183,10 +191,10 @@ def _by_package(stats: pstats.Stats) -> list[tuple[str, float]]:
     return sorted(groups.items(), key=lambda kv: -kv[1])
 
 
-def _profile(url: str, max_examples: int, seed: int) -> None:
+def _profile(url: str, operations: list[str], max_examples: int | None, seed: int) -> None:
     _reset(url)
     prof = cProfile.Profile()
-    calls, duration, _, _, _ = _engine_run(url, max_examples, seed, prof)
+    calls, duration, _, _, _ = _engine_run(url, operations, max_examples, seed, prof)
     stats = pstats.Stats(prof)
     total = sum(t for _, t in _by_package(stats))
     print(f"\n[profile] one in-process engine run under cProfile: {calls} calls in {duration:.1f} s "
@@ -207,7 +215,10 @@ def _profile(url: str, max_examples: int, seed: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--max-examples", type=int, default=25)
+    parser.add_argument("--max-examples", type=int, default=25, help="0: the run's default")
+    parser.add_argument("--operation", action="append", default=None, metavar="NAME",
+                        help=f"the run's --operation (repeatable; default {OPERATION}; 'all': a default run "
+                             "of every service and operation, as `jobfuzz run` with no --operation)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take at most")
     parser.add_argument("--profile", action="store_true")
@@ -216,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"command: python {' '.join(sys.argv)}")
     started = time.monotonic()
+    operations = [] if args.operation == ["all"] else args.operation or [OPERATION]
     with emulator_server() as server:
         url = server.url
         cli_rates, loop_rates, ratios = [], [], []
@@ -227,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
             got: dict[str, float] = {}
             for step in ("run", "loop") if r % 2 == 0 else ("loop", "run"):
                 if step == "run":
-                    calls, duration = _cli_run(url, args.max_examples, args.seed, args.timeout)
+                    calls, duration = _cli_run(url, operations, args.max_examples, args.seed, args.timeout)
                     cli_calls.append(calls)
                     got["run"] = calls / duration
                 else:  # as many calls as the last run made (1,000 before the first)
@@ -235,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             cli_rates.append(got["run"])
             loop_rates.append(got["loop"])
             ratios.append(got["run"] / got["loop"])
-        print(f"\n[run vs loop] {args.rounds} rounds, --max-examples {args.max_examples} --seed {args.seed}; "
-              f"emulator {url}")
+        print(f"\n[run vs loop] {args.rounds} rounds, --operation {' '.join(operations) or '(all)'} "
+              f"--max-examples {args.max_examples or '(default)'} --seed {args.seed}; emulator {url}")
         print(f"  jobfuzz run          {median(cli_rates):7,.0f} calls/s   rounds: "
               f"{', '.join(f'{x:,.0f}' for x in cli_rates)}  (calls a run: {', '.join(map(str, cli_calls))})")
         print(f"  plain boto3 loop     {median(loop_rates):7,.0f} calls/s   rounds: "
@@ -251,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.rounds):
                 _reset(url)
                 cpu0, srv0 = time.thread_time(), server.cpu()
-                calls, duration, inside, sent, identities = _engine_run(url, args.max_examples, args.seed)
+                calls, duration, inside, sent, identities = _engine_run(url, operations, args.max_examples, args.seed)
                 engine_cpu = time.thread_time() - cpu0 + server.cpu() - srv0
                 outside_us.append((duration - inside) / max(1, calls) * 1e6)
                 inside_share.append(inside / duration)
@@ -284,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  the engine's time inside Target.send: {median(inside_share):.0%} of the run; outside it "
                   f"{median(outside_us):,.0f} us a call (rounds: {', '.join(f'{x:,.0f}' for x in outside_us)})")
         if args.profile:
-            _profile(url, args.max_examples, args.seed)
+            _profile(url, operations, args.max_examples, args.seed)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
     return 0
 
