@@ -62,7 +62,7 @@ def test_every_output_schema_compiles() -> None:
     assert len(OUTPUTS) > 100
 
 
-@settings(max_examples=1500, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject) -> None:
     svc, op = data.draw(st.sampled_from(OUTPUTS), label="operation")
