@@ -1,0 +1,120 @@
+"""Planted faults of the IoT control plane (the job part), and what the IoT faults learn from it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from emulator.core import ServiceError
+from emulator.planted.base import IOT, Breaker, Fault, Proceed, Request, _on
+from emulator.planted.breakers import (
+    _After,
+    _AnyAccount,
+    _AnyParent,
+    _Before,
+    _Body,
+    _json,
+    _Overlap,
+    _Reword,
+    _Skip,
+    _status_to,
+    _without,
+)
+
+
+class _RepeatRefused(Breaker):
+    """CreateThing of a name the account already has is refused, whatever the configuration."""
+
+    def __init__(self) -> None:
+        self.names: set[tuple[str, str]] = set()
+
+    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
+        key = (req.account, req.params.get("thingName"))
+        if _on(req, "iot.CreateThing") and key in self.names:
+            raise ServiceError("ResourceAlreadyExistsException",
+                               f"CreateThing.thingName: thing {key[1]!r} already exists", status=409)
+        result = proceed()
+        if _on(req, "iot.CreateThing"):
+            self.names.add(key)
+        elif _on(req, "iot.DeleteThing"):
+            self.names.discard(key)
+        return result
+
+
+# -- small pieces -----------------------------------------------------------------------------------
+def _fresh_thing_id(req: Request, result: dict[str, Any]) -> dict[str, Any]:
+    return {**result, "thingId": str(uuid.uuid4())}
+
+
+def _thing_of(arn: str) -> str | None:
+    _, sep, name = arn.rpartition(":thing/")
+    return name if sep else None
+
+
+def _job_owner(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]]:
+    return [(req.params.get("jobId"), req.account)]
+
+
+def _job_thing(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]]:
+    names = [_thing_of(a) for a in req.params.get("targets") or [] if isinstance(a, str)]
+    names = [n for n in names if n]
+    return [((req.account, req.params.get("jobId")), {"thingName": names[0]})] if names else []
+
+
+def _thing_job(p: dict[str, Any]) -> Any:
+    return (p.get("thingName"), p.get("jobId"))
+
+
+_IOT_NOT_FOUND = ("ResourceNotFoundException",)
+
+
+# -- the catalogue ----------------------------------------------------------------------------------
+_F = Fault
+FAULTS: tuple[Fault, ...] = (
+    _F("iot-deleted-thing-described", "use_after_delete", IOT, "DeleteThing",
+       "DeleteThing answers 200 and the thing is still described; documented: it deletes the thing",
+       lambda: _Skip(f"{IOT}.DeleteThing", lambda req: {}), reported=f"{IOT}.DescribeThing",
+       phases=("scenarios",)),
+    _F("iot-deleted-job-described", "use_after_delete", IOT, "DeleteJob",
+       "DeleteJob (force) answers 200 and the job is still described; documented: the job "
+       "disappears once deleted", lambda: _Skip(f"{IOT}.DeleteJob", lambda req: {}),
+       reported=f"{IOT}.DescribeJob", phases=("scenarios",)),
+    _F("iot-job-any-account", "namespace_isolation", IOT, "DescribeJob",
+       "DescribeJob shows another account's job; a job belongs to the account that created it",
+       lambda: _AnyAccount(f"{IOT}.DescribeJob", _IOT_NOT_FOUND, lambda p: p.get("jobId"),
+                           {f"{IOT}.CreateJob": _job_owner}), phases=("scenarios",)),
+    _F("iot-list-jobs-ignores-limit", "pagination_conformance", IOT, "ListJobs",
+       "ListJobs ignores maxResults; the model: maxResults is the most results a page returns",
+       lambda: _Before(f"{IOT}.ListJobs", _without("maxResults")), phases=("scenarios",)),
+    _F("iot-list-executions-overlap", "pagination_conformance", IOT, "ListJobExecutionsForThing",
+       "each ListJobExecutionsForThing page repeats the last item of the page before; a nextToken "
+       "continues after the last item returned", lambda: _Overlap(
+           f"{IOT}.ListJobExecutionsForThing", "nextToken", "maxResults", "executionSummaries"),
+       phases=("scenarios",)),
+    _F("iot-create-thing-repeat-refused", "idempotency_conformance", IOT, "CreateThing",
+       "CreateThing with an existing name and the same configuration answers "
+       "ResourceAlreadyExistsException; documented: the same configuration twice succeeds",
+       _RepeatRefused, phases=("scenarios",)),
+    _F("iot-create-thing-new-id", "idempotency_conformance", IOT, "CreateThing",
+       "CreateThing repeated with the same configuration answers another thingId; documented: it "
+       "returns the existing thing", lambda: _After(f"{IOT}.CreateThing", _fresh_thing_id),
+       phases=("scenarios",)),
+    _F("iot-describe-job-status-enum", "response_schema_conformance", IOT, "DescribeJob",
+       "DescribeJob answers job.status RUNNING; the model's JobStatus enum has IN_PROGRESS, "
+       "CANCELED, COMPLETED, DELETION_IN_PROGRESS, SCHEDULED",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_status_to("RUNNING", "job", "status"))),
+       phases=("boundary",)),
+    _F("iot-cancel-job-not-applied", "read_after_write_consistency", IOT, "CancelJob",
+       "CancelJob answers 200 and the job never shows CANCELED (polled); documented: the job is "
+       "canceled, eventually", lambda: _Skip(f"{IOT}.CancelJob", lambda req: {"jobId": req.params.get("jobId")}),
+       reported=f"{IOT}.DescribeJob", phases=("lifecycle",), plan=(f"{IOT}.CancelJob",)),
+    _F("iot-execution-any-thing", "resource_hierarchy", IOT, "DescribeJobExecution",
+       "DescribeJobExecution finds an execution by jobId alone, under any thingName; an execution "
+       "is one job's on one thing", lambda: _AnyParent(
+           f"{IOT}.DescribeJobExecution", _IOT_NOT_FOUND, lambda p: p.get("jobId"),
+           {f"{IOT}.CreateJob": _job_thing}), phases=("scenarios",)),
+    _F("iot-not-found-status", "status_code_conformance", IOT, "DescribeThing",
+       "ResourceNotFoundException answers HTTP 400; the model declares it with HTTP 404",
+       lambda: _Reword(f"{IOT}.DescribeThing", _IOT_NOT_FOUND, status=400), phases=("scenarios",)),
+)
