@@ -20,7 +20,9 @@ CPU          user + system seconds of the process and its workers (``RUSAGE_CHIL
              the HTTP emulator for ``http``; ``cores`` is CPU / wall (how much of the machine the
              run got), ``calls/CPU s`` what a call costs whatever else the machine runs.
 
-The speed-up is the median of the rounds' ratios (2 workers / 1 worker). The machine line and the
+The speed-up is the median of the rounds' ratios (2 workers / 1 worker). ``--balance`` adds, each
+round, ``--shard 0/2`` and ``--shard 1/2`` run alone: the whole run's CPU over the larger half's is
+the most two free cores could give (the work each half needs, whatever the load). The machine line and the
 load average (before and after each target) say how busy the machine was: the two cores are
 shared, and a figure taken under load understates what a second worker gives.
 """
@@ -41,6 +43,8 @@ from dataclasses import dataclass
 from _support import emulator_server, machine, median
 
 WORKERS = (1, 2)
+#: with --balance: the two halves, each in one process, one after the other
+SHARDS = ("0/2", "1/2")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +76,16 @@ def _children_cpu() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
-def _cli_run(workers: int, args: argparse.Namespace, url: str | None) -> RunFigures:
+def _cli_run(workers: int, args: argparse.Namespace, url: str | None, *extra: str) -> RunFigures:
     with tempfile.TemporaryDirectory(prefix="jobfuzz-bench-") as tmp:
         report = os.path.join(tmp, "report.json")
-        cmd = [sys.executable, "-m", "harness.cli", "run", "--quiet", "--max-examples", str(args.max_examples),
+        cmd = [sys.executable, "-m", "harness.cli", "run", "--quiet",
+               "--max-examples", str(args.max_examples),
                "--seed", str(args.seed), "--workers", str(workers), "--example-db", ":memory:",
                "--report-json", report, "--failures-dir", os.path.join(tmp, "failures")]
         if url:
             cmd += ["--endpoint-url", url]
+        cmd += extra
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd(), os.environ.get("PYTHONPATH", "")]))
         cpu0 = _children_cpu()
         start = time.perf_counter()
@@ -92,7 +98,8 @@ def _cli_run(workers: int, args: argparse.Namespace, url: str | None) -> RunFigu
                                f"{proc.stderr.strip()[-500:]}")
         with open(report) as f:
             summary = json.load(f)["summary"]
-    return RunFigures(int(summary["calls"]), float(summary["duration_s"]), wall, cpu, int(summary["failures"]))
+    return RunFigures(int(summary["calls"]), float(summary["duration_s"]), wall, cpu,
+                      int(summary["failures"]))
 
 
 def _load() -> str:
@@ -102,18 +109,20 @@ def _load() -> str:
 
 def _rounds(label: str, args: argparse.Namespace, url: str | None = None, server: object = None) -> None:
     print(f"\n[{label}] load average before: {_load()}", flush=True)
-    runs: dict[int, list[RunFigures]] = {w: [] for w in WORKERS}
+    runs: dict[int | str, list[RunFigures]] = {w: [] for w in (*WORKERS, *SHARDS)}
+    steps: tuple[int | str, ...] = (*WORKERS, *SHARDS) if args.balance else WORKERS
     for r in range(args.rounds):
-        for w in WORKERS if r % 2 == 0 else tuple(reversed(WORKERS)):
+        for w in steps[r % len(steps):] + steps[:r % len(steps)]:  # rotating order
             if url:
                 _reset(url)
             srv0 = server.cpu() if server is not None else 0.0  # type: ignore[attr-defined]
-            fig = _cli_run(w, args, url)
+            fig = _cli_run(1, args, url, "--shard", w) if isinstance(w, str) else _cli_run(w, args, url)
             if server is not None:
                 fig = RunFigures(fig.calls, fig.duration_s, fig.wall_s, fig.cpu_s, fig.failures,
                                  server.cpu() - srv0)  # type: ignore[attr-defined]
             runs[w].append(fig)
-            print(f"  round {r + 1} --workers {w}: {fig.calls} calls, report {fig.duration_s:.1f} s, "
+            option = "--shard" if isinstance(w, str) else "--workers"
+            print(f"  round {r + 1} {option} {w}: {fig.calls} calls, report {fig.duration_s:.1f} s, "
                   f"wall {fig.wall_s:.1f} s, CPU {fig.cpu_s:.1f} s"
                   + (f" + emulator {fig.server_cpu_s:.1f} s" if server is not None else "")
                   + f", {fig.failures} failures", flush=True)
@@ -130,8 +139,17 @@ def _rounds(label: str, args: argparse.Namespace, url: str | None = None, server
               f"{', '.join(f'{f.report_rate:,.0f}' for f in fs)}")
     rep = [b.report_rate / a.report_rate for a, b in zip(runs[1], runs[2], strict=True)]
     wall = [b.wall_rate / a.wall_rate for a, b in zip(runs[1], runs[2], strict=True)]
-    print(f"  speed-up of 2 workers: report rate x{median(rep):.2f} (rounds: {', '.join(f'{x:.2f}' for x in rep)}), "
+    print(f"  speed-up of 2 workers: report rate x{median(rep):.2f} "
+          f"(rounds: {', '.join(f'{x:.2f}' for x in rep)}), "
           f"wall rate x{median(wall):.2f} (rounds: {', '.join(f'{x:.2f}' for x in wall)})")
+    if args.balance:
+        cpus = {k: [f.cpu_s + f.server_cpu_s for f in runs[k]] for k in (1, *SHARDS)}
+        bound = [whole / max(a, b) for whole, a, b in zip(*(cpus[k] for k in (1, *SHARDS)), strict=True)]
+        print(f"  shards run one after the other: CPU {median(cpus[SHARDS[0]]):.1f} s and "
+              f"{median(cpus[SHARDS[1]]):.1f} s (the whole run {median(cpus[1]):.1f} s); "
+              "two free cores could run the whole at most "
+              f"x{median(bound):.2f} faster than one (the whole run's CPU / the larger shard's; rounds: "
+              f"{', '.join(f'{x:.2f}' for x in bound)})")
     calls = [f.calls for w in WORKERS for f in runs[w]]
     print(f"  calls a run: {min(calls)}..{max(calls)} (2 workers run a lifecycle in each worker whose "
           "operations it holds)")
@@ -144,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=900, help="seconds a run may take at most")
     parser.add_argument("--skip-http", action="store_true", help="leave out the HTTP emulator rounds")
+    parser.add_argument("--balance", action="store_true",
+                        help="also run --shard 0/2 and 1/2 alone each round: how evenly the work splits")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     print(f"command: python {' '.join(sys.argv)}")
@@ -153,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     _rounds("embedded emulator", args)
     if not args.skip_http:
         with emulator_server() as server:
-            _rounds(f"HTTP emulator {server.url} (one process, shared by the workers)", args, server.url, server)
+            label = f"HTTP emulator {server.url} (one process, shared by the workers)"
+            _rounds(label, args, server.url, server)
     print(f"\n(total {time.monotonic() - started:.0f} s)")
     return 0
 

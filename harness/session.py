@@ -75,9 +75,11 @@ def cleanup_hint(target: Any) -> str:
 
 
 def _worker(target_args: dict[str, Any], config: RunConfig) -> RunResult:
+    from argparse import Namespace
+
     from harness.cli import build_target
 
-    target = build_target(types.SimpleNamespace(**target_args))
+    target = build_target(Namespace(**target_args))
     return execute(target, config)
 
 
