@@ -98,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes | None:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            chunks = []
+            chunks: list[bytes] = []
             total = 0
             while True:
                 line = self.rfile.readline(65537)
@@ -193,7 +193,7 @@ class EmulatorServer:
         self.emulator = emulator
         self.app = FaultyEmulator(emulator, faults) if faults is not None and faults.rate > 0 else emulator
         self._httpd = _Server((host, port), self.app)
-        self.host, self.port = self._httpd.server_address[:2]
+        self.host, self.port = str(self._httpd.server_address[0]), int(self._httpd.server_address[1])
         self._thread: threading.Thread | None = None
 
     @property

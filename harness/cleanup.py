@@ -10,6 +10,7 @@ every item whose id starts with the prefix. A listed resource without the prefix
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,8 +51,9 @@ def _delete(target: Any, steps: tuple[Step, ...], values: dict[str, Any], identi
         identity = "primary"
     for step in steps:
         params = fill(step.params, values)
-        if PLACEHOLDER.search(json.dumps(params, default=str)):
-            return f"{step.service}.{step.operation}: no value for {PLACEHOLDER.search(json.dumps(params)).group(0)}"
+        unfilled = PLACEHOLDER.search(json.dumps(params, default=str))
+        if unfilled:
+            return f"{step.service}.{step.operation}: no value for {unfilled.group(0)}"
         ex = target.send(Call(step.service, step.operation, params), identity=identity)
         if ex.ok or (ex.error_code or "") in NOT_FOUND_CODES:
             continue
@@ -120,7 +122,7 @@ def _order(resources: dict[str, Resource]) -> list[Resource]:
     return [resources[n] for n in reversed(order)]
 
 
-def sweep(target: Any, prefix: str, *, ledgers: list[Ledger] = (), listing: bool = True,
+def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: bool = True,
           dry_run: bool = False, specs: SpecIndex | None = None) -> SweepReport:
     """Delete what ``ledgers`` hold (newest first), then what the list operations show whose id
     starts with ``prefix``. Never touches a listed resource whose id does not start with it."""
@@ -176,7 +178,7 @@ def sweep(target: Any, prefix: str, *, ledgers: list[Ledger] = (), listing: bool
     for res in _order(recipes.resources):
         member = id_member(res)
         ops = list_operations(specs, res, member) if member else []
-        if not ops:
+        if not member or not ops:
             report.not_listed.append(res.name)
             continue
         listed_any = False
@@ -192,7 +194,7 @@ def sweep(target: Any, prefix: str, *, ledgers: list[Ledger] = (), listing: bool
                     continue
                 done.add((res.name, rid))
                 report.found.append(f"{res.name} {rid}")
-                values = {member: rid}
+                values: dict[str, Any] = {member: rid}
                 for binding, path in res.create[0].produces.items():
                     v = item.get(path.split(".")[-1])
                     if v is not None:

@@ -126,10 +126,11 @@ def _positive_float(text: str) -> float:
     return v
 
 
-def build_target(args: argparse.Namespace, *, prefix: str | None = None) -> Any:
+def build_target(args: Any, *, prefix: str | None = None) -> Any:
     """The target the options name. ``prefix``: the aws target's run prefix (cleanup's --prefix)."""
     from harness.targets import AwsTarget, EmbeddedTarget, TargetError, UrlTarget
 
+    target: Any
     plant = _planted(getattr(args, "plant", None))
     if plant and (args.target == "aws" or args.endpoint_url):
         raise UsageError("--plant breaks the embedded emulator; for a URL, serve `jobfuzz emulator --plant NAME`")

@@ -273,8 +273,9 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
         def __init__(self) -> None:
             super().__init__()
             engine.new_example()
-            if type(self).last_run is not None and type(self).last_run.failed:
-                type(self).last_failed = type(self).last_run
+            last = type(self).last_run
+            if last is not None and last.failed:
+                type(self).last_failed = last
             self.run = LifecycleRun(engine, sm)
             type(self).last_run = self.run  # the run a failure came from, for its scenario
 

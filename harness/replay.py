@@ -67,13 +67,13 @@ def replay_case(case: Any, target: Target) -> ReplayOutcome:
         run = LifecycleRun(engine, sm)
         try:
             run.replay(list(scenario.get("steps", ())))
-        except Failure as f:
-            found.append(f)
+        except Failure as raised:
+            found.append(raised)
     elif scenario.get("kind") == "scenario":
         op = engine.op_spec(scenario["service"], scenario["operation"])
-        f = run_one_scenario(engine, scenario["check"], op)
-        if f is not None:
-            found.append(f)
+        failure = run_one_scenario(engine, scenario["check"], op)
+        if failure is not None:
+            found.append(failure)
     else:
         found = replay_calls(engine, list(case.calls), list(case.identities))
     found += [r.failure for r in engine.result.failures if r.failure not in found]

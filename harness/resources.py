@@ -101,7 +101,8 @@ def add_run_tag(params: dict[str, Any], member: tuple[str, str], prefix: str, *,
         key, value = "Key", "Value"
         if service is not None and op is not None and op.input is not None:
             m = service.shapes[op.input].member_named(name)
-            item = service.shapes[service.shapes[m.shape].member.shape] if m else None
+            listed = service.shapes[m.shape].member if m else None
+            item = service.shapes[listed.shape] if listed else None
             by_lower = {x.name.lower(): x.name for x in item.members} if item else {}
             key, value = by_lower.get("key", key), by_lower.get("value", value)
         kept = [t for t in current or () if not (isinstance(t, dict) and t.get(key) == RUN_TAG_KEY)]

@@ -69,7 +69,7 @@ def _resolve(name: str) -> tuple[str, str]:
 
 
 def cmd_list(services: list[str], out: TextIO) -> int:
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for name in services:
         svc = load_service(name)
         rows.extend((op.qualified, op.method, op.uri) for op in svc.in_scope())

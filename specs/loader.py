@@ -172,9 +172,9 @@ def _page_tokens(op: OperationModel, pagination: Pagination | None) -> tuple[Rul
         if n.lower() not in _TOKEN_NAMES or m.type_name != "string" or n in required \
                 or m.serialization.get("location") == "uri":
             continue
-        given = by_lower.get(n.lower()) or by_lower.get("next" + n.lower())
-        if given is not None:
-            rules.append(Rule(n, "page_token", given, "inferred", f"paired with the output member {given}"))
+        paired = by_lower.get(n.lower()) or by_lower.get("next" + n.lower())
+        if paired is not None:
+            rules.append(Rule(n, "page_token", paired, "inferred", f"paired with the output member {paired}"))
     return tuple(rules)
 
 

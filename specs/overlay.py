@@ -14,7 +14,7 @@ import functools
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import jsonschema
 import yaml
@@ -107,7 +107,7 @@ class _Checker:
     def __init__(self, file: Path, service: ServiceSpec) -> None:
         self.file, self.service = file, service
 
-    def fail(self, where: str, problem: str) -> None:
+    def fail(self, where: str, problem: str) -> NoReturn:
         raise OverlayError(self.file, where, problem)
 
     def operation(self, where: str, name: str, service: str | None = None) -> None:

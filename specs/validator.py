@@ -196,7 +196,7 @@ class _Compiler:
             if token is not None:
                 problem(out, g, c, "page_token", token.source,
                         f"expected a token an earlier page gave ({token.value}), got {_short(value)}")
-            if enum_set is not None and value not in enum_set:
+            if enum is not None and enum_set is not None and value not in enum_set:
                 problem(out, g, c, "enum", enum.source, f"expected one of {sorted(enum_set)}, got {_short(value)}")
             elif allowed:
                 bad = [r for r, s in allowed if value not in s]

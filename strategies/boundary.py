@@ -40,9 +40,9 @@ def _string(c: Compiler, p: Place) -> list[Any]:
     if token:
         lo, hi = max(lo, 1), min(hi, 64)
     patterns = []
-    for r in lim.patterns:
+    for rule in lim.patterns:
         try:
-            patterns.append(pattern_for(r.value, context))
+            patterns.append(pattern_for(rule.value, context))
         except Exception:  # noqa: BLE001 - untranslatable: no boundary values for it
             return []
     main = patterns[0] if patterns else None

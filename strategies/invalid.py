@@ -55,9 +55,9 @@ def type_candidates(p: Place, protocol: str) -> list[tuple[Any, bool]]:
 def _strings(c: Compiler, p: Place, n: int, avoid: frozenset[Any] = frozenset()) -> Iterator[str]:
     """Strings of length ``n`` that keep every pattern of ``p`` (or any text when it has none)."""
     pats = []
-    for r in p.limits.patterns:
+    for rule in p.limits.patterns:
         try:
-            pats.append(pattern_for(r.value, p.context))
+            pats.append(pattern_for(rule.value, p.context))
         except Exception:  # noqa: BLE001
             return
     if n > MAX_TEXT:

@@ -237,7 +237,7 @@ def _fallback(java: str, lo: int, hi: int, budget: float = 0.25) -> str | None:
     while time.monotonic() < end:
         data = ConjectureData(random=rnd, max_choices=10_000)
         try:
-            with BuildContext(data, wrapped_test=None):
+            with BuildContext(data, wrapped_test=None):  # type: ignore[arg-type]  # no test function here
                 value = data.draw(strat)
         except (Exception, StopTest):  # noqa: BLE001, S112 - an overrun or a failed draw: try again
             continue

@@ -106,7 +106,8 @@ class _Stale(Breaker):
     """Serve the first successful answer of ``where`` for each resource, whatever happens later."""
 
     def __init__(self, where: str, key: Callable[[dict[str, Any]], Any]) -> None:
-        self.where, self.key, self.cache = where, key, {}
+        self.where, self.key = where, key
+        self.cache: dict[tuple[str, Any], RawResponse] = {}
 
     def respond(self, req: Request, resp: RawResponse) -> RawResponse:
         if not _on(req, self.where) or not 200 <= resp.status < 300:
@@ -118,7 +119,8 @@ class _Index(Breaker):
     """Learn, from successful calls, a fact about a resource by its id (owner, parent)."""
 
     def __init__(self, learn: Mapping[str, Callable[[Request, dict[str, Any]], Iterable[tuple[Any, Any]]]]) -> None:
-        self.learn, self.index = dict(learn), {}
+        self.learn = dict(learn)
+        self.index: dict[Any, Any] = {}
 
     def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         result = self.act(req, proceed)
@@ -170,7 +172,8 @@ class _Overlap(Breaker):
     """Each page after the first starts with the last item of the page before."""
 
     def __init__(self, where: str, token: str, limit: str, items: str) -> None:
-        self.where, self.token, self.limit, self.items, self.last = where, token, limit, items, {}
+        self.where, self.token, self.limit, self.items = where, token, limit, items
+        self.last: dict[Any, Any] = {}
 
     def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         if not _on(req, self.where):

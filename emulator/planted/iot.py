@@ -27,7 +27,7 @@ class _RepeatRefused(Breaker):
     """CreateThing of a name the account already has is refused, whatever the configuration."""
 
     def __init__(self) -> None:
-        self.names: set[tuple[str, str]] = set()
+        self.names: set[tuple[str, Any]] = set()
 
     def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         key = (req.account, req.params.get("thingName"))

@@ -31,7 +31,7 @@ class _VersionStuck(Breaker):
             "iot-jobs-data.StartNextPendingJobExecution")
 
     def __init__(self) -> None:
-        self.bumps: dict[tuple[str, str, str], int] = {}
+        self.bumps: dict[tuple[str, Any, Any], int] = {}
 
     def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
         where = f"{req.service}.{req.operation}"

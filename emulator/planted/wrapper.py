@@ -14,6 +14,10 @@ from emulator.protocol import RawResponse
 class PlantedEmulator:
     """``emulator`` with ``faults`` planted; other attributes pass through to it."""
 
+    emulator: Any
+    faults: tuple[Fault, ...]
+    _dispatch: Any
+
     def __init__(self, emulator: Any, faults: str | Iterable[str | Fault]) -> None:
         if isinstance(emulator, PlantedEmulator):  # planted again: one wrapper with every fault
             faults, dispatch = (*emulator.faults, *resolve(faults)), emulator._dispatch

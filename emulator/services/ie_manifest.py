@@ -298,5 +298,6 @@ def _customs(c: _Checker, customs: Any, country: str) -> None:
     for name in ("dataDescription", "encryptionClassification", "exportCertifierName",
                  "deviceCountryOfOrigin", "deviceType", "typeOfExport"):
         got = customs.get(name)
-        if got is not None and (_text(got) is None or not _text(got).strip()):
+        text = _text(got) if got is not None else ""
+        if got is not None and (text is None or not text.strip()):
             raise c.invalid(f"customs.{name}", "a non-empty string", got, "InvalidCustomsException")

@@ -88,8 +88,8 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
             "errors": sum(1 for c in cases if c.find("error") is not None and c.find("failure") is None),
             "skipped": sum(1 for c in cases if c.find("skipped") is not None),
         }
-        suite = ET.SubElement(root, "testsuite", name=service, time="0",
-                              **{k: str(v) for k, v in counts.items()})
+        suite = ET.SubElement(root, "testsuite", {"name": service, "time": "0",
+                                                  **{k: str(v) for k, v in counts.items()}})
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="seed", value=str(result.seed))
         ET.SubElement(props, "property", name="endpoint", value=_clean(result.endpoint))

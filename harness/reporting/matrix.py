@@ -57,9 +57,9 @@ def build_matrix(result: RunResult) -> Matrix:
     cells: dict[tuple[str, str], str] = {}
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     for op in operations:
-        cov = result.coverage.get(op)
+        found = result.coverage.get(op)
         for check in checks:
-            ok, bad = (cov.checks.get(check, (0, 0)) if cov is not None else (0, 0))
+            ok, bad = (found.checks.get(check, (0, 0)) if found is not None else (0, 0))
             counts[(op, check)] = (ok, bad)
             if failed.get((op, check)) is True:
                 state = "fail"
