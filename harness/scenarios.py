@@ -8,6 +8,9 @@
 - ``resource_hierarchy``: a child reached through a parent it does not belong to is not found.
 - ``use_after_delete``: after a resource documented as deleted (overlay ``deletes``) is deleted,
   the operations on it answer not found (the lifecycles check the same after their delete).
+- ``read_after_write_consistency``: right after the run made what an operation names, the owner's
+  call on it is not answered not found (the control the scenarios above rely on: an endpoint that
+  never finds anything would pass them all).
 """
 
 from __future__ import annotations
@@ -276,12 +279,44 @@ def use_after_delete(engine: Engine, op: OperationSpec) -> None:
                    f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
 
 
+# -- what was made is found ----------------------------------------------------------------
+def made_is_found(engine: Engine, op: OperationSpec) -> None:
+    """Right after the run made the resources ``op`` names, the owner's call on them answers
+    something other than the operation's not-found error (overlay ``errors.not_found``). The call
+    keeps the bound members, the required ones and the overlay's templated ones; an operation with
+    a required URI member the run does not make (CreateJob's new jobId) is not judged."""
+    if not op.bindings or not op.not_found_errors or op.input is None:
+        return
+    shape = engine.services[op.service].shapes[op.input]
+    bound = {p for p, _ in op.bindings}
+    if any(m.location == "uri" and m.name in shape.required and m.name not in bound for m in shape.members):
+        return
+    values = engine.resources.make([b for _, b in op.bindings], service=op.service)
+    params = _bound_call(engine, op, values)
+    if params is None:
+        return
+    keep = bound | set(shape.required) | {r.path for r in op.rules if r.kind in ("examples", "invalid")}
+    params = {k: v for k, v in params.items() if k in keep}
+    for attempt in range(10):
+        ex = _send_as(engine, op, params, "primary")
+        if ex.error_code not in op.not_found_errors:
+            return
+        if engine.target.kind == "embedded":
+            break
+        time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a new resource may take a moment to show
+    made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
+    raise _failure("read_after_write_consistency", op, ex, "what the run made is not found",
+                   f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} "
+                   f"{ex.error_code}: {ex.error_message or ''}")
+
+
 SCENARIOS: dict[str, Callable[[Engine, OperationSpec], None]] = {
     "pagination_conformance": pagination_conformance,
     "idempotency_conformance": idempotency_conformance,
     "namespace_isolation": namespace_isolation,
     "resource_hierarchy": resource_hierarchy,
     "use_after_delete": use_after_delete,
+    "read_after_write_consistency": made_is_found,
 }
 
 

@@ -4,7 +4,10 @@ The break it stands for was found by mutation testing (bench/bench_mutation.py):
 job lookup never finds a job passed the whole contract suite, because the job recipe's read after
 CreateJob answered not found, the job could not be made, and every call that needs a job was
 skipped. Here the same break is planted around the correct emulator (a local fault, not in the
-catalogue): IoT DescribeJobExecution answers ResourceNotFoundException for every execution.
+catalogue): IoT DescribeJobExecution answers ResourceNotFoundException for every execution. The
+scenario of the same check covers the operations under test themselves: an AmplifyBackend whose
+GetBackendJob never finds a job passed namespace_isolation, resource_hierarchy and use_after_delete,
+which all accept a refusal.
 """
 
 from __future__ import annotations
@@ -94,3 +97,42 @@ def test_the_run_reports_it_and_the_case_replays(tmp_path):
 
     correct = execute(_target(), config)
     assert not correct.real_failures and correct.coverage["iot.DescribeJob"].calls > 0
+
+
+# -- the scenario: right after the run made what an operation names, the owner's call finds it --------
+class _JobNeverFound(Breaker):
+    def call(self, req, proceed):
+        if f"{req.service}.{req.operation}" == "amplifybackend.GetBackendJob":
+            raise ServiceError("NotFoundException", f"JobId: no job {req.params.get('JobId')!r}", status=404)
+        return proceed()
+
+
+JOB_NEVER_FOUND = Fault("amplify-job-never-found", "read_after_write_consistency", "amplifybackend",
+                        "GetBackendJob", "GetBackendJob never finds the job CreateBackend answered",
+                        _JobNeverFound, phases=("scenarios",))
+
+
+def test_the_scenario_finds_an_operation_that_never_finds_what_was_made():
+    from harness.engine import Engine
+    from harness.scenarios import run_one_scenario
+
+    op = load_service("amplifybackend").operation("GetBackendJob")
+    config = RunConfig(services=("amplifybackend",), operations=("GetBackendJob",), phases=("scenarios",), seed=1)
+    f = run_one_scenario(Engine(_target([JOB_NEVER_FOUND]), config), "read_after_write_consistency", op)
+    assert f is not None and f.check == "read_after_write_consistency" and f.operation == "GetBackendJob"
+    assert "NotFoundException" in f.message and "JobId=" in f.message
+    # before this scenario, a run of the other scenarios on the same break found nothing
+    others = RunConfig(services=("amplifybackend",), operations=("GetBackendJob",), phases=("scenarios",),
+                       checks=("namespace_isolation", "resource_hierarchy", "use_after_delete"), seed=1)
+    assert not execute(_target([JOB_NEVER_FOUND]), others).real_failures
+    assert run_one_scenario(Engine(_target(), config), "read_after_write_consistency", op) is None
+
+
+def test_an_operation_naming_what_the_run_does_not_make_is_not_judged():
+    from harness.engine import Engine
+    from harness.scenarios import run_one_scenario
+
+    config = RunConfig(services=("iot",), operations=("CreateJob",), phases=("scenarios",), seed=1)
+    engine = Engine(_target(), config)
+    assert run_one_scenario(engine, "read_after_write_consistency", IOT.operation("CreateJob")) is None
+    assert engine.result.calls == 0  # CreateJob's jobId (a URI member) is new: nothing sent
