@@ -21,8 +21,9 @@ on two shared cores, so this script measures a uniform random sample:
    the score over the non-equivalent mutants. ``--names FILE`` reruns given mutants (one a line)
    instead of drawing, e.g. the survivors of a sample after a fix of the harness.
 
-    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--ref HEAD] [--batch 150]
-                                   [--workdir DIR] [--json PATH] [--classes FILE] [--names FILE]
+    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--ref HEAD] [--emulator-ref REF]
+                                   [--batch 150] [--workdir DIR] [--json PATH] [--classes FILE]
+                                   [--names FILE]
 """
 
 from __future__ import annotations
@@ -52,11 +53,18 @@ NOTHING = "emulator.__no_mutant_matches_this__*"
 CLASSES = ("equivalent", "gap", "out-of-scope")
 
 
-def snapshot(ref: str, into: Path) -> Path:
+def snapshot(ref: str, into: Path, emulator_ref: str | None = None) -> Path:
+    """``ref`` in ``into/tree``; with ``emulator_ref``, the emulator (and the mutmut configuration
+    that names its files) from that commit instead: a harness change measured on the same mutants."""
     tree = into / "tree"
     tree.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True, capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    if emulator_ref is not None:
+        shutil.rmtree(tree / "emulator")
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", emulator_ref, "emulator", "pyproject.toml"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     return tree
 
 
@@ -125,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=int, default=1000, help="mutants drawn from all generated (default 1000)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--ref", default="HEAD", help="the commit measured (default HEAD)")
+    ap.add_argument("--emulator-ref", default=None, help="the emulator (the mutated code) from this commit")
     ap.add_argument("--batch", type=int, default=150, help="mutants a mutmut run (default 150)")
     ap.add_argument("--workdir", type=Path, default=None, help="keep the snapshot and mutants/ here")
     ap.add_argument("--json", type=Path, default=None, help="write every verdict and the score here")
@@ -153,9 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     tree = work / "tree"
     started = time.monotonic()
     if not (tree / "mutants" / "mutmut-stats.json").exists():
-        tree = snapshot(args.ref, work)
-        print(f"snapshot of {args.ref} ({commit}) in {tree}; generating mutants and collecting stats ...",
-              flush=True)
+        tree = snapshot(args.ref, work, args.emulator_ref)
+        print(f"snapshot of {args.ref} ({commit}), emulator of {args.emulator_ref or args.ref}, in {tree}; "
+              f"generating mutants and collecting stats ...", flush=True)
         prepare(tree)
     population = all_mutants(tree)
     reached = covered(tree)
@@ -196,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
           f"over the {result['non_equivalent']} non-equivalent: {result['score']:.1%} "
           f"(95 % CI {result['ci95'][0]:.1%} .. {result['ci95'][1]:.1%})")
     if args.json is not None:
-        doc = {"ref": args.ref, "commit": commit, "seed": args.seed, "sample": args.sample,
+        doc = {"ref": args.ref, "commit": commit, "emulator_ref": args.emulator_ref, "seed": args.seed, "sample": args.sample,
                "population": len(population), "elapsed_s": round(elapsed, 1), "result": result, "mutants": rows}
         args.json.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return 0
