@@ -97,6 +97,8 @@ class Engine:
                 raise PlanError(f"--operation: no operation {missing[0]!r} in the services under test "
                                 f"({', '.join(self.config.services)})")
             ops = chosen
+        #: the run's operations on every shard together (a lifecycle runs on one shard only)
+        self.unsharded = tuple(ops)
         if self.config.shard:
             i, n = self.config.shard
             ops = [op for k, op in enumerate(sorted(ops, key=lambda o: o.qualified)) if k % n == i]

@@ -307,14 +307,23 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
 
 
 def run_lifecycles(engine: Engine) -> None:
+    for sm in planned_machines(engine):
+        engine.phase("lifecycle", sm.name)
+        _run_machine(engine, sm)
+
+
+def planned_machines(engine: Engine) -> list[StateMachineSpec]:
+    """The state machines that drive an operation of the run. Under ``--shard`` or ``--workers``,
+    the one shard that holds the first of a machine's operations in the run runs it."""
     planned = {(op.service, op.name) for op in engine.plan}
+    in_run = {(op.service, op.name) for op in engine.unsharded}
+    out = []
     for spec in engine.services.values():
         for sm in spec.state_machines:
             ops = {(t.step.service, t.step.operation) for t in sm.transitions} | {(sm.read.service, sm.read.operation)}
-            if not ops & planned:
-                continue
-            engine.phase("lifecycle", sm.name)
-            _run_machine(engine, sm)
+            if ops & in_run and min(ops & in_run) in planned:
+                out.append(sm)
+    return out
 
 
 def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:

@@ -11,6 +11,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase, InMemoryExampleDa
 
 from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
 from harness.examples_db import ExampleDbError, example_database
+from harness.lifecycle import planned_machines
 from harness.model import Failure
 from harness.results import FailureRecord, RunResult
 from harness.session import merge, worker_shard
@@ -32,6 +33,19 @@ def target() -> Any:
 
 def _plan(target: Any, services: dict[str, Any], **config: Any) -> list[str]:
     return [op.qualified for op in Engine(target, RunConfig(seed=1, **config), services=services).plan]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7])
+@pytest.mark.parametrize("operations", [(), ("iot-jobs-data.UpdateJobExecution", "importexport.UpdateJob")])
+def test_every_lifecycle_runs_on_exactly_one_shard(target, services, n, operations):
+    def machines(**config: Any) -> list[str]:
+        engine = Engine(target, RunConfig(seed=1, operations=operations, **config), services=services)
+        return [f"{sm.service}.{sm.name}" for sm in planned_machines(engine)]
+
+    everything = machines()
+    assert everything
+    counts = Counter(m for i in range(n) for m in machines(shard=(i, n)))
+    assert counts == Counter(everything)
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 7, 100])
