@@ -23,4 +23,6 @@ def test_lifecycle(service, machine, read_service, read_op, jobfuzz_target, jobf
     config = replace(jobfuzz_config, operations=scoped, phases=("lifecycle",))
     result = execute(jobfuzz_target, config)
     assert result.calls > 0
+    if jobfuzz_target.kind == "embedded":  # it implements every operation in scope
+        assert not result.unsupported, f"{machine}: not implemented: {result.unsupported}"
     assert not result.real_failures and not result.crashed_checks, describe_failures(result)
