@@ -5,72 +5,38 @@ not there, or a second endpoint that is missing, stops the command with exit 2 a
 from __future__ import annotations
 
 import json
-import os
-import selectors
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from processes import emulator
 
 from harness.cli import main as jobfuzz
 from harness.targets import UrlTarget
 from strategies.calls import Call
 
-ROOT = Path(__file__).resolve().parents[2]
 PLANTED = ("iot-describe-job-status-enum", "ie-get-status-error-count-type", "amplify-get-job-time-type")
 #: one operation of each faulted service, small and seeded: a few seconds a run
 SMALL = ["--operation", "iot.DescribeJob", "--operation", "importexport.GetStatus",
          "--operation", "amplifybackend.GetBackendJob", "--max-examples", "3", "--seed", "1", "--quiet"]
 
 
-def _serve(*extra: str) -> Iterator[str]:
-    """``python -m emulator --host 127.0.0.1 --port 0 EXTRA``; yields the URL it prints."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", *extra],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + 30
-        url = None
-        while url is None and time.monotonic() < deadline and proc.poll() is None:
-            if sel.select(timeout=0.5):
-                line = proc.stdout.readline()
-                if "http://" in line:
-                    url = "http://" + line.split("http://", 1)[1].split()[0]
-        sel.close()
-        if url is None:
-            pytest.fail(f"python -m emulator {' '.join(extra)} did not print its URL within 30 s")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
-
-
 @pytest.fixture(scope="module")
 def correct_a() -> Iterator[str]:
-    yield from _serve()
+    with emulator() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def correct_b() -> Iterator[str]:
-    yield from _serve()
+    with emulator() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def planted() -> Iterator[str]:
-    yield from _serve("--plant", ",".join(PLANTED))
+    with emulator("--plant", ",".join(PLANTED)) as url:
+        yield url
 
 
 def _warm(url: str) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import stop
 
 from harness.engine import Engine, RunConfig
 from harness.targets import EmbeddedTarget
@@ -83,19 +84,13 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except redis.ConnectionError:
                 time.sleep(0.05)
         else:
-            proc.kill()
-            proc.wait(timeout=10)
+            stop(proc)
             continue
         try:
             yield f"redis://127.0.0.1:{port}"
         finally:
             client.close()
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            stop(proc)
         return
     pytest.fail(f"{binary} did not accept connections on 127.0.0.1 in three tries")
 
