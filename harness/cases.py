@@ -17,9 +17,7 @@ import base64
 import datetime as _dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from typing import Any
 import jsonschema
 
 from harness.model import CHECK_NAMES
+from harness.reporting.json_report import write_document
 from harness.results import FailureRecord
 from strategies.calls import MODES, RAW_KINDS, Call, RawMutation, Violation
 
@@ -207,20 +206,8 @@ def case_document(record: FailureRecord, *, endpoint_kind: str, harness_version:
 
 def save_case(record: FailureRecord, *, directory: Path | str, endpoint_kind: str, harness_version: str) -> Path:
     """Write ``record`` as one case file in ``directory`` (made if missing) and return its path."""
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
     doc = case_document(record, endpoint_kind=endpoint_kind, harness_version=harness_version)
-    target = directory / case_name(record)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".case-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(doc, out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    return write_document(doc, Path(directory) / case_name(record))
 
 
 # -- loading ---------------------------------------------------------------------------------

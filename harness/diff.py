@@ -12,9 +12,7 @@ Exit status: 0 no difference, 1 differences found, 2 could not run (one line on 
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -277,18 +275,9 @@ def diff_document(result: DiffResult) -> dict[str, Any]:
 
 def write_diff_json(result: DiffResult, path: Path | str) -> Path:
     """Write the diff report to ``path`` (its folder is made if missing) in one step."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".diff-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(diff_document(result), out, indent=2, ensure_ascii=False)
-            out.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    from harness.reporting.json_report import write_document
+
+    return write_document(diff_document(result), path)
 
 
 def _one_line(value: Any, limit: int = 300) -> str:

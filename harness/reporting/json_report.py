@@ -89,12 +89,18 @@ def report_document(result: RunResult) -> dict[str, Any]:
 
 def write_json(result: RunResult, path: Path | str) -> Path:
     """Write the report to ``path`` (its folder is made if missing) in one step."""
+    return write_document(report_document(result), path)
+
+
+def write_document(document: Any, path: Path | str) -> Path:
+    """Write ``document`` as indented JSON to ``path`` (its folder is made if missing) in one step:
+    a reader sees the old file or the whole new one, never a part."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(report_document(result), out, indent=2, ensure_ascii=False)
+            json.dump(document, out, indent=2, ensure_ascii=False)
             out.write("\n")
         os.replace(tmp, path)
     except BaseException:
