@@ -81,7 +81,7 @@ def compile_check(schema: dict[str, Any]) -> Check | None:
                 raise _Unsupported(values)
             allowed = frozenset(values)
             parts.append(lambda v: isinstance(v, str) and v in allowed)
-        parts += _strings(s) + _numbers(s) + _objects(s, node) + _arrays(s, node)
+        parts += _bounds(s) + _members(s, node)
         if len(parts) == 1:
             return parts[0]
         checks = tuple(parts)
@@ -99,36 +99,36 @@ def compile_check(schema: dict[str, Any]) -> Check | None:
         return None
 
 
-def _strings(s: dict[str, Any]) -> list[Check]:
-    out: list[Check] = []
-    if "minLength" in s:
-        lo = s["minLength"]
-        out.append(lambda v: not isinstance(v, str) or len(v) >= lo)
-    if "maxLength" in s:
-        hi = s["maxLength"]
-        out.append(lambda v: not isinstance(v, str) or len(v) <= hi)
+#: keyword -> (the instances it applies to, what it measures, whether the measure may be above the
+#: bound (a minimum) or below it (a maximum))
+_BOUNDS: dict[str, tuple[Check, Callable[[Any], Any], bool]] = {
+    "minLength": (_TYPES["string"], len, True), "maxLength": (_TYPES["string"], len, False),
+    "minimum": (_is_number, lambda v: v, True), "maximum": (_is_number, lambda v: v, False),
+    "minItems": (_TYPES["array"], len, True), "maxItems": (_TYPES["array"], len, False),
+    "minProperties": (_TYPES["object"], len, True), "maxProperties": (_TYPES["object"], len, False),
+}
+
+
+def _bound(applies: Check, measure: Callable[[Any], Any], is_min: bool, limit: Any) -> Check:
+    if is_min:
+        return lambda v: not applies(v) or measure(v) >= limit
+    return lambda v: not applies(v) or measure(v) <= limit
+
+
+def _bounds(s: dict[str, Any]) -> list[Check]:
+    out = [_bound(*_BOUNDS[k], s[k]) for k in _BOUNDS if k in s]
     if "pattern" in s:
         search = re.compile(s["pattern"]).search
         out.append(lambda v: not isinstance(v, str) or search(v) is not None)
-    return out
-
-
-def _numbers(s: dict[str, Any]) -> list[Check]:
-    out: list[Check] = []
-    if "minimum" in s:
-        lo = s["minimum"]
-        out.append(lambda v: not _is_number(v) or v >= lo)
-    if "maximum" in s:
-        hi = s["maximum"]
-        out.append(lambda v: not _is_number(v) or v <= hi)
-    return out
-
-
-def _objects(s: dict[str, Any], node: Callable[[Any], Check]) -> list[Check]:
-    out: list[Check] = []
     if "required" in s:
         required = tuple(s["required"])
         out.append(lambda v: not isinstance(v, dict) or all(k in v for k in required))
+    return out
+
+
+def _members(s: dict[str, Any], node: Callable[[Any], Check]) -> list[Check]:
+    """``properties``, ``additionalProperties``, ``propertyNames`` and ``items``."""
+    out: list[Check] = []
     props = {k: node(sub) for k, sub in s.get("properties", {}).items()}
     extra = node(s["additionalProperties"]) if "additionalProperties" in s else None
     names = node(s["propertyNames"]) if "propertyNames" in s else None
@@ -144,24 +144,7 @@ def _objects(s: dict[str, Any], node: Callable[[Any], Check]) -> list[Check]:
                     return False
             return True
         out.append(members)
-    if "minProperties" in s:
-        lo = s["minProperties"]
-        out.append(lambda v: not isinstance(v, dict) or len(v) >= lo)
-    if "maxProperties" in s:
-        hi = s["maxProperties"]
-        out.append(lambda v: not isinstance(v, dict) or len(v) <= hi)
-    return out
-
-
-def _arrays(s: dict[str, Any], node: Callable[[Any], Check]) -> list[Check]:
-    out: list[Check] = []
     if "items" in s:
         item = node(s["items"])
         out.append(lambda v: not isinstance(v, list) or all(item(x) for x in v))
-    if "minItems" in s:
-        lo = s["minItems"]
-        out.append(lambda v: not isinstance(v, list) or len(v) >= lo)
-    if "maxItems" in s:
-        hi = s["maxItems"]
-        out.append(lambda v: not isinstance(v, list) or len(v) <= hi)
     return out
