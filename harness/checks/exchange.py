@@ -35,6 +35,12 @@ def _declared(ctx: CheckContext) -> dict[str, int | None]:
 @check("not_a_server_error")
 def not_a_server_error(ex: Exchange, ctx: CheckContext) -> None:
     """A 5xx the operation does not model, or any 5xx on a well-formed call."""
+    if ex.response is None and ex.transport_error is None and ex.parse_error is not None:
+        # the request went out and no answer came back: the endpoint raised (the embedded emulator's
+        # exception reaches the client as one), which is no answer any call may get
+        raise _fail(ex, "not_a_server_error", "no answer: the endpoint raised",
+                    f"the {ex.call.mode} call got no HTTP answer: {ex.parse_error}",
+                    cause=f"raised:{ex.parse_error.split(':', 1)[0]}")
     status = ex.status
     if status is None or status < 500:
         return

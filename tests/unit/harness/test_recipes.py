@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 
 import botocore.session
+import pytest
 
 from emulator.core import ServiceError
 from emulator.planted import Breaker, Fault
 from harness.cases import load_case, save_case
 from harness.checks.recipes import made_not_found
 from harness.engine import RunConfig
-from harness.model import Exchange, RawRequest, RawResponse
+from harness.model import Exchange, Failure, RawRequest, RawResponse
 from harness.replay import replay_case
 from harness.session import execute
 from harness.targets import EmbeddedTarget
@@ -136,3 +137,30 @@ def test_an_operation_naming_what_the_run_does_not_make_is_not_judged():
     engine = Engine(_target(), config)
     assert run_one_scenario(engine, "read_after_write_consistency", IOT.operation("CreateJob")) is None
     assert engine.result.calls == 0  # CreateJob's jobId (a URI member) is new: nothing sent
+
+
+# -- no answer at all: the endpoint raised (not_a_server_error) ----------------------------------------
+def test_a_call_the_endpoint_raises_on_is_a_server_error():
+    """An emulator that raises instead of answering (a crash its own 500 handler does not catch)
+    reaches the client as an exception with no response: found by mutation testing, every check
+    passed it."""
+    from emulator.app import Emulator
+    from harness.checks import CHECKS, CheckContext
+
+    class Raising(Emulator):
+        def handle(self, method, path_and_query, headers, body=b""):
+            if path_and_query.startswith("/things/"):
+                raise TypeError("_rest_request() missing 1 required positional argument: 'rid'")
+            return super().handle(method, path_and_query, headers, body)
+
+    target = EmbeddedTarget(emulator=Raising())
+    target._session = _SESSION
+    ex = target.send(Call("iot", "DescribeThing", {"thingName": "t1"}))
+    assert ex.response is None and ex.transport_error is None and "TypeError" in ex.parse_error
+    ctx = CheckContext(service=IOT, op=IOT.operation("DescribeThing"))
+    with pytest.raises(Failure, match="no answer: the endpoint raised") as caught:
+        CHECKS["not_a_server_error"].fn(ex, ctx)
+    assert "got no HTTP answer: TypeError" in caught.value.message
+    answered = target.send(Call("iot", "ListJobs", {}))
+    assert answered.ok
+    CHECKS["not_a_server_error"].fn(answered, CheckContext(service=IOT, op=IOT.operation("ListJobs")))
