@@ -133,19 +133,25 @@ def own_check(row: Row, hits: list[dict[str, Any]], budget: float) -> float | No
     return min(times) if times else None
 
 
-def markdown(rows: list[Row]) -> str:
-    """The per-fault table, Markdown: found and time for each tool, and the first check that counted."""
+def markdown(rows: list[Row], budget: float) -> str:
+    """The per-fault table, Markdown: for each tool, found and when (with the first failure that
+    counted), and when a failure of the fault's own check came (``own_check``)."""
     def cell(found: bool | None, at: float | None, hits: list[dict[str, Any]]) -> str:
         if found is None:
             return "n/a"
         if not found:
             return "**no**"
         first = min(hits, key=lambda h: h["at_s"]) if hits else None
-        return f"yes, {at:.1f} s" + (f" (`{first['check']}` {first['detail']})" if first else "")
+        return f"{at:.1f} s" + (f" `{first['check']}` {first['detail']}" if first else "")
 
-    lines = ["| fault | planted for | Schemathesis | jobfuzz |", "|---|---|---|---|"]
-    lines += [f"| `{r.fault}` | `{r.check}` | {cell(r.st_found, r.st_at, r.st_hits)} | "
-              f"{cell(r.jf_found, r.jf_at, r.jf_hits)} |" for r in rows]
+    def own(found: bool | None, hits: list[dict[str, Any]], row: Row) -> str:
+        at = own_check(row, hits, budget) if found else None
+        return "" if found is None else ("no" if at is None else f"{at:.1f} s")
+
+    lines = ["| fault | planted for | Schemathesis: first failure | own check | jobfuzz: first failure | own check |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| `{r.fault}` | `{r.check}` | {cell(r.st_found, r.st_at, r.st_hits)} | {own(r.st_found, r.st_hits, r)} | "
+              f"{cell(r.jf_found, r.jf_at, r.jf_hits)} | {own(r.jf_found, r.jf_hits, r)} |" for r in rows]
     return "\n".join(lines)
 
 
@@ -160,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"schemathesis_report: {exc}", file=sys.stderr)
         return 2
     if args.markdown:
-        print(markdown(rows))
+        print(markdown(rows, settings["budget_s"]))
         return 0
     print(settings["versions"])
     print(f"scope {settings['scope']}; budget {settings['budget_s']:g} s a fault and tool; baselines "
