@@ -27,6 +27,11 @@ Usage (from the repository root, with the ``schemathesis`` extra installed)::
     python bench/bench_schemathesis.py                      # every fault, 60 s each
     python bench/bench_schemathesis.py --budget 20 --faults iotdata-update-crash-on-document,iot-not-found-status
     python bench/bench_schemathesis.py --json /tmp/st.json  # also write every failure seen
+    python bench/schemathesis_report.py /tmp/st-a.json /tmp/st-b.json  # runs taken in parts, as one table
+
+The whole catalogue takes about 100 minutes in one process on 2 cores; run it in parts (``--faults``,
+each part with its own baselines) and merge them with ``bench/schemathesis_report.py``
+(docs/benchmarks.md, "Bug-finding power").
 
 Everything binds 127.0.0.1; every subprocess is stopped by the script, and Schemathesis is killed
 when it runs past its budget by more than ``--grace`` seconds (failures after the budget do not count).
