@@ -38,7 +38,9 @@ __all__ = [
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 #: base64 alphabet with padding (blobs in JSON bodies and in XML text)
-BASE64 = r"^[A-Za-z0-9+/]*={0,2}$"
+#: standard base64 with its padding, as botocore writes blobs and reads them back (``b64decode``
+#: refuses a length that is not a multiple of four)
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _INTEGER_TEXT = r"^[-+]?[0-9]+$"
 _NUMBER_TEXT = r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$|^(NaN|Infinity|-Infinity)$"
 _JSON_PROTOCOLS = ("rest-json", "json")

@@ -209,3 +209,22 @@ def test_validator_is_compiled_once():
     assert isinstance(first, jsonschema.Draft202012Validator)
     assert compiled_output_validator(op, spec) is first
     assert first.format_checker is None
+
+
+@pytest.mark.parametrize(("text", "ok"), [("", True), ("QQ==", True), ("QUI=", True), ("QUJD", True),
+                                          ("QUJDRA==", True), ("Q", False), ("QQ", False), ("QQ=", False),
+                                          ("a=b", False), ("QQ==QQ==", False)])
+def test_a_blob_is_padded_base64_as_botocore_reads_it(text: str, ok: bool) -> None:
+    import base64
+    import binascii
+    import re
+
+    from specs.schema import BASE64
+
+    assert bool(re.search(BASE64, text)) is ok
+    try:
+        base64.b64decode(text, validate=True)
+        decodes = True
+    except binascii.Error:
+        decodes = False
+    assert decodes is ok
