@@ -65,7 +65,19 @@ def snapshot(ref: str, into: Path, emulator_ref: str | None = None) -> Path:
         archive = subprocess.run(["git", "-C", str(ROOT), "archive", emulator_ref, "emulator", "pyproject.toml"],
                                  check=True, capture_output=True).stdout
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    _forkserver(tree / "pyproject.toml")
     return tree
+
+
+def _forkserver(pyproject: Path) -> None:
+    """mutmut forks each mutant's worker from a process that has run no test. Its default forks
+    from the process that ran the clean tests, whose emulator keeps the validators and codecs it
+    compiled with the unmutated code: a mutant inside them would never run (and count as
+    survived). Commits before the setting was added get it here."""
+    text = pyproject.read_text("utf-8")
+    if "process_isolation" not in text:
+        pyproject.write_text(text.replace("[tool.mutmut]\n", '[tool.mutmut]\nprocess_isolation = "forkserver"\n', 1),
+                             "utf-8")
 
 
 def mutmut(tree: Path, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess[str]:
