@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import selectors
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +25,7 @@ from botocore.credentials import Credentials
 
 schemathesis = pytest.importorskip("schemathesis")
 
+from processes import emulator
 from schemathesis.auths import AuthContext
 
 from specs.openapi import openapi
@@ -56,30 +54,8 @@ def _emulator_cmd() -> list[str]:
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
     """``jobfuzz emulator --host 127.0.0.1 --port 0`` (a free port); the URL it prints."""
-    proc = subprocess.Popen([*_emulator_cmd(), "--host", "127.0.0.1", "--port", "0"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        assert proc.stdout is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + 30
-        found = None
-        while found is None and time.monotonic() < deadline and proc.poll() is None:
-            if sel.select(timeout=0.5):
-                line = proc.stdout.readline()
-                if "http://" in line:
-                    found = "http://" + line.split("http://", 1)[1].split()[0]
-        sel.close()
-        if found is None:
-            pytest.fail("jobfuzz emulator did not print its URL within 30 s")
+    with emulator(command=tuple(_emulator_cmd())) as found:
         yield found
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def _boto3(service: str, url: str) -> Any:
