@@ -14,7 +14,10 @@ on two shared cores, so this script measures a uniform random sample:
    contract tests reach each function (mutmut runs only those tests against a mutant);
 3. ``--sample`` mutants drawn with ``random.Random(--seed)`` from the sorted list of all mutants;
 4. the drawn mutants that a contract test reaches run in batches (``mutmut run NAME ...``, one
-   child, under ``nice``); the others are "no tests" (code no contract test executes);
+   child, under ``nice``, each worker forked from a process that ran no test); the others are
+   "no tests" (code no contract test executes); with ``--verify``, every survivor runs again
+   against the whole contract suite in a fresh process (``MUTANT_UNDER_TEST``), since mutmut only
+   runs the tests that reached the mutated function, and cached code is reached by one test;
 5. the verdicts, the diff of every mutant not killed and the score with its 95 % Wilson interval
    go to ``--json``; ``--classes FILE`` (a JSON object: mutant name -> {"class": ..., "note": ...},
    class one of ``equivalent``, ``gap``, ``out-of-scope``) turns the survivors' classification into
@@ -108,6 +111,23 @@ def covered(tree: Path) -> set[str]:
     return {name for name, tests in stats["tests_by_mangled_function_name"].items() if tests}
 
 
+def verify(tree: Path, name: str, timeout: float = 900) -> bool:
+    """Whether the whole contract suite, in a fresh process with ``name`` switched on, fails.
+
+    mutmut runs a mutant against the tests that reached its function while it collected stats;
+    code the emulator runs once and caches (compiled validators and codecs) is reached by the first
+    test only, so a survivor there may be one that another test kills."""
+    env = {**os.environ, "PYTHONPATH": f"{tree / 'mutants'}{os.pathsep}{tree}", "PYTHONDONTWRITEBYTECODE": "1",
+           "MUTANT_UNDER_TEST": name}
+    cmd = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+           "-p", "no:randomly", "tests/contract"]
+    try:
+        proc = subprocess.run(cmd, check=False, cwd=tree / "mutants", env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return True
+    return proc.returncode != 0
+
+
 def verdict(code: int | None) -> str:
     return "not run" if code is None else VERDICTS.get(code, "suspicious")
 
@@ -151,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write every verdict and the score here")
     ap.add_argument("--classes", type=Path, default=None, help="survivor classification (JSON)")
     ap.add_argument("--names", type=Path, default=None, help="run these mutants (one a line) instead of a sample")
+    ap.add_argument("--verify", action="store_true",
+                    help="rerun every survivor against the whole contract suite in a fresh process")
     args = ap.parse_args(argv)
     if args.sample < 1 or args.batch < 1:
         print("bench_mutation: --sample and --batch must be at least 1", file=sys.stderr)
@@ -200,10 +222,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {i + len(chunk)}/{len(to_run)} in {time.monotonic() - t0:.0f} s (exit {proc.returncode}): "
               f"{dict(done)}", flush=True)
     codes = all_mutants(tree)
+    rechecked: set[str] = set()
+    if args.verify:
+        left = [n for n in to_run if verdict(codes.get(n)) == "survived"]
+        print(f"verifying {len(left)} survivors with the whole contract suite ...", flush=True)
+        rechecked = {n for n in left if verify(tree, n)}
+        print(f"  {len(rechecked)} of them killed by the whole suite", flush=True)
     rows = []
     for name in drawn:
         v = verdict(codes.get(name)) if name in to_run else "no tests"
+        if name in rechecked:
+            v = "killed"
         row: dict[str, Any] = {"name": name, "verdict": v}
+        if name in rechecked:
+            row["killed_by"] = "the whole contract suite (mutmut's selected tests missed it)"
         if v not in ("killed", "timeout"):
             row["diff"] = show(tree, name)
             row.update(classes.get(name, {}))
