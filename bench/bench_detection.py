@@ -35,15 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
 #: why a fault is not found within the budget, where the reason is known (kept in docs/planted.md)
-NOTES: dict[str, str] = {
-    "iot-create-thing-repeat-refused": (
-        "the idempotency scenario repeats the first boundary call of CreateThing, whose thingName is a "
-        "fixed value; in a full run the boundary and fuzz phases have made a thing of that name already, "
-        "so the scenario's first call is refused as well and the scenario returns without judging "
-        "(harness/scenarios.py, idempotency_conformance: a first call that fails is not repeated). The "
-        "scenarios phase alone finds it (tests/integration/test_planted.py)"
-    ),
-}
+NOTES: dict[str, str] = {}
 
 
 @dataclass
@@ -154,7 +146,7 @@ def markdown(rows: list[Row], cleans: list[Clean], *, budget: float, seed: int, 
     out = [
         "# Planted faults",
         "",
-        "`emulator/planted.py` is a catalogue of deliberate breaks of documented behaviour. Each is applied",
+        "`emulator/planted/` is a catalogue of deliberate breaks of documented behaviour. Each is applied",
         "around the correct emulator (its request dispatch or its raw answer), never inside its code, and",
         "each names the check that should find it. They show what the harness catches, and how fast:",
         "",
