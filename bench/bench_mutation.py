@@ -24,9 +24,9 @@ on two shared cores, so this script measures a uniform random sample:
    the score over the non-equivalent mutants. ``--names FILE`` reruns given mutants (one a line)
    instead of drawing, e.g. the survivors of a sample after a fix of the harness.
 
-    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--ref HEAD] [--emulator-ref REF]
-                                   [--batch 150] [--workdir DIR] [--json PATH] [--classes FILE]
-                                   [--names FILE]
+    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--first N] [--ref HEAD]
+                                   [--emulator-ref REF] [--batch 150] [--verify] [--workdir DIR]
+                                   [--json PATH] [--classes FILE] [--names FILE]
 """
 
 from __future__ import annotations
@@ -171,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="write every verdict and the score here")
     ap.add_argument("--classes", type=Path, default=None, help="survivor classification (JSON)")
     ap.add_argument("--names", type=Path, default=None, help="run these mutants (one a line) instead of a sample")
+    ap.add_argument("--first", type=int, default=None,
+                    help="run only the first N drawn mutants that a contract test reaches")
     ap.add_argument("--verify", action="store_true",
                     help="rerun every survivor against the whole contract suite in a fresh process")
     args = ap.parse_args(argv)
@@ -211,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         drawn = random.Random(args.seed).sample(sorted(population), min(args.sample, len(population)))
     to_run = [n for n in drawn if n.partition("__mutmut_")[0] in reached]
+    if args.first is not None:  # the first N reached, in drawn order: a uniform sample of the reached
+        to_run = to_run[:args.first]
+        drawn = list(to_run)
     print(f"{len(population)} mutants, {len(drawn)} drawn (seed {args.seed}), {len(to_run)} reached by a "
           f"contract test", flush=True)
     for i in range(0, len(to_run), args.batch):
