@@ -76,7 +76,9 @@ class Engine:
         self.identities: list[str] = []
         self._probes: dict[str, bool | None] = {}  # service -> routed by the endpoint (None: unknown)
         run_prefix = f"jf{secrets.token_hex(2)}"
-        self.resources = ResourceMaker(self.services, self._send_setup, target.access_key, prefix=run_prefix)
+        # what the run made is deleted at its end only on a real account (the target's guard)
+        self.resources = ResourceMaker(self.services, self._send_setup, target.access_key, prefix=run_prefix,
+                                       keep_made=getattr(target, "guard", None) is not None)
         self.plan = self._plan()
 
     # -- planning --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from harness.checks import check
 from harness.engine import Engine, Stop
 from harness.model import Exchange, Failure
+from harness.phases import chunks
 from harness.resources import ResourceError, dig, fill
 from specs.overlay import DELETED
 from specs.types import StateMachineSpec, Step, Transition
@@ -328,14 +329,24 @@ def planned_machines(engine: Engine) -> list[StateMachineSpec]:
 
 def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
     cls = _machine_class(engine, sm)
+    # large --max-examples: several searches of at most CHUNK examples each (see phases.CHUNK)
+    for c, examples in enumerate(chunks(max(5, engine.examples // 2))):
+        cls._hypothesis_internal_use_seed = engine.seed + c  # type: ignore[attr-defined]
+        if not _run_chunk(engine, sm, cls, examples):
+            return
+    _count_passed(engine, sm)
+
+
+def _run_chunk(engine: Engine, sm: StateMachineSpec, cls: Any, examples: int) -> bool:
+    """One search of ``examples`` sequences, repeated after each new failure (at most 4 times);
+    False when the machine cannot go on (its resource cannot be made, or it crashed)."""
     for _ in range(4):
         try:
             run_state_machine_as_test(cls, settings=settings(
-                max_examples=max(5, engine.examples // 2), stateful_step_count=10, deadline=None,
+                max_examples=examples, stateful_step_count=10, deadline=None,
                 database=None, suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                 phases=[Phase.generate, Phase.shrink], print_blob=False))
-            _count_passed(engine, sm)
-            return
+            return True
         except Stop:
             # the budget ran out, perhaps while shrinking: keep the smallest failure found so far
             for run in (cls.last_run, cls.last_failed):  # type: ignore[attr-defined]
@@ -348,10 +359,11 @@ def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
             run = cls.last_run  # type: ignore[attr-defined]
             engine.record(f, scenario=run.scenario() if run else None)
         except ResourceError:
-            return
+            return False
         except Exception as exc:  # noqa: BLE001
             engine.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
-            return
+            return False
+    return False  # a new failure every time: the machine is not counted as passed
 
 
 def _count_passed(engine: Engine, sm: StateMachineSpec) -> None:

@@ -25,6 +25,15 @@ __all__ = ["run_boundary", "run_fuzz", "run_one"]
 
 _MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
 _ROUNDS = 4  # searches per operation and mode, each ending at a new failure or its examples
+#: the most examples one Hypothesis search runs: what it keeps (the tree of choices it explored, a
+#: cache of results) grows with its examples, so a larger --max-examples runs as several searches,
+#: each under its own seed (the first under the run's seed: a run of at most this many is unchanged)
+CHUNK = 1000
+
+
+def chunks(examples: int) -> list[int]:
+    """``examples`` as searches of at most ``CHUNK`` examples each."""
+    return [min(CHUNK, examples - start) for start in range(0, examples, CHUNK)]
 
 
 def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
@@ -103,13 +112,15 @@ def run_fuzz(engine: Engine) -> None:
                 continue  # nothing to draw in this mode (e.g. no rule of the input can be broken)
             engine.phase(f"fuzz ({mode})", op.qualified)
             strategy = from_operation(op, service=service, mode=mode)
-            for k in range(_ROUNDS):
-                if not _search(engine, op, strategy, pool, db, mode, reuse=k == 0):
-                    break
+            for c, examples in enumerate(chunks(engine.examples)):
+                for k in range(_ROUNDS):
+                    if not _search(engine, op, strategy, pool, db, mode, examples=examples, seed=engine.seed + c,
+                                   reuse=c == 0 and k == 0):
+                        break
 
 
 def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call], pool: dict[str, Any],
-            db: Any, mode: str, *, reuse: bool = True) -> bool:
+            db: Any, mode: str, *, examples: int, seed: int, reuse: bool = True) -> bool:
     """One Hypothesis search; True when it found (and recorded) a new failure.
 
     Only the first search of an operation and mode replays the example database: a later one
@@ -130,11 +141,11 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     steps = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink] if reuse else [
         Phase.explicit, Phase.generate, Phase.shrink]
     test = settings(
-        max_examples=engine.examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
+        max_examples=examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
         report_multiple_bugs=False, phases=steps, print_blob=False)(given(call=strategy)(test))
     # what @seed does, without the database=None that @seed also sets: --seed reruns the same draws
     # and --example-db still keeps each failure and replays it first on the next run
-    test._hypothesis_internal_use_seed = engine.seed  # type: ignore[attr-defined]
+    test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     def keep(f: Failure) -> None:
         rec = engine.record(f, sequence=state.get("sequence"))
         rec.identities = state.get("identities", [])

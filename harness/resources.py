@@ -119,7 +119,7 @@ class ResourceMaker:
     """Creates resources by recipe for one run. ``send`` sends a call as an identity."""
 
     def __init__(self, services: dict[str, ServiceSpec], send: Callable[[Call, str, Call], Exchange],
-                 access_key: Callable[[str], str], prefix: str = "jf") -> None:
+                 access_key: Callable[[str], str], prefix: str = "jf", *, keep_made: bool = True) -> None:
         check_resource_names(services.values())  # one namespace: a clash would replace a recipe
         self.services = services
         self.send = send
@@ -137,8 +137,10 @@ class ResourceMaker:
                 for b in r.produces:
                     self.producer.setdefault(b, r.name)
                     self._own.setdefault(r.service, {}).setdefault(b, r.name)
-        #: every resource made, for cleanup: (resource, bindings, identity)
+        #: every resource made, for cleanup: (resource, bindings, identity); kept only where a run
+        #: deletes what it made (``keep_made``), since it grows with the run
         self.made: list[tuple[str, dict[str, Any], str]] = []
+        self.keep_made = keep_made
 
     def uid(self) -> str:
         """A fresh id: the run prefix and a counter (``jf1a2b3c00001``)."""
@@ -213,7 +215,8 @@ class ResourceMaker:
                 raise ResourceError(res.name, ex)
             for binding, path in step.produces.items():
                 values[binding] = dig(ex.parsed, path)
-        self.made.append((res.name, dict(values), identity))
+        if self.keep_made:
+            self.made.append((res.name, dict(values), identity))
 
     def run_step(self, step: Step, values: dict[str, Any], identity: str = "primary", *,
                  mode: str = "valid") -> Exchange:

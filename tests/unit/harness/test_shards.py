@@ -128,3 +128,13 @@ def test_example_database_spellings(tmp_path):
         with pytest.raises(ExampleDbError, match=what) as info:
             example_database(bad)
         assert bad in str(info.value)  # the message names the value it could not use
+
+
+def test_large_example_counts_run_as_searches_of_at_most_a_chunk():
+    from harness.phases import CHUNK, chunks
+
+    assert chunks(25) == [25]
+    assert chunks(CHUNK) == [CHUNK]
+    assert chunks(CHUNK + 1) == [CHUNK, 1]
+    assert chunks(2 * CHUNK + 500) == [CHUNK, CHUNK, 500]
+    assert chunks(0) == []
