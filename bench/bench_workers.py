@@ -151,8 +151,8 @@ def _rounds(label: str, args: argparse.Namespace, url: str | None = None, server
               f"x{median(bound):.2f} faster than one (the whole run's CPU / the larger shard's; rounds: "
               f"{', '.join(f'{x:.2f}' for x in bound)})")
     calls = [f.calls for w in WORKERS for f in runs[w]]
-    print(f"  calls a run: {min(calls)}..{max(calls)} (2 workers run a lifecycle in each worker whose "
-          "operations it holds)")
+    print(f"  calls a run: {min(calls)}..{max(calls)} (each process makes the resources of its own "
+          "operations, so the setup calls differ with the split)")
 
 
 def main(argv: list[str] | None = None) -> int:
