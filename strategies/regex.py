@@ -183,6 +183,8 @@ class _Seq(_Node):
 
 class _Repeat(_Node):
     def __init__(self, lo: int, hi: int, sub: _Node) -> None:
+        while isinstance(sub, _Seq) and len(sub.items) == 1:  # (?:[a-z])+ repeats the class itself
+            sub = sub.items[0]
         self.min, self.max, self.sub = lo, (INF if hi >= C.MAXREPEAT else hi), sub
         self.lo = lo * sub.lo
         self.hi = min(INF, self.max * sub.hi)
