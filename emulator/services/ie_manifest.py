@@ -97,7 +97,7 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def parse_manifest(text: str, operation: str) -> dict[str, Any]:
     """The manifest as a mapping, or MalformedManifestException."""
     try:
-        doc = yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 (a safe loader)
+        doc = yaml.load(text, Loader=_YAML_LOADER)  # a safe loader (CSafeLoader or SafeLoader)
     except yaml.YAMLError as exc:
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _error("MalformedManifestException", operation,
