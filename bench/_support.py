@@ -38,9 +38,11 @@ __all__ = [
     "moto_server",
     "process_cpu",
     "rss_mib",
+    "stop",
 ]
 
-ACCESS_KEY = "AKIAJOBFUZZBENCH0001"
+#: the benchmarks' own account (the emulator takes any access key id as the account)
+ACCESS_KEY = "jobfuzz-bench-0001"
 SECRET_KEY = "jobfuzz-bench-secret-not-a-real-key-000"
 REGION = "us-east-1"
 #: botocore retries off, as the harness's targets have them (every error is seen once)
@@ -146,7 +148,8 @@ def _wait_port(port: int, proc: subprocess.Popen[Any], timeout: float) -> None:
     raise RuntimeError(f"nothing listened on 127.0.0.1:{port} within {timeout:.0f} s")
 
 
-def _stop(proc: subprocess.Popen[Any]) -> None:
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """Terminate ``proc``; kill it if it has not ended within 10 s."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -192,7 +195,7 @@ def emulator_server(*extra: str, timeout: float = 30) -> Iterator[Server]:
             raise RuntimeError("the jobfuzz emulator did not print its URL")
         yield Server(url, proc.pid)
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 @contextlib.contextmanager
@@ -205,4 +208,4 @@ def moto_server(timeout: float = 60) -> Iterator[Server]:
         _wait_port(port, proc, timeout)
         yield Server(f"http://127.0.0.1:{port}", proc.pid)
     finally:
-        _stop(proc)
+        stop(proc)

@@ -48,7 +48,7 @@ OPERATION = "iot-jobs-data.UpdateJobExecution"
 THING, JOB = "bench-thing", "bench-job"
 DETAILS = {"step": "download", "progress": "42"}
 #: the plain loop's own account, apart from the run's identities
-PLAIN_KEY = "AKIAJOBFUZZBENCH0002"
+PLAIN_KEY = "jobfuzz-bench-0002"
 
 
 def _reset(url: str) -> None:

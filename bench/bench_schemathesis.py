@@ -61,6 +61,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from _support import stop  # the bench folder is on the path when a bench script runs
+
 REST_JSON = ("iot-jobs-data", "iot", "amplifybackend")
 QUERY = ("importexport",)
 HOOKS = ROOT / "bench" / "sigv4_auth.py"
@@ -75,16 +77,6 @@ CLIP_TOP = 0x007F
 def _jobfuzz() -> list[str]:
     script = Path(sys.executable).with_name("jobfuzz")
     return [str(script)] if script.exists() else [sys.executable, "-m", "harness.cli"]
-
-
-def _stop(proc: subprocess.Popen[Any], timeout: float = 10) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=timeout)
 
 
 #: what ``jobfuzz emulator --plant NAME`` serves, for a checkout whose CLI lacks the option
@@ -142,7 +134,7 @@ def emulator(plant: str | None, *, cwd: Path, timeout: float = 30) -> Iterator[s
             threading.Thread(target=stream.read, daemon=True).start()
         yield url
     finally:
-        _stop(proc)
+        stop(proc)
 
 
 # -- the OpenAPI documents ----------------------------------------------------------------------
@@ -323,7 +315,7 @@ def run_schemathesis(spec: Path, url: str, budget: float, *, work: Path, grace: 
         killed = True
         err = ""
     finally:
-        _stop(proc)
+        stop(proc)
     run = ToolRun(ran_s=round(time.monotonic() - started, 1))
     if killed:
         run.note = f"killed {grace:.0f} s past the budget"

@@ -32,11 +32,14 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from harness.targets import PRIMARY_KEYS
+
 __all__ = ["ACCESS_KEY", "REGION", "SECRET_KEY", "SigV4Provider", "SigV4RequestsAuth", "signing_name_of"]
 
-#: the emulator's account is the access key id; the secret is never checked there
-ACCESS_KEY = os.environ.get("JOBFUZZ_SIGV4_ACCESS_KEY", "AKIAJOBFUZZPRIMARY01")
-SECRET_KEY = os.environ.get("JOBFUZZ_SIGV4_SECRET_KEY", "jobfuzz-primary-secret-not-a-real-key-000")
+#: the emulator's account is the access key id; the secret is never checked there. By default the
+#: harness's primary identity, so both tools act in the same account
+ACCESS_KEY = os.environ.get("JOBFUZZ_SIGV4_ACCESS_KEY", PRIMARY_KEYS[0])
+SECRET_KEY = os.environ.get("JOBFUZZ_SIGV4_SECRET_KEY", PRIMARY_KEYS[1])
 REGION = os.environ.get("JOBFUZZ_SIGV4_REGION", "us-east-1")
 
 #: headers a client may change after signing; botocore leaves the same ones unsigned

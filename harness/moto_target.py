@@ -79,9 +79,11 @@ def second_identity(url: str, account: str = SECOND_ACCOUNT) -> tuple[str, str, 
     """Credentials of a role in ``account``, from the STS of the moto_server at ``url``."""
     import botocore.session
 
+    from harness.targets import PRIMARY_KEYS
+
     sts = botocore.session.get_session().create_client(
-        "sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id="AKIAJOBFUZZPRIMARY01",
-        aws_secret_access_key="jobfuzz-primary-secret-not-a-real-key-000")
+        "sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id=PRIMARY_KEYS[0],
+        aws_secret_access_key=PRIMARY_KEYS[1])
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/jobfuzz-second-identity",
                             RoleSessionName="jobfuzz")["Credentials"]
     return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
