@@ -280,6 +280,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     target = build_target(args)
     try:
         outcome = replay_case(case, target)
+    except CaseFileError as exc:
+        raise UsageError(f"{args.case_file}: {exc.where}: {exc.problem}") from None
     finally:
         if getattr(target, "guard", None) is not None:  # a real account: delete what the replay made
             from harness.cleanup import finish_run

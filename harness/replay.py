@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.cases import CaseFileError
 from harness.checks.recipes import recheck_recipe_step
 from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
 from harness.model import Failure
@@ -53,22 +54,38 @@ def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> li
     return found
 
 
+def _named(engine: Engine, scenario: dict[str, Any], kind: str, key: str) -> Any:
+    """The state machine or sequence a case file names, from the overlays loaded now."""
+    spec = engine.services.get(scenario.get("service", ""))
+    found = next((x for x in getattr(spec, kind, ()) if x.name == scenario.get(key)), None)
+    if found is None:
+        raise CaseFileError("the case file", f"scenario/{key}",
+                            f"{scenario.get(key)!r} of {scenario.get('service')!r} is not in the overlays loaded "
+                            f"now (renamed or removed since the case was saved?)")
+    return found
+
+
 def replay_case(case: Any, target: Target) -> ReplayOutcome:
     """``case`` is a loaded case file (harness.cases.Case)."""
     from harness.lifecycle import LifecycleRun
     from harness.scenarios import run_one_scenario
+    from harness.sequences import run_one_sequence
 
     engine = _engine(target, case.check)
     scenario = getattr(case, "scenario", None) or {}
     found: list[Failure] = []
     if scenario.get("kind") == "lifecycle":
-        spec = engine.services[scenario["service"]]
-        sm = next(m for m in spec.state_machines if m.name == scenario["machine"])
+        sm = _named(engine, scenario, "state_machines", "machine")
         run = LifecycleRun(engine, sm)
         try:
             run.replay(list(scenario.get("steps", ())))
         except Failure as raised:
             found.append(raised)
+    elif scenario.get("kind") == "sequence":
+        seq = _named(engine, scenario, "sequences", "sequence")
+        failure = run_one_sequence(engine, seq)
+        if failure is not None:
+            found.append(failure)
     elif scenario.get("kind") == "scenario":
         op = engine.op_spec(scenario["service"], scenario["operation"])
         failure = run_one_scenario(engine, scenario["check"], op)

@@ -26,6 +26,7 @@ from harness.engine import Engine, Stop
 from harness.model import Exchange, Failure
 from harness.phases import _bind as bind_call
 from harness.resources import ResourceError, dig
+from harness.sequences import run_sequences
 from specs.types import OperationSpec
 from strategies import boundary_calls
 from strategies.calls import Call
@@ -349,3 +350,4 @@ def run_scenarios(engine: Engine) -> None:
             if f is not None:
                 engine.record(f, scenario={"kind": "scenario", "check": name, "service": op.service,
                                            "operation": op.name})
+        run_sequences(engine, op)

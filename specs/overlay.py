@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
+import jmespath
 import jsonschema
 import yaml
 
@@ -24,10 +25,12 @@ from specs.overlay_schema import OVERLAY_SCHEMA
 from specs.types import (
     Discrepancy,
     ErrorSpec,
+    Expect,
     ListItems,
     OperationSpec,
     Resource,
     Rule,
+    SequenceSpec,
     ServiceSpec,
     StateMachineSpec,
     Step,
@@ -238,6 +241,12 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         lists.append(ListItems(name, raw["resource"], raw["id"], raw["binding"]))
 
     machines = tuple(_machine(check, i, raw) for i, raw in enumerate(data.get("state_machines", ())))
+    sequences = tuple(_sequence(check, i, raw) for i, raw in enumerate(data.get("sequences", ())))
+    seen: dict[str, int] = {}
+    for i, seq in enumerate(sequences):
+        if seq.name in seen:
+            check.fail(f"sequences/{i}/name", f"{seq.name!r} is already the name of sequence {seen[seq.name]}")
+        seen[seq.name] = i
     discrepancies = tuple(
         Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
         for d in data.get("discrepancies", ()))
@@ -246,8 +255,39 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
-        "idempotent": idempotent, "lists": tuple(lists),
+        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences,
     }
+
+
+def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
+    if "error" in raw and len(raw) > 1:
+        check.fail(where, "'error' expects a refusal, so it cannot be combined with what a success shows")
+    places = [(f"{where}/{kind}/{path}", path) for kind in ("equals", "includes") for path in raw.get(kind, {})]
+    places += [(f"{where}/present/{k}", path) for k, path in enumerate(raw.get("present", ()))]
+    for place, path in places:
+        try:
+            jmespath.compile(path)
+        except jmespath.exceptions.JMESPathError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            check.fail(place, f"{path!r} is not a JMESPath expression ({first})")
+    return Expect(equals=tuple((p, _frozen(v)) for p, v in raw.get("equals", {}).items()),
+                  includes=tuple((p, _frozen(v)) for p, v in raw.get("includes", {}).items()),
+                  present=tuple(raw.get("present", ())), error=tuple(raw.get("error", ())))
+
+
+def _sequence(check: _Checker, i: int, raw: dict[str, Any]) -> SequenceSpec:
+    where = f"sequences/{i}"
+    check.operation(f"{where}/operation", raw["operation"])
+    steps: list[tuple[Step, Expect | None]] = []
+    for j, s in enumerate(raw["steps"]):
+        step = _step(s)
+        check.step(f"{where}/steps/{j}", step)
+        steps.append((step, _expect(check, f"{where}/steps/{j}/expect", s["expect"]) if "expect" in s else None))
+    if all(e is None for _, e in steps):
+        check.fail(f"{where}/steps", "no step has an 'expect': the sequence would assert nothing")
+    return SequenceSpec(name=raw["name"], service=check.service.name, operation=raw["operation"],
+                        check=raw.get("check", "read_after_write_consistency"), needs=tuple(raw.get("needs", ())),
+                        steps=tuple(steps), source=raw["source"], note=raw.get("note", ""))
 
 
 def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
@@ -328,7 +368,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
         discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
-        idempotent=o["idempotent"], lists=o["lists"])
+        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"])
 
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:

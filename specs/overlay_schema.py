@@ -71,6 +71,47 @@ _TRANSITION: dict[str, Any] = {
     },
 }
 
+#: the checks a sequence may report under
+SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance")
+
+_PATH_VALUES = {"type": "object", "minProperties": 1}
+
+_SEQUENCE: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "operation", "steps", "source"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+        "operation": {"type": "string"},
+        "check": {"enum": list(SEQUENCE_CHECKS)},
+        "needs": _NAMES,
+        # an inferred sequence would assert what nothing documents
+        "source": {"enum": ["model", "doc"]},
+        "note": {"type": "string"},
+        "steps": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                **_STEP,
+                "properties": {
+                    **_STEP["properties"],
+                    "expect": {
+                        "type": "object",
+                        "minProperties": 1,
+                        "additionalProperties": False,
+                        "properties": {
+                            "equals": _PATH_VALUES,
+                            "includes": _PATH_VALUES,
+                            "present": {**_NAMES, "minItems": 1},
+                            "error": {**_NAMES, "minItems": 1},
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
 OVERLAY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["service"],
@@ -174,6 +215,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "sequences": {"type": "array", "items": _SEQUENCE},
         "discrepancies": {
             "type": "array",
             "items": {

@@ -185,6 +185,36 @@ class Resource:
 
 
 @dataclass(frozen=True, slots=True)
+class Expect:
+    """What the answer to one step of a sequence must show. Paths are JMESPath over the parsed output;
+    values are templates like a step's params (``"{jobId}"``); ``null`` means absent."""
+
+    #: (path, value): the value at path
+    equals: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
+    #: (path, value): the list at path holds the value
+    includes: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
+    present: tuple[str, ...] = ()  # paths that must hold a value
+    error: tuple[str, ...] = ()  # the call must be refused with one of these codes
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceSpec:
+    """A documented call sequence and what its answers must show (overlay ``sequences``).
+
+    Steps without ``expect`` set the scene: one that is refused ends the sequence without a verdict
+    (the exchange checks still judge its answer). A step with ``expect`` is the verdict."""
+
+    name: str
+    service: str
+    operation: str  # the operation whose behaviour it checks: it runs when that one is tested
+    check: str  # the check a broken expectation is reported under
+    needs: tuple[str, ...]  # resources made first; their bindings fill the templates
+    steps: tuple[tuple[Step, Expect | None], ...]
+    source: str  # model | doc
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Transition:
     name: str
     step: Step
@@ -268,6 +298,8 @@ class ServiceSpec:
     lists: tuple[ListItems, ...] = ()
     #: operations documented as idempotent for the same configuration (overlay), beyond client tokens
     idempotent: tuple[str, ...] = ()
+    #: documented call sequences and what their answers must show (overlay)
+    sequences: tuple[SequenceSpec, ...] = ()
 
     def shape(self, name: str) -> ShapeSpec:
         return self.shapes[name]

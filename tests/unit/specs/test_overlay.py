@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+import yaml
 
 import specs.overlay
 from specs.loader import load_service
@@ -170,3 +171,48 @@ def test_unknown_step_operation_in_another_service(overlay):
     err = _error("iot-jobs-data")
     assert err.where == "resources/thing/step 0"
     assert "iot has no operation 'MakeThing'" in err.problem
+
+
+def _sequence(expect: dict | None, step: dict | None = None, **extra: str) -> str:
+    read = {"service": "iot-jobs-data", "operation": "DescribeJobExecution",
+            "params": {"thingName": "{thingName}", "jobId": "$next"}, **(step or {})}
+    if expect is not None:
+        read["expect"] = expect
+    seq = {"name": "s1", "operation": "DescribeJobExecution", "source": "doc", **extra, "steps": [read]}
+    return yaml.safe_dump({"service": "iot-jobs-data", "sequences": [seq]}, sort_keys=False)
+
+
+def test_a_sequence_is_read(overlay):
+    overlay("iot-jobs-data", _sequence({"equals": {"execution.jobId": "{jobId}", "x": None}}, needs=["job"],
+                                       check="state_transition_conformance"))
+    (seq,) = load_service("iot-jobs-data").sequences
+    assert (seq.name, seq.operation, seq.check, seq.needs, seq.source) == (
+        "s1", "DescribeJobExecution", "state_transition_conformance", ("job",), "doc")
+    ((step, expect),) = seq.steps
+    assert (step.service, step.operation) == ("iot-jobs-data", "DescribeJobExecution")
+    assert expect.equals == (("execution.jobId", "{jobId}"), ("x", None))
+
+
+@pytest.mark.parametrize(("expect", "step", "extra", "where", "problem"), [
+    (None, {}, {}, "sequences/0/steps", "no step has an 'expect'"),
+    ({"error": ["X"], "present": ["a"]}, {}, {}, "sequences/0/steps/0/expect", "'error' expects a refusal"),
+    ({"present": ["a.[b"]}, {}, {}, "sequences/0/steps/0/expect/present/0", "is not a JMESPath expression"),
+    ({"present": ["a"]}, {}, {"operation": "DescribeJobExecutionz"}, "sequences/0/operation",
+     "has no operation 'DescribeJobExecutionz'"),
+    ({"present": ["a"]}, {}, {"source": "inferred"}, "sequences/0/source", "is not one of"),
+    ({"present": ["a"]}, {"service": "iot", "operation": "UpdateJobExecution"}, {}, "sequences/0/steps/0",
+     "iot has no operation 'UpdateJobExecution'"),
+    ({"present": ["a"], "absent": ["b"]}, {}, {}, "sequences/0/steps/0/expect", "absent"),
+])
+def test_a_bad_sequence_names_its_place(overlay, expect, step, extra, where, problem):
+    overlay("iot-jobs-data", _sequence(expect, step, **extra))
+    err = _error("iot-jobs-data")
+    assert err.where == where and problem in err.problem, str(err)
+
+
+def test_two_sequences_of_one_name(overlay):
+    doc = yaml.safe_load(_sequence({"present": ["a"]}))
+    doc["sequences"] *= 2
+    overlay("iot-jobs-data", yaml.safe_dump(doc))
+    err = _error("iot-jobs-data")
+    assert err.where == "sequences/1/name" and "already the name of sequence 0" in err.problem

@@ -1,0 +1,141 @@
+"""Documented call sequences (overlay ``sequences``): make what a sequence needs, send its steps in
+order, and hold each answer to what the step's ``expect`` says it must show.
+
+A sequence pins down what a single call cannot: a write read back (UpdateJob's description in
+DescribeJob), the order a read gives (``$next`` takes an IN_PROGRESS execution first), what a list
+holds after a write (GetPendingJobExecutions' ``queuedJobs``). A broken expectation is reported under
+the sequence's ``check``. On a target that is not the embedded emulator a step with an expectation
+is retried a few times first, as a write may take a moment to show (IoT's cancellation is
+documented as eventually consistent).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import jmespath
+
+from harness.engine import Stop
+from harness.model import Exchange, Failure
+from harness.resources import ResourceError, fill
+from specs.types import Expect, OperationSpec, SequenceSpec
+from strategies.calls import Call
+
+if TYPE_CHECKING:
+    from harness.engine import Engine
+
+__all__ = ["broken", "run_one_sequence", "run_sequences"]
+
+_TRIES = 6
+
+
+def broken(expect: Expect, ex: Exchange, values: dict[str, Any]) -> str | None:
+    """What ``ex`` fails to show of ``expect`` (templates filled from ``values``), or None."""
+    if expect.error:
+        if ex.ok:
+            return f"expected a refusal with {' or '.join(expect.error)}, got HTTP {ex.status}"
+        if ex.error_code not in expect.error:
+            return f"expected a refusal with {' or '.join(expect.error)}, got HTTP {ex.status} {ex.error_code}"
+        return None
+    if not ex.ok:
+        return f"expected a success, got HTTP {ex.status} {ex.error_code}: {ex.error_message or ''}"
+    for path, template in expect.equals:
+        want, got = fill(template, values), jmespath.search(path, ex.parsed)
+        if got != want:
+            return f"expected {path} to be {want!r}, got {got!r}"
+    for path, template in expect.includes:
+        want, got = fill(template, values), jmespath.search(path, ex.parsed)
+        if not isinstance(got, list) or want not in got:
+            return f"expected {path} to include {want!r}, got {got!r}"
+    for path in expect.present:
+        if jmespath.search(path, ex.parsed) is None:
+            return f"expected {path} in the answer, it is missing"
+    return None
+
+
+def _make(engine: Engine, seq: SequenceSpec) -> dict[str, Any]:
+    """Make the resources ``seq`` needs (their own needs first) into one set of bindings."""
+    maker = engine.resources
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in order:
+            for dep in maker.resources[name].needs:
+                visit(dep)
+            order.append(name)
+
+    for name in seq.needs:
+        visit(name)
+    values: dict[str, Any] = {"access_key": maker.access_key("primary")}
+    for name in order:
+        maker.make_one(maker.resources[name], values, "primary")
+    values["uid"] = maker.uid()  # one for the whole sequence: later steps name what earlier ones made
+    return values
+
+
+def _send(engine: Engine, call: Call, template: Call) -> Exchange:
+    ex, failures = engine.send(call, record_as=template)
+    for f in failures:
+        engine.record(f)
+    return ex
+
+
+def run_sequence(engine: Engine, seq: SequenceSpec, op: OperationSpec) -> bool:
+    """Run ``seq``: True when every expectation held, False when the scene could not be set; raises
+    the Failure of the first expectation its answers break."""
+    values = _make(engine, seq)
+    for k, (step, expect) in enumerate(seq.steps, 1):
+        template = Call(step.service, step.operation, dict(step.params), produces=tuple(step.produces.items()))
+        call = Call(step.service, step.operation, fill(step.params, values))
+        ex = _send(engine, call, template)
+        if expect is None:
+            if not ex.ok and any(e is not None for _, e in seq.steps[k:]):
+                return False  # the scene cannot be set (a state the overlay does not model): no verdict
+        else:
+            problem = broken(expect, ex, values)
+            for attempt in range(_TRIES if engine.target.kind != "embedded" else 0):
+                if problem is None:
+                    break
+                time.sleep(min(0.1 * 2 ** attempt, 1.0))
+                ex = _send(engine, call, template)
+                problem = broken(expect, ex, values)
+            if problem is not None:
+                raise Failure(check=seq.check, service=op.service, operation=op.name,
+                              title=f"sequence {seq.name}: step {k} shows otherwise",
+                              message=(f"{op.name}: sequence {seq.name} ({seq.source}"
+                                       f"{': ' + seq.note if seq.note else ''}), step {k}, "
+                                       f"{step.operation}: {problem}"),
+                              cause=f"sequence {seq.name} step {k}", status_code=ex.status,
+                              error_code=ex.error_code)
+        for binding, path in step.produces.items():
+            values[binding] = jmespath.search(path, ex.parsed)
+    return True
+
+
+def run_one_sequence(engine: Engine, seq: SequenceSpec) -> Failure | None:
+    op = engine.op_spec(seq.service, seq.operation)
+    engine.new_example()
+    try:
+        if run_sequence(engine, seq, op):
+            engine.count_check(op.qualified, seq.check, True)
+    except Failure as f:
+        return f
+    except (Stop, KeyboardInterrupt):
+        raise
+    except ResourceError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
+        engine.crashed(seq.check, op.qualified, exc)
+    return None
+
+
+def run_sequences(engine: Engine, op: OperationSpec) -> None:
+    """Every sequence of ``op``'s service that checks ``op``, with its check enabled."""
+    for seq in engine.services[op.service].sequences:
+        if seq.operation != op.name or seq.check not in engine.enabled:
+            continue
+        f = run_one_sequence(engine, seq)
+        if f is not None:
+            engine.record(f, scenario={"kind": "sequence", "service": seq.service, "operation": seq.operation,
+                                       "sequence": seq.name, "check": seq.check})
