@@ -148,4 +148,8 @@ def show_operation(service: ServiceSpec, name: str) -> str:
                 if t.refused_from else ""
             lines.append(f"  {t.name}: {', '.join(t.sources)} -> {t.target or '(same)'} ({t.source}, "
                          f"{t.consistency}){refused}")
+    for seq in service.sequences:
+        if seq.operation == op.name:
+            lines.append(f"sequence {seq.name} ({seq.source}, {seq.check}; needs {', '.join(seq.needs) or 'nothing'}): "
+                         + " -> ".join(s.operation + ("*" if e else "") for s, e in seq.steps))
     return "\n".join(lines) + "\n"
