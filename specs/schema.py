@@ -6,13 +6,21 @@ The schema describes what travels on the wire, not what boto3 shows:
   only body-located members are in it (URI, query-string, header and status-code members are not);
   a structure ``payload`` member is the whole body; a blob or string payload means the body is not
   JSON and there is no schema. Timestamps are epoch seconds (a number) unless the member or shape
-  says ``iso8601`` (a string) or ``rfc822``; blobs are base64 strings.
+  says ``iso8601`` or ``rfc822`` (a string in that format); blobs are base64 strings.
 - query (Import/Export): the dict form of the parsed XML (``<OpResult>`` for an output, the form
   parameters for an input): structures are objects keyed by wire name, lists are arrays, maps are
   objects, and every scalar is the string that appears as the element text. Strings keep their
   length, pattern and enumeration; integers must be decimal digits, booleans ``true``/``false``,
-  floats decimal numbers. Numeric ranges cannot be checked on text and are left out.
+  floats decimal numbers, timestamps ISO 8601 text unless the member or shape says otherwise
+  (``unixTimestamp``: epoch seconds as decimal text). Numeric ranges cannot be checked on text and
+  are left out.
 - rest-xml and ec2 are not described (``None``).
+
+Timestamps follow botocore's serializers: an explicit ``timestampFormat`` on the member or its shape
+wins; otherwise a header carries ``rfc822``, a URI label or query string ``iso8601``, and a body
+``unixTimestamp`` in json and rest-json, ``iso8601`` in query, ec2 and rest-xml. The text formats are
+asserted by a ``pattern`` (ISO 8601 date-time with optional fractional seconds and ``Z`` or an
+offset; RFC 822 as in ``Fri, 04 Dec 2026 21:12:33 GMT``), named for messages by ``x-timestamp-format``.
 
 Structures never forbid unknown members: AWS adds fields as services evolve. A structure lists as
 ``required`` only what the model (or a ``model``/``doc`` overlay rule) marks required, and a
@@ -43,6 +51,21 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 _INTEGER_TEXT = r"^[-+]?[0-9]+$"
 _NUMBER_TEXT = r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$|^(NaN|Infinity|-Infinity)$"
+#: ISO 8601 / RFC 3339 date-time, as botocore writes it (``2026-12-04T21:12:33Z``, with ``.%f`` when
+#: there are microseconds) and AWS answers it (milliseconds, an offset); ``[0-9]``, not ``\d``, which
+#: Python lets match any Unicode digit
+ISO8601 = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)"
+           r"(\.[0-9]+)?([Zz]|[-+]([01][0-9]|2[0-3]):?[0-5][0-9])$")
+#: RFC 822 (HTTP-date) as botocore writes it with ``formatdate(usegmt=True)``: ``Fri, 04 Dec 2026 21:12:33 GMT``
+RFC822 = (r"^((Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(0?[1-9]|[12][0-9]|3[01]) "
+          r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} ([01][0-9]|2[0-3]):[0-5][0-9]"
+          r"(:([0-5][0-9]|60)(\.[0-9]+)?)? (GMT|UTC|UT|[-+][0-9]{4})$")
+#: epoch seconds written as text (a ``unixTimestamp`` in an XML body)
+EPOCH_TEXT = r"^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?$"
+#: botocore's ``timestampFormat`` values (it compares them lowercased) -> their spelling here
+_TIMESTAMP_FORMATS = {"iso8601": "iso8601", "unixtimestamp": "unixTimestamp", "rfc822": "rfc822"}
+#: the protocols whose bodies carry ``iso8601`` by default (the others: ``unixTimestamp``)
+_ISO8601_BODIES = ("query", "ec2", "rest-xml")
 _JSON_PROTOCOLS = ("rest-json", "json")
 _CONTAINERS = ("structure", "list", "map")
 _ASSERTED = ("model", "doc")
@@ -87,14 +110,32 @@ def _boolean(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, 
     return {"type": "string", "enum": ["true", "false"]} if b.form == "query" else {"type": "boolean"}
 
 
+def _timestamp_format(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> str:
+    """The wire format of a timestamp, by botocore's rules: the member's or the shape's
+    ``timestampFormat``, else the default of where it travels (header, URI or query string, body)."""
+    explicit = (m.timestamp_format if m else None) or s.timestamp_format
+    if explicit:
+        return _TIMESTAMP_FORMATS.get(explicit.lower(), explicit)
+    location = m.location if m else "body"
+    if location == "header":
+        return "rfc822"
+    if location in ("uri", "querystring"):
+        return "iso8601"
+    protocol = b.service.protocol
+    return "iso8601" if b.form == "query" or protocol in _ISO8601_BODIES else "unixTimestamp"
+
+
 def _timestamp(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
-    fmt = (m.timestamp_format if m else None) or s.timestamp_format
-    fmt = fmt or ("iso8601" if b.form == "query" else "unixTimestamp")
+    fmt = _timestamp_format(b, s, m)
     if fmt == "unixTimestamp":
+        if b.form == "query":  # element text
+            return {"type": "string", "pattern": EPOCH_TEXT, "x-timestamp-format": fmt}
         return {"type": "number", "description": "epoch seconds"}
     if fmt == "iso8601":
-        return {"type": "string", "format": "date-time"}
-    return {"type": "string", "description": f"{fmt} timestamp"}
+        return {"type": "string", "format": "date-time", "pattern": ISO8601, "x-timestamp-format": fmt}
+    if fmt == "rfc822":
+        return {"type": "string", "pattern": RFC822, "x-timestamp-format": fmt}
+    return {"type": "string", "description": f"{fmt} timestamp"}  # a format botocore does not know
 
 
 def _blob(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:

@@ -20,9 +20,11 @@ __all__ = ["Check", "compile_check"]
 
 Check = Callable[[Any], bool]
 
-#: keywords that only annotate: no effect on validity (formats are not asserted)
+#: keywords that only annotate: no effect on validity (formats are not asserted; a timestamp's wire
+#: format is, by its ``pattern``; ``x-timestamp-format`` only names it)
 _ANNOTATIONS = frozenset({"$schema", "title", "description", "format", "contentEncoding", "x-java-pattern",
-                          "$defs", "$comment", "examples", "default", "deprecated", "readOnly", "writeOnly"})
+                          "x-timestamp-format", "$defs", "$comment", "examples", "default", "deprecated",
+                          "readOnly", "writeOnly"})
 _KNOWN = _ANNOTATIONS | {"$ref", "type", "enum", "pattern", "minLength", "maxLength", "minimum", "maximum",
                          "required", "properties", "additionalProperties", "items", "minItems", "maxItems",
                          "minProperties", "maxProperties", "propertyNames"}

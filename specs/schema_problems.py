@@ -121,8 +121,16 @@ def _list(values: list[Any], limit: int = 12) -> str:
     return f"[{shown}{', ...' if len(values) > limit else ''}]"
 
 
+#: ``x-timestamp-format`` (a timestamp's wire format, asserted by its pattern) -> how to say it
+_TIMESTAMPS = {"iso8601": "an ISO 8601 timestamp like 2026-12-04T21:12:33Z",
+               "rfc822": "an RFC 822 timestamp like Fri, 04 Dec 2026 21:12:33 GMT",
+               "unixTimestamp": "epoch seconds as decimal text like 1796418753"}
+
+
 def describe(schema: dict[str, Any]) -> str:
     """A short reading of a (sub)schema: ``integer between 1 and 10080``, ``one of [-1]``."""
+    if schema.get("x-timestamp-format") in _TIMESTAMPS:
+        return _TIMESTAMPS[schema["x-timestamp-format"]]
     if "enum" in schema:
         return f"one of {_list(schema['enum'])}"
     if "anyOf" in schema:
@@ -153,6 +161,8 @@ def _expected(e: ValidationError) -> tuple[str, Any]:
     if kw == "const":
         return f"expected {json.dumps(val)}", inst
     if kw == "pattern":
+        if e.schema.get("x-timestamp-format") in _TIMESTAMPS:
+            return f"expected {_TIMESTAMPS[e.schema['x-timestamp-format']]}", inst
         return f"expected a string matching {e.schema.get('x-java-pattern', val)}", inst
     if kw == "minimum":
         return f"expected at least {val}", inst

@@ -3,11 +3,21 @@ missing required members are named with the operation, the place, what was expec
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
+
 import jsonschema
 import pytest
 
 from specs.loader import load_service, raw_service
-from specs.schema import compiled_output_validator, input_schema, output_problems, output_schema
+from specs.schema import (
+    SchemaBuilder,
+    compiled_output_validator,
+    input_schema,
+    output_problems,
+    output_schema,
+)
 
 FOUR = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
@@ -106,6 +116,21 @@ def test_rest_json_timestamps_are_epoch_seconds():
     assert msg == 'DescribeJob.job.createdAt: expected number, got "2024-01-01T00:00:00Z"'
 
 
+@pytest.mark.parametrize("stamp", [1700000000, 1700000000.5, 0, 1.7e9])
+def test_rest_json_timestamp_without_format_takes_an_epoch_number(stamp):
+    op, spec = _op("iot", "DescribeJob")
+    job = spec.shapes[spec.shapes[op.output].member_named("job").shape]
+    assert spec.shapes[job.member_named("createdAt").shape].timestamp_format is None  # botocore's default
+    assert job.member_named("createdAt").timestamp_format is None
+    assert problems("iot", "DescribeJob", {"job": {"createdAt": stamp}}) == []
+
+
+@pytest.mark.parametrize("text", ["2024-01-01T00:00:00Z", "1700000000", "Fri, 04 Dec 2026 21:12:33 GMT"])
+def test_rest_json_timestamp_without_format_refuses_text(text):
+    assert problems("iot", "DescribeJob", {"job": {"createdAt": text}}) == [
+        f'DescribeJob.job.createdAt: expected number, got "{text}"']
+
+
 def test_allowed_output_rule_becomes_an_enum():
     [msg] = problems("iot", "DescribeJob", {"job": {"status": "SUCCEEDED"}})
     assert msg.startswith("DescribeJob.job.status: expected one of [IN_PROGRESS, CANCELED, COMPLETED")
@@ -150,6 +175,81 @@ def test_query_form_scalars_are_strings():
     assert msgs[0].startswith('GetStatus.ErrorCount: expected a string matching')
     assert msgs[0].endswith('got "zero"')
     assert msgs[1] == 'GetStatus.JobType: expected one of [Import, Export], got "Imports"'
+
+
+@pytest.mark.parametrize("stamp", ["2026-12-04T21:12:33Z", "2026-12-04T21:12:33.390Z", "2026-12-04T21:12:33.123456Z",
+                                   "2026-12-04T21:12:33+00:00", "2026-12-04T23:12:33.5-02:00", "2016-12-31T23:59:60Z"])
+def test_query_timestamp_is_iso_8601_text(stamp):
+    assert problems("importexport", "GetStatus", {"JobId": "ABC12", "CreationDate": stamp}) == []
+    assert problems("importexport", "ListJobs", {"Jobs": [{"JobId": "ABC12", "CreationDate": stamp}]}) == []
+
+
+@pytest.mark.parametrize("stamp", ["26-12-04tDec:12:1733z", "2026-12-04", "2026-12-04T21:12:33", "2026-12-04 21:12:33Z",
+                                   "2026-13-04T21:12:33Z", "2026-12-04T24:12:33Z", "2026-12-04T21:12:33.Z",
+                                   "1796418753", "Fri, 04 Dec 2026 21:12:33 GMT", "", "\u0662026-12-04T21:12:33Z"])
+def test_query_timestamp_in_another_format_is_refused(stamp):
+    assert problems("importexport", "GetStatus", {"JobId": "ABC12", "CreationDate": stamp}) == [
+        f"GetStatus.CreationDate: expected an ISO 8601 timestamp like 2026-12-04T21:12:33Z, got {json.dumps(stamp, ensure_ascii=False)}"]
+    [msg] = problems("importexport", "ListJobs", {"Jobs": [{"JobId": "ABC12", "CreationDate": stamp}]})
+    assert msg.startswith("ListJobs.Jobs[0].CreationDate: expected an ISO 8601 timestamp")
+
+
+def _with_timestamp_format(spec, shape_name: str, member: str, fmt: str):
+    """``spec`` with an explicit ``timestampFormat`` on one member (no model in scope has one)."""
+    shape = spec.shapes[shape_name]
+    members = tuple(replace(m, timestamp_format=fmt) if m.name == member else m for m in shape.members)
+    return replace(spec, shapes={**spec.shapes, shape_name: replace(shape, members=members)})
+
+
+def test_explicit_timestamp_format_on_a_member_wins_over_the_protocol_default():
+    op, spec = _op("iot", "DescribeJob")
+    iso = _with_timestamp_format(spec, "Job", "createdAt", "iso8601")
+    assert output_problems(op, iso, {"job": {"createdAt": "2026-12-04T21:12:33.390Z"}}) == []
+    assert output_problems(op, iso, {"job": {"createdAt": 1796418753}}) == [
+        "DescribeJob.job.createdAt: expected string, got 1796418753"]
+    rfc = _with_timestamp_format(spec, "Job", "createdAt", "rfc822")
+    assert output_problems(op, rfc, {"job": {"createdAt": "Fri, 04 Dec 2026 21:12:33 GMT"}}) == []
+    assert output_problems(op, rfc, {"job": {"createdAt": "2026-12-04T21:12:33Z"}}) == [
+        ('DescribeJob.job.createdAt: expected an RFC 822 timestamp like Fri, 04 Dec 2026 21:12:33 GMT, '
+         'got "2026-12-04T21:12:33Z"')]
+    assert output_problems(op, rfc, {"job": {"lastUpdatedAt": 1796418753}}) == []  # its neighbour keeps the default
+
+
+def test_explicit_unix_timestamp_in_a_query_body_is_epoch_text():
+    op, spec = _op("importexport", "GetStatus")
+    unix = _with_timestamp_format(spec, "GetStatusOutput", "CreationDate", "unixTimestamp")
+    for ok in ("1796418753", "1796418753.39"):
+        assert output_problems(op, unix, {"CreationDate": ok}) == []
+    assert output_problems(op, unix, {"CreationDate": "2026-12-04T21:12:33Z"}) == [
+        'GetStatus.CreationDate: expected epoch seconds as decimal text like 1796418753, got "2026-12-04T21:12:33Z"']
+
+
+def test_explicit_timestamp_format_on_a_shape_is_honoured():
+    # the models in scope reach none: AccessAnalyzer's Timestamp shape is iso8601 in a rest-json body
+    spec = raw_service("accessanalyzer")
+    op = spec.operation("GetAnalyzer")
+    assert spec.shapes["Timestamp"].timestamp_format == "iso8601"
+    analyzer = {"arn": "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/a", "name": "a",
+                "type": "ACCOUNT", "status": "ACTIVE"}
+    assert output_problems(op, spec, {"analyzer": {**analyzer, "createdAt": "2026-12-04T21:12:33Z"}}) == []
+    assert output_problems(op, spec, {"analyzer": {**analyzer, "createdAt": 1796418753}}) == [
+        "GetAnalyzer.analyzer.createdAt: expected string, got 1796418753"]
+    [msg] = output_problems(op, spec, {"analyzer": {**analyzer, "createdAt": "26-12-04tDec:12:1733z"}})
+    assert msg.startswith("GetAnalyzer.analyzer.createdAt: expected an ISO 8601 timestamp")
+
+
+def test_timestamps_outside_a_body_take_botocores_defaults():
+    s3 = raw_service("s3")
+    header = s3.shapes[s3.operation("HeadObject").input].member_named("IfModifiedSince")
+    assert header.location == "header"
+    schema = SchemaBuilder(s3).member(header)
+    assert schema["x-timestamp-format"] == "rfc822"
+    assert re.search(schema["pattern"], "Fri, 04 Dec 2026 21:12:33 GMT")
+    assert not re.search(schema["pattern"], "2026-12-04T21:12:33Z")
+    iot = raw_service("iot")
+    query = iot.shapes[iot.operation("ListAuditTasks").input].member_named("startTime")
+    assert query.location == "querystring"
+    assert SchemaBuilder(iot).member(query)["x-timestamp-format"] == "iso8601"
 
 
 def test_query_form_booleans_are_true_or_false_text():
