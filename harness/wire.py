@@ -61,8 +61,14 @@ def _element(el: ET.Element, shape: ShapeSpec, service: ServiceSpec) -> Any:
                 out[m.wire_name] = _element(child, service.shapes[m.shape], service)
         return out
     if shape.type == "list" and shape.member is not None:
-        item = service.shapes[shape.member.shape]
-        return [_element(c, item, service) for c in el if _local(c.tag) == shape.member.xml_member_name]
+        # a list element holds its items only (structures may grow members, lists have none to add):
+        # an item under another tag is one a strict XML reader (not botocore, which takes any child)
+        # never sees
+        item, tag = service.shapes[shape.member.shape], shape.member.xml_member_name
+        other = next((_local(c.tag) for c in el if _local(c.tag) != tag), None)
+        if other is not None:
+            raise BodyError(f"<{_local(el.tag)}> holds a <{other}> element: its items are <{tag}> elements")
+        return [_element(c, item, service) for c in el]
     if shape.type == "map" and shape.key is not None and shape.value is not None:
         out = {}
         for entry in el:
