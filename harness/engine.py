@@ -15,7 +15,7 @@ from typing import Any
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
 from harness.checks.recipes import recheck_recipe_step
 from harness.model import CHECK_NAMES, Exchange, Failure
-from harness.resources import ResourceMaker, fill
+from harness.resources import ResourceError, ResourceMaker, fill
 from harness.results import CheckCrash, FailureRecord, RunResult
 from harness.targets import Target
 from specs.loader import load_service
@@ -241,6 +241,24 @@ class Engine:
         with self._lock:
             if not any(c.check == check and c.operation == operation for c in self.result.crashed_checks):
                 self.result.crashed_checks.append(CheckCrash(check, operation, last))
+
+    def judge(self, check: str, qualified: str, run: Callable[[], bool]) -> Failure | None:
+        """One scenario or sequence as a fresh example: the Failure it raises, else None. It counts
+        as passed when ``run`` says it applied; a resource it cannot make gives no verdict, and a
+        crash is reported (never fatal)."""
+        self.new_example()
+        try:
+            if run():
+                self.count_check(qualified, check, True)
+        except Failure as f:
+            return f
+        except (Stop, KeyboardInterrupt):
+            raise
+        except ResourceError:
+            return None
+        except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
+            self.crashed(check, qualified, exc)
+        return None
 
     # -- failures --------------------------------------------------------------------------
     def new_example(self) -> None:

@@ -22,10 +22,10 @@ from typing import Any
 import jmespath
 
 from harness.checks import check
-from harness.engine import Engine, Stop
+from harness.engine import Engine
 from harness.model import Exchange, Failure
 from harness.phases import _bind as bind_call
-from harness.resources import ResourceError, dig
+from harness.resources import dig
 from harness.sequences import run_sequences
 from specs.types import OperationSpec
 from strategies import boundary_calls
@@ -322,20 +322,11 @@ SCENARIOS: dict[str, Callable[[Engine, OperationSpec], None]] = {
 
 
 def run_one_scenario(engine: Engine, name: str, op: OperationSpec) -> Failure | None:
-    engine.new_example()
-    try:
+    def run() -> bool:
         SCENARIOS[name](engine, op)
-        if engine.sequence:  # it applied to this operation and passed
-            engine.count_check(op.qualified, name, True)
-    except Failure as f:
-        return f
-    except (Stop, KeyboardInterrupt):
-        raise
-    except ResourceError:
-        return None
-    except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
-        engine.crashed(name, op.qualified, exc)
-    return None
+        return bool(engine.sequence)  # it applied to this operation (and passed)
+
+    return engine.judge(name, op.qualified, run)
 
 
 def run_scenarios(engine: Engine) -> None:

@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import jmespath
 
-from harness.engine import Stop
 from harness.model import Exchange, Failure
-from harness.resources import ResourceError, fill
+from harness.resources import fill
 from specs.types import Expect, OperationSpec, SequenceSpec
 from strategies.calls import Call
 
@@ -115,19 +114,7 @@ def run_sequence(engine: Engine, seq: SequenceSpec, op: OperationSpec) -> bool:
 
 def run_one_sequence(engine: Engine, seq: SequenceSpec) -> Failure | None:
     op = engine.op_spec(seq.service, seq.operation)
-    engine.new_example()
-    try:
-        if run_sequence(engine, seq, op):
-            engine.count_check(op.qualified, seq.check, True)
-    except Failure as f:
-        return f
-    except (Stop, KeyboardInterrupt):
-        raise
-    except ResourceError:
-        return None
-    except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
-        engine.crashed(seq.check, op.qualified, exc)
-    return None
+    return engine.judge(seq.check, op.qualified, lambda: run_sequence(engine, seq, op))
 
 
 def run_sequences(engine: Engine, op: OperationSpec) -> None:
