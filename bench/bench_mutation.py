@@ -24,7 +24,7 @@ on two shared cores, so this script measures a uniform random sample:
    the score over the non-equivalent mutants. ``--names FILE`` reruns given mutants (one a line)
    instead of drawing, e.g. the survivors of a sample after a fix of the harness.
 
-    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--first N] [--ref HEAD]
+    python bench/bench_mutation.py [--sample 1000] [--seed 1] [--first N [--skip M]] [--ref HEAD]
                                    [--emulator-ref REF] [--batch 150] [--verify] [--workdir DIR]
                                    [--json PATH] [--classes FILE] [--names FILE]
 """
@@ -173,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--names", type=Path, default=None, help="run these mutants (one a line) instead of a sample")
     ap.add_argument("--first", type=int, default=None,
                     help="run only the first N drawn mutants that a contract test reaches")
+    ap.add_argument("--skip", type=int, default=0,
+                    help="with --first: leave out the first SKIP reached mutants (a second sample after a first)")
     ap.add_argument("--verify", action="store_true",
                     help="rerun every survivor against the whole contract suite in a fresh process")
     args = ap.parse_args(argv)
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         drawn = random.Random(args.seed).sample(sorted(population), min(args.sample, len(population)))
     to_run = [n for n in drawn if n.partition("__mutmut_")[0] in reached]
     if args.first is not None:  # the first N reached, in drawn order: a uniform sample of the reached
-        to_run = to_run[:args.first]
+        to_run = to_run[args.skip:args.skip + args.first]  # --skip: the next N after a first sample
         drawn = list(to_run)
     print(f"{len(population)} mutants, {len(drawn)} drawn (seed {args.seed}), {len(to_run)} reached by a "
           f"contract test", flush=True)
