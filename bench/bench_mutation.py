@@ -18,6 +18,9 @@ on two shared cores, so this script measures a uniform random sample:
    "no tests" (code no contract test executes); with ``--verify``, every survivor runs again
    against the whole contract suite in a fresh process (``MUTANT_UNDER_TEST``), since mutmut only
    runs the tests that reached the mutated function, and cached code is reached by one test;
+   ``--fresh N`` judges every mutant that way (N processes at a time) instead of by mutmut's
+   runs, whose verdicts on cached code were found not to repeat from one run to the next (17 of
+   104 kills of one sample did not repeat); mutmut then only makes the mutants;
 5. the verdicts, the diff of every mutant not killed and the score with its 95 % Wilson interval
    go to ``--json``; ``--classes FILE`` (a JSON object: mutant name -> {"class": ..., "note": ...},
    class one of ``equivalent``, ``gap``, ``out-of-scope``) turns the survivors' classification into
@@ -26,7 +29,7 @@ on two shared cores, so this script measures a uniform random sample:
 
     python bench/bench_mutation.py [--sample 1000] [--seed 1] [--first N [--skip M]] [--ref HEAD]
                                    [--emulator-ref REF] [--batch 150] [--verify] [--workdir DIR]
-                                   [--json PATH] [--classes FILE] [--names FILE]
+                                   [--json PATH] [--classes FILE] [--names FILE] [--fresh N]
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -175,6 +179,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only the first N drawn mutants that a contract test reaches")
     ap.add_argument("--skip", type=int, default=0,
                     help="with --first: leave out the first SKIP reached mutants (a second sample after a first)")
+    ap.add_argument("--fresh", type=int, default=0, metavar="N",
+                    help="judge every mutant by the whole contract suite in a fresh process (N at a time) "
+                         "instead of mutmut's runs: slower, and the same verdict every time")
     ap.add_argument("--verify", action="store_true",
                     help="rerun every survivor against the whole contract suite in a fresh process")
     args = ap.parse_args(argv)
@@ -220,7 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         drawn = list(to_run)
     print(f"{len(population)} mutants, {len(drawn)} drawn (seed {args.seed}), {len(to_run)} reached by a "
           f"contract test", flush=True)
-    for i in range(0, len(to_run), args.batch):
+    if args.fresh:  # every verdict from the whole suite in a fresh process; mutmut only made the mutants
+        with ThreadPoolExecutor(max_workers=args.fresh) as pool:
+            fresh = dict(zip(to_run, pool.map(lambda n: verify(tree, n), to_run)))
+        print(f"  {len(to_run)} run in fresh processes: {sum(fresh.values())} killed", flush=True)
+    for i in range(0, 0 if args.fresh else len(to_run), args.batch):
         chunk = to_run[i:i + args.batch]
         t0 = time.monotonic()
         proc = mutmut(tree, "run", "--max-children", "1", *chunk)
@@ -229,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {i + len(chunk)}/{len(to_run)} in {time.monotonic() - t0:.0f} s (exit {proc.returncode}): "
               f"{dict(done)}", flush=True)
     codes = all_mutants(tree)
+    if args.fresh:
+        codes.update({n: 1 if killed else 0 for n, killed in fresh.items()})
     rechecked: set[str] = set()
     if args.verify:
         left = [n for n in to_run if verdict(codes.get(n)) == "survived"]
