@@ -84,6 +84,12 @@ def _get_auth_without_ctx(self, ctx, p):
     return self._resource_view(p, p["ResourceName"], self._resource(env, "auth", p["ResourceName"]))
 
 
+def _storage_of_no_name(self, ctx, p):
+    """GetBackendStorage looks the storage up under None: it never finds it."""
+    env = self._env_of(ctx, p)
+    return self._resource_view(p, p["ResourceName"], self._resource(ctx, env, "storage", None))
+
+
 #: break -> (the handler replaced, the broken handler, the operation it breaks, the check that finds it)
 BREAKS = {
     "a-token-never-found": ("_token", _token_never_found, "GetToken", "read_after_write_consistency"),
@@ -96,6 +102,8 @@ BREAKS = {
     "e-api-models-never-found": ("get_backend_api_models", _api_models_of_no_name, "GetBackendAPIModels",
                                  "read_after_write_consistency"),
     "f-get-auth-crashes": ("get_backend_auth", _get_auth_without_ctx, "GetBackendAuth", "not_a_server_error"),
+    "g-storage-never-found": ("get_backend_storage", _storage_of_no_name, "GetBackendStorage",
+                              "read_after_write_consistency"),
 }
 
 
@@ -117,6 +125,8 @@ def test_the_operations_on_an_existing_resource_are_bound_to_one_the_run_makes()
         "DeleteBackendAuth": "AuthResourceName", "GetBackendAPI": "ApiResourceName",
         "UpdateBackendAPI": "ApiResourceName", "DeleteBackendAPI": "ApiResourceName",
         "GenerateBackendAPIModels": "ApiResourceName", "GetBackendAPIModels": "ApiResourceName",
+        "GetBackendStorage": "StorageResourceName", "UpdateBackendStorage": "StorageResourceName",
+        "DeleteBackendStorage": "StorageResourceName",
     }
     for name, binding in expected.items():
         bound = dict(service.operation(name).bindings)
