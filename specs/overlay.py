@@ -272,7 +272,8 @@ def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
             check.fail(place, f"{path!r} is not a JMESPath expression ({first})")
     return Expect(equals=tuple((p, _frozen(v)) for p, v in raw.get("equals", {}).items()),
                   includes=tuple((p, _frozen(v)) for p, v in raw.get("includes", {}).items()),
-                  present=tuple(raw.get("present", ())), error=tuple(raw.get("error", ())))
+                  present=tuple(raw.get("present", ())), error=tuple(raw.get("error", ())),
+                  ok=bool(raw.get("ok", False)))
 
 
 def _sequence(check: _Checker, i: int, raw: dict[str, Any]) -> SequenceSpec:

@@ -103,6 +103,7 @@ _SEQUENCE: dict[str, Any] = {
                             "equals": _PATH_VALUES,
                             "includes": _PATH_VALUES,
                             "present": {**_NAMES, "minItems": 1},
+                            "ok": {"const": True},
                             "error": {**_NAMES, "minItems": 1},
                         },
                     },

@@ -194,6 +194,7 @@ class Expect:
     #: (path, value): the list at path holds the value
     includes: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
     present: tuple[str, ...] = ()  # paths that must hold a value
+    ok: bool = False  # the call must succeed (any expectation but ``error`` implies it)
     error: tuple[str, ...] = ()  # the call must be refused with one of these codes
 
 

@@ -51,6 +51,8 @@ def test_broken_reads_each_kind_of_expectation() -> None:
     assert broken(Expect(present=("job.jobId",)), answer, values) is None
     assert "job.status in the answer" in broken(Expect(present=("job.status",)), answer, values)
     assert "expected a success" in broken(Expect(present=("job.jobId",)), _refused("X"), values)
+    assert broken(Expect(ok=True), answer, values) is None
+    assert "expected a success, got HTTP 404 X" in broken(Expect(ok=True), _refused("X"), values)
     refusal = Expect(error=("ResourceNotFoundException",))
     assert broken(refusal, _refused("ResourceNotFoundException"), values) is None
     assert "got HTTP 404 Other" in broken(refusal, _refused("Other"), values)
@@ -72,6 +74,13 @@ class _QueuedNotListed(Breaker):
         return out
 
 
+class _ForceIgnored(Breaker):
+    def call(self, req, proceed):
+        if (req.service, req.operation) == ("iot", "CancelJobExecution"):
+            return proceed(params={k: v for k, v in req.params.items() if k != "force"})
+        return proceed()
+
+
 def _fault(name, operation, service, make):
     return Fault(name, RAWC, service, operation, f"{operation}: {name}", make, phases=("scenarios",))
 
@@ -91,6 +100,8 @@ def _run(service, operation, plant=()):
     ("iot", "iot.UpdateJob", _DescriptionDropped, "update_job_description_read_back"),
     ("iot-jobs-data", "iot-jobs-data.GetPendingJobExecutions", _QueuedNotListed,
      "pending_lists_queued_and_in_progress"),
+    # a documented write refused: the step's `expect: {ok: true}` keeps it from ending without a verdict
+    ("iot", "iot.CancelJobExecution", _ForceIgnored, "force_cancel_execution_read_back"),
 ])
 def test_a_write_the_endpoint_does_not_show_is_found(service, operation, make, sequence, tmp_path) -> None:
     fault = _fault(sequence, operation.split(".")[1], service, make)

@@ -203,6 +203,8 @@ def test_a_sequence_is_read(overlay):
     ({"present": ["a"]}, {"service": "iot", "operation": "UpdateJobExecution"}, {}, "sequences/0/steps/0",
      "iot has no operation 'UpdateJobExecution'"),
     ({"present": ["a"], "absent": ["b"]}, {}, {}, "sequences/0/steps/0/expect", "absent"),
+    ({"ok": False}, {}, {}, "sequences/0/steps/0/expect/ok", "True was expected"),
+    ({"ok": True, "error": ["X"]}, {}, {}, "sequences/0/steps/0/expect", "'error' expects a refusal"),
 ])
 def test_a_bad_sequence_names_its_place(overlay, expect, step, extra, where, problem):
     overlay("iot-jobs-data", _sequence(expect, step, **extra))
