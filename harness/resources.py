@@ -176,6 +176,10 @@ class ResourceMaker:
 
     def resources_for(self, binding_names: list[str], service: str | None = None) -> list[str]:
         """The resources to make, dependencies first, so that every binding gets a value."""
+        return self.with_needs([n for n in (self.producer_of(b, service) for b in binding_names) if n is not None])
+
+    def with_needs(self, names: list[str]) -> list[str]:
+        """``names`` (resources) and what they need, dependencies first, each once."""
         order: list[str] = []
 
         def visit(name: str) -> None:
@@ -185,10 +189,8 @@ class ResourceMaker:
                 visit(dep)
             order.append(name)
 
-        for b in binding_names:
-            name = self.producer_of(b, service)
-            if name is not None:
-                visit(name)
+        for name in names:
+            visit(name)
         return order
 
     def can_bind(self, binding_names: list[str]) -> bool:

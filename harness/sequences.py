@@ -56,18 +56,8 @@ def broken(expect: Expect, ex: Exchange, values: dict[str, Any]) -> str | None:
 def _make(engine: Engine, seq: SequenceSpec) -> dict[str, Any]:
     """Make the resources ``seq`` needs (their own needs first) into one set of bindings."""
     maker = engine.resources
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        if name not in order:
-            for dep in maker.resources[name].needs:
-                visit(dep)
-            order.append(name)
-
-    for name in seq.needs:
-        visit(name)
     values: dict[str, Any] = {"access_key": maker.access_key("primary")}
-    for name in order:
+    for name in maker.with_needs(list(seq.needs)):
         maker.make_one(maker.resources[name], values, "primary")
     values["uid"] = maker.uid()  # one for the whole sequence: later steps name what earlier ones made
     return values

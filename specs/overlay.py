@@ -373,11 +373,13 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
 
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:
-    """Raise OverlayError when two overlays of ``services`` define a resource of the same name.
+    """Raise OverlayError when two overlays of ``services`` define a resource of the same name, or
+    a sequence needs a resource none of them defines.
 
     Resource names are one namespace across the overlays a run loads: a state machine or a list of
     one service may name another service's resource (iot-jobs-data's lifecycle runs on iot's
     ``job``), so a second ``job`` would silently replace the first. The error names both files."""
+    services = list(services)  # read twice
     first: dict[str, str] = {}  # resource name -> the service whose overlay defines it
     for spec in services:
         for name in spec.resources:
@@ -387,3 +389,10 @@ def check_resource_names(services: Iterable[ServiceSpec]) -> None:
                                    f"the resource name {name!r} is taken by {overlay_path(owner) or owner} "
                                    f"(service {owner}); resource names are shared by every overlay of a run, "
                                    f"so one would replace the other: rename one of them")
+    for spec in services:  # a sequence may need another overlay's resource (iot-jobs-data's need iot's job)
+        for i, seq in enumerate(spec.sequences):
+            for name in seq.needs:
+                if name not in first:
+                    raise OverlayError(overlay_path(spec.name) or spec.name, f"sequences/{i}/needs",
+                                       f"no overlay of the run has a resource {name!r} (resources: "
+                                       f"{', '.join(sorted(first)) or 'none'})")

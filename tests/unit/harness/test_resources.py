@@ -99,6 +99,19 @@ def test_distinct_resource_names_across_overlays_are_kept(services, tmp_path, mo
     assert {r.service for r in _maker(services).resources.values()} == {"iot", "amplifybackend", "importexport"}
 
 
+def test_a_sequence_that_needs_a_resource_no_overlay_has_is_refused(services, tmp_path, monkeypatch):
+    from specs.overlay import OVERLAY_PATH_ENV, OverlayError
+
+    (tmp_path / "batch.yaml").write_text(
+        "service: batch\nsequences:\n  - {name: s, operation: SubmitJob, source: doc, needs: [batch_job],\n"
+        "     steps: [{service: batch, operation: DescribeJobs, params: {jobs: [x]}, expect: {ok: true}}]}\n")
+    monkeypatch.setenv(OVERLAY_PATH_ENV, str(tmp_path))
+    with pytest.raises(OverlayError) as err:
+        _maker({**services, "batch": load_service("batch")})
+    assert err.value.where == "sequences/0/needs" and "no overlay of the run has a resource 'batch_job'" in str(err.value)
+    _maker(services)  # the shipped overlays' sequences need only resources they define
+
+
 def test_the_cli_refuses_a_clash_with_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     from harness.cli import main
 
