@@ -158,10 +158,17 @@ def test_amplify_uses_wire_names_and_required_members():
 
 
 def test_amplify_job_status_is_any_string():
-    body = {"appId": "a", "jobId": "j", "status": "WHATEVER", "operation": "X"}
+    body = {"appId": "a", "backendEnvironmentName": "e", "jobId": "j", "status": "WHATEVER", "operation": "X"}
     assert problems("amplifybackend", "GetBackendJob", body) == []
-    assert problems("amplifybackend", "GetBackendJob", {"status": 1}) == [
+    assert problems("amplifybackend", "GetBackendJob", {**body, "status": 1}) == [
         "GetBackendJob.Status: expected string, got 1"]
+
+
+def test_amplify_job_answers_carry_their_app_and_environment():
+    # AB-REF's BackendJobRespObj marks both required (the overlay), as the model does for list items
+    assert problems("amplifybackend", "GetBackendJob", {"jobId": "j"}) == [
+        "GetBackendJob.AppId: expected a value (required member), got nothing",
+        "GetBackendJob.BackendEnvironmentName: expected a value (required member), got nothing"]
 
 
 # -- importexport: the parsed-XML dict form -------------------------------------------------------

@@ -81,7 +81,7 @@ def test_the_compiled_check_agrees_with_jsonschema(data: st.DataObject) -> None:
     ("iot", "DescribeJobExecution", {"execution": {"versionNumber": "7"}}, "versionNumber"),
     ("iot", "DescribeJobExecution", {"execution": {"versionNumber": True}}, "versionNumber"),
     ("iot-jobs-data", "UpdateJobExecution", {"executionState": {"statusDetails": {"k": ""}}}, '["k"]'),
-    ("amplifybackend", "GetBackendJob", {"createTime": 1}, "CreateTime"),
+    ("amplifybackend", "GetBackendJob", {"appId": "a", "backendEnvironmentName": "e", "createTime": 1}, "CreateTime"),
     ("importexport", "GetStatus", {"CreationDate": "26-12-04tDec:12:1733z"}, "CreationDate"),
     ("importexport", "ListJobs", {"Jobs": [{"CreationDate": "2026-12-04T21:12:33"}]}, "CreationDate"),
     ("iot", "DescribeJob", {"job": {"createdAt": "2026-12-04T21:12:33Z"}}, "createdAt"),
