@@ -9,11 +9,13 @@ read_after_write_consistency; the correct emulator must pass every sequence.
 
 from __future__ import annotations
 
+import dataclasses
+
 import botocore.session
 import pytest
 
 from emulator.planted import Breaker, Fault
-from harness.cases import load_case, save_case
+from harness.cases import CaseFileError, load_case, save_case
 from harness.engine import RunConfig
 from harness.model import Exchange, RawResponse
 from harness.replay import replay_case
@@ -116,6 +118,10 @@ def test_a_write_the_endpoint_does_not_show_is_found(service, operation, make, s
     broken_target = EmbeddedTarget(plant=(fault,))
     assert replay_case(case, broken_target).still_fails
     assert not replay_case(case, EmbeddedTarget()).still_fails
+    # a case whose sequence the overlays no longer have is refused, naming it
+    gone = dataclasses.replace(case, scenario={**case.scenario, "sequence": "gone"})
+    with pytest.raises(CaseFileError, match="scenario/sequence: 'gone' of"):
+        replay_case(gone, EmbeddedTarget())
 
 
 def test_every_sequence_passes_on_the_correct_emulator() -> None:
