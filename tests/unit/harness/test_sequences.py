@@ -83,6 +83,13 @@ class _ForceIgnored(Breaker):
         return proceed()
 
 
+class _ClientTokenIgnored(Breaker):
+    def call(self, req, proceed):
+        if (req.service, req.operation) == ("iot-jobs-data", "StartCommandExecution"):
+            return proceed(params={k: v for k, v in req.params.items() if k != "clientToken"})
+        return proceed()
+
+
 def _fault(name, operation, service, make):
     return Fault(name, RAWC, service, operation, f"{operation}: {name}", make, phases=("scenarios",))
 
@@ -104,6 +111,9 @@ def _run(service, operation, plant=()):
      "pending_lists_queued_and_in_progress"),
     # a documented write refused: the step's `expect: {ok: true}` keeps it from ending without a verdict
     ("iot", "iot.CancelJobExecution", _ForceIgnored, "force_cancel_execution_read_back"),
+    # a documented refusal not given: the same clientToken with other parameters is accepted
+    ("iot-jobs-data", "iot-jobs-data.StartCommandExecution", _ClientTokenIgnored,
+     "client_token_reused_with_other_parameters"),
 ])
 def test_a_write_the_endpoint_does_not_show_is_found(service, operation, make, sequence, tmp_path) -> None:
     fault = _fault(sequence, operation.split(".")[1], service, make)
