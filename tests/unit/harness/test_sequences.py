@@ -61,11 +61,14 @@ def test_broken_reads_each_kind_of_expectation() -> None:
     assert "got HTTP 200" in broken(refusal, answer, values)
 
 
-class _DescriptionDropped(Breaker):
-    def call(self, req, proceed):
-        if (req.service, req.operation) == ("iot", "UpdateJob"):
-            return proceed(params={k: v for k, v in req.params.items() if k != "description"})
-        return proceed()
+def _drops(service, operation, member):
+    """A fault: ``operation`` handled as if ``member`` had not been sent."""
+    class _Dropped(Breaker):
+        def call(self, req, proceed):
+            if (req.service, req.operation) == (service, operation):
+                return proceed(params={k: v for k, v in req.params.items() if k != member})
+            return proceed()
+    return _Dropped
 
 
 class _QueuedNotListed(Breaker):
@@ -74,20 +77,6 @@ class _QueuedNotListed(Breaker):
         if (req.service, req.operation) == ("iot-jobs-data", "GetPendingJobExecutions"):
             return {**out, "queuedJobs": []}
         return out
-
-
-class _ForceIgnored(Breaker):
-    def call(self, req, proceed):
-        if (req.service, req.operation) == ("iot", "CancelJobExecution"):
-            return proceed(params={k: v for k, v in req.params.items() if k != "force"})
-        return proceed()
-
-
-class _ClientTokenIgnored(Breaker):
-    def call(self, req, proceed):
-        if (req.service, req.operation) == ("iot-jobs-data", "StartCommandExecution"):
-            return proceed(params={k: v for k, v in req.params.items() if k != "clientToken"})
-        return proceed()
 
 
 def _fault(name, operation, service, make):
@@ -106,13 +95,14 @@ def _run(service, operation, plant=()):
 
 
 @pytest.mark.parametrize(("service", "operation", "make", "sequence"), [
-    ("iot", "iot.UpdateJob", _DescriptionDropped, "update_job_description_read_back"),
+    ("iot", "iot.UpdateJob", _drops("iot", "UpdateJob", "description"), "update_job_description_read_back"),
     ("iot-jobs-data", "iot-jobs-data.GetPendingJobExecutions", _QueuedNotListed,
      "pending_lists_queued_and_in_progress"),
     # a documented write refused: the step's `expect: {ok: true}` keeps it from ending without a verdict
-    ("iot", "iot.CancelJobExecution", _ForceIgnored, "force_cancel_execution_read_back"),
+    ("iot", "iot.CancelJobExecution", _drops("iot", "CancelJobExecution", "force"), "force_cancel_execution_read_back"),
     # a documented refusal not given: the same clientToken with other parameters is accepted
-    ("iot-jobs-data", "iot-jobs-data.StartCommandExecution", _ClientTokenIgnored,
+    ("iot-jobs-data", "iot-jobs-data.StartCommandExecution",
+     _drops("iot-jobs-data", "StartCommandExecution", "clientToken"),
      "client_token_reused_with_other_parameters"),
 ])
 def test_a_write_the_endpoint_does_not_show_is_found(service, operation, make, sequence, tmp_path) -> None:
