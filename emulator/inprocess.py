@@ -95,7 +95,7 @@ def embedded_client(
     service_name: str,
     emulator: _Handles,
     *,
-    access_key: str = "AKIAEMULATOR0000001",
+    access_key: str = "jobfuzz-emulator-key-id",
     region: str = "us-east-1",
     **client_kwargs: Any,
 ) -> Any:

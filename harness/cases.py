@@ -5,7 +5,7 @@ sequence that led to the failure (service, operation, parameters, identity, mode
 invalid call breaks, the raw break applied after serialisation). Parameters are made JSON-safe:
 a datetime becomes ``{"$datetime": ISO}`` and bytes ``{"$bytes": BASE64}``.
 
-Access key ids (``AKIA…``/``ASIA…``) become the template ``{access_key}``, which replay fills with
+Access key ids (``AKIA…``/``ASIA…``, and the harness's own default ones) become the template ``{access_key}``, which replay fills with
 the key of the identity that sends the call; a string that looks like a secret access key, and any
 value under a member named like a secret, becomes ``"<redacted>"``. The scheme and host of a URL
 in the failure's title or message become ``<endpoint>``.
@@ -27,6 +27,7 @@ import jsonschema
 from harness.model import CHECK_NAMES
 from harness.reporting.json_report import write_document
 from harness.results import FailureRecord
+from harness.targets import PRIMARY_KEYS, SECOND_KEYS
 from strategies.calls import MODES, RAW_KINDS, Call, RawMutation, Violation
 
 __all__ = ["FORMAT", "Case", "CaseFileError", "iter_cases", "load_case", "save_case"]
@@ -35,7 +36,9 @@ FORMAT = "jobfuzz-case/1"
 REDACTED = "<redacted>"
 ACCESS_KEY_TEMPLATE = "{access_key}"
 
-_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}(?![A-Z0-9])")
+#: AWS access key ids, and the key ids of the harness's built-in identities (not shaped like AWS's)
+_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{12,}(?![A-Z0-9])|(?<![\w-])(?:"
+                     + "|".join(re.escape(k) for k in (PRIMARY_KEYS[0], SECOND_KEYS[0])) + r")(?![\w-])")
 _SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
 _URL_HOST = re.compile(r"\bhttps?://[^\s/'\"<>]+")
 _SECRET_MEMBER = re.compile(r"secret|password|passwd|session_?token|signature|credential", re.IGNORECASE)

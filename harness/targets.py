@@ -33,8 +33,8 @@ TRANSIENT_CODES = frozenset({"ServiceUnavailable", "ServiceUnavailableException"
                              "GatewayTimeout"})
 _SECRET_HEADERS = ("authorization", "x-amz-security-token", "x-amz-signature", "x-amz-credential")
 
-PRIMARY_KEYS = ("AKIAJOBFUZZPRIMARY01", "jobfuzz-primary-secret-not-a-real-key-000")
-SECOND_KEYS = ("AKIAJOBFUZZSECOND002", "jobfuzz-second-secret-not-a-real-key-0000")
+PRIMARY_KEYS = ("jobfuzz-primary-key-id", "jobfuzz-primary-secret-not-a-real-key-000")
+SECOND_KEYS = ("jobfuzz-second-key-id", "jobfuzz-second-secret-not-a-real-key-0000")
 
 
 class TargetError(RuntimeError):

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 inprocess = pytest.importorskip("emulator.inprocess")
 app_module = pytest.importorskip("emulator.app")
 
-PRIMARY = "AKIAJOBFUZZPRIMARY01"
-SECOND = "AKIAJOBFUZZSECOND002"
+PRIMARY = "jobfuzz-primary-key-id"
+SECOND = "jobfuzz-second-key-id"
 SECRET = "jobfuzz-test-secret-not-a-real-key-000"
 DAY = 86400.0
 
@@ -183,7 +183,7 @@ def test_importexport_cancel_list_and_label(ie) -> None:
 
 def test_importexport_access_key_must_sign(ie) -> None:
     with pytest.raises(ClientError) as info:
-        ie.create_job(JobType="Import", Manifest=_manifest("AKIAOTHERKEY00000000"), ValidateOnly=False)
+        ie.create_job(JobType="Import", Manifest=_manifest("jobfuzz-other-key-id"), ValidateOnly=False)
     assert _code(info) == ("InvalidAccessKeyIdException", 400)
 
 

@@ -31,7 +31,7 @@ from harness.session import execute
 from harness.targets import AwsTarget
 from strategies.calls import Call
 
-AK = "AKIAJOBFUZZAWSKIND01"
+AK = "test-aws-kind-key-id"
 SK = "fake-secret-of-the-aws-kind-target-00000"
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parents[2]

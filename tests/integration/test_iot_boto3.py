@@ -14,8 +14,8 @@ from emulator.core import Clock
 inprocess = pytest.importorskip("emulator.inprocess")
 app_module = pytest.importorskip("emulator.app")
 
-PRIMARY = "AKIAJOBFUZZPRIMARY01"
-SECOND = "AKIAJOBFUZZSECOND002"
+PRIMARY = "jobfuzz-primary-key-id"
+SECOND = "jobfuzz-second-key-id"
 START = 1_732_300_000.0
 NO_RETRY = Config(retries={"total_max_attempts": 1})
 

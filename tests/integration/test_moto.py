@@ -57,7 +57,7 @@ def test_second_identity_is_another_account(moto_url):
 
     key, secret, _ = second_identity(moto_url)
     kw = {"endpoint_url": moto_url, "region_name": "us-east-1"}
-    primary = boto3.client("iot", aws_access_key_id="AKIAJOBFUZZPRIMARY01", aws_secret_access_key="x", **kw)
+    primary = boto3.client("iot", aws_access_key_id="jobfuzz-primary-key-id", aws_secret_access_key="x", **kw)
     second = boto3.client("iot", aws_access_key_id=key, aws_secret_access_key=secret, **kw)
     primary.create_thing(thingName="jobfuzz-isolation")
     with pytest.raises(second.exceptions.ResourceNotFoundException):

@@ -10,7 +10,7 @@ import pytest
 from emulator.core import Clock, Context, EmulatorConfig, Problem, ServiceError
 from emulator.services.amplifybackend import AmplifyBackendBackend
 
-ACCOUNT, OTHER = "AKIAPRIMARY000000001", "AKIASECOND000000002"
+ACCOUNT, OTHER = "test-primary-key-id", "test-second-key-id"
 START = 1_732_300_000.0
 
 AUTH_CONFIG = {"AuthResources": "USER_POOL_ONLY", "Service": "COGNITO",

@@ -58,7 +58,7 @@ def client(service, handler):
         service,
         region_name="us-east-1",
         endpoint_url="https://embedded.jobfuzz",
-        aws_access_key_id="AKIAFAULTTEST0000001",
+        aws_access_key_id="test-fault-key-id",
         aws_secret_access_key="secret-not-real",
         config=Config(retries={"total_max_attempts": 1}),
     )

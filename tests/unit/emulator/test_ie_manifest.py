@@ -8,7 +8,7 @@ import yaml
 from emulator.core import ServiceError
 from emulator.services.ie_manifest import parse_manifest, validate_manifest
 
-KEY = "AKIAPRIMARY000000001"
+KEY = "test-primary-key-id"
 ADDRESS = {"name": "Jane Doe", "street1": "1 Main Street", "city": "Seattle", "stateOrProvince": "WA",
            "postalCode": "98101", "country": "USA", "phoneNumber": "206-555-1000"}
 IMPORT = {"manifestVersion": 2.0, "accessKeyId": KEY, "deviceId": 532404500021, "bucket": "jobfuzz-import",
@@ -150,9 +150,9 @@ def test_erase_device_as_the_word_yes_is_accepted() -> None:
 
 
 def test_access_key_must_be_the_signing_key() -> None:
-    err = fails(with_(IMPORT, accessKeyId="AKIAOTHERKEY00000000"))
+    err = fails(with_(IMPORT, accessKeyId="jobfuzz-other-key-id"))
     assert err.code == "InvalidAccessKeyIdException"
-    assert KEY in err.message and "AKIAOTHERKEY00000000" in err.message
+    assert KEY in err.message and "jobfuzz-other-key-id" in err.message
 
 
 @pytest.mark.parametrize("field", ["name", "street1", "city", "stateOrProvince", "postalCode", "country",

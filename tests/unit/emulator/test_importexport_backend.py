@@ -12,7 +12,7 @@ import pytest
 from emulator.core import Clock, Context, EmulatorConfig, Problem, ServiceError
 from emulator.services.importexport import ImportExportBackend
 
-ACCOUNT, OTHER = "AKIAPRIMARY000000001", "AKIASECOND000000002"
+ACCOUNT, OTHER = "test-primary-key-id", "test-second-key-id"
 START = 1_732_300_000.0
 DAY = 86400.0
 
@@ -132,7 +132,7 @@ def test_create_export_job(ie: IE) -> None:
 def test_create_job_manifest_errors(ie: IE) -> None:
     cases = {
         "MalformedManifestException": "INVALID MANIFEST",
-        "InvalidAccessKeyIdException": manifest(key="AKIAOTHERKEY00000000"),
+        "InvalidAccessKeyIdException": manifest(key="jobfuzz-other-key-id"),
         "InvalidManifestFieldException": manifest(extra="acl: everyone-may-write\n"),
         "MissingManifestFieldException": manifest().replace("bucket: jobfuzz-import\n", ""),
     }
@@ -230,7 +230,7 @@ def test_update_job_validate_only_keeps_manifest(ie: IE) -> None:
 def test_update_job_manifest_errors_leave_the_job(ie: IE) -> None:
     job_id = ie.create()
     for text, code in [("INVALID MANIFEST", "MalformedManifestException"),
-                       (manifest(key="AKIAOTHERKEY00000000"), "InvalidAccessKeyIdException"),
+                       (manifest(key="jobfuzz-other-key-id"), "InvalidAccessKeyIdException"),
                        (manifest().replace("  city: Seattle\n", ""), "InvalidAddressException")]:
         assert ie.error("UpdateJob", JobId=job_id, JobType="Import", Manifest=text,
                         ValidateOnly=False).code == code

@@ -17,7 +17,7 @@ from emulator.app import DEFAULT_ACCOUNT, Emulator
 from emulator.core import ServiceError
 from emulator.inprocess import attach, embedded_client
 
-KEY = "AKIAPROTOCOLTEST0001"
+KEY = "test-protocol-key-id"
 UTC = dt.UTC
 CREATED = dt.datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
 

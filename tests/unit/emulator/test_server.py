@@ -25,7 +25,7 @@ from emulator.server import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[3]
 AUTH = (
-    "AWS4-HMAC-SHA256 Credential=AKIASERVERTEST000001/20261122/us-east-1/iot-jobs-data/aws4_request, "
+    "AWS4-HMAC-SHA256 Credential=test-server-key-id/20261122/us-east-1/iot-jobs-data/aws4_request, "
     "SignedHeaders=host, Signature=00"
 )
 
@@ -79,7 +79,7 @@ def server():
         yield srv
 
 
-def data_client(url, key="AKIASERVERTEST000001"):
+def data_client(url, key="test-server-key-id"):
     return boto3.client(
         "iot-jobs-data",
         region_name="us-east-1",
@@ -146,7 +146,7 @@ def test_parallel_clients_each_get_one_handler_call(server) -> None:
 
     def worker(n: int) -> None:
         try:
-            data = data_client(server.url, key=f"AKIAPARALLEL{n:08d}")
+            data = data_client(server.url, key=f"test-parallel-key-{n:08d}")
             for i in range(1, 26):
                 out = data.update_job_execution(jobId="j", thingName="t", status="IN_PROGRESS")
                 assert out["executionState"]["versionNumber"] == i

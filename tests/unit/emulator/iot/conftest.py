@@ -7,7 +7,7 @@ import pytest
 from emulator.core import Clock, Context, EmulatorConfig, ServiceError, account_id
 from emulator.services.iot import IotBackend
 
-ACCOUNT, OTHER = "AKIAPRIMARY000000001", "AKIASECOND000000002"
+ACCOUNT, OTHER = "test-primary-key-id", "test-second-key-id"
 START = 1_732_300_000.0
 REGION = "us-east-1"
 

@@ -9,7 +9,7 @@ import pytest
 
 from emulator.core import Problem
 
-OTHER = "AKIASECOND000000002"  # conftest.Env.OTHER
+OTHER = "test-second-key-id"  # conftest.Env.OTHER
 
 
 # -- Backend protocol ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-OTHER = "AKIASECOND000000002"  # conftest.Env.OTHER
+OTHER = "test-second-key-id"  # conftest.Env.OTHER
 
 
 def number(env, job_id: str, thing: str) -> int:
