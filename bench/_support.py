@@ -159,6 +159,26 @@ def stop(proc: subprocess.Popen[Any]) -> None:
             proc.wait(timeout=10)
 
 
+def printed_url(proc: subprocess.Popen[str], timeout: float) -> str | None:
+    """The ``http://`` URL a server started with ``stdout=PIPE`` prints within ``timeout`` seconds;
+    None when it does not, or ends first."""
+    assert proc.stdout is not None
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=0.5):
+                if proc.poll() is not None:
+                    return None
+                continue
+            line = proc.stdout.readline()
+            if not line:
+                return None
+            if "http://" in line:
+                return "http://" + line.split("http://", 1)[1].split()[0]
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Server:
     url: str
@@ -175,22 +195,7 @@ def emulator_server(*extra: str, timeout: float = 30) -> Iterator[Server]:
     cmd = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        assert proc.stdout is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        url = None
-        while url is None and time.monotonic() < deadline:
-            if not sel.select(timeout=0.5):
-                if proc.poll() is not None:
-                    break
-                continue
-            line = proc.stdout.readline()
-            if not line:
-                break
-            if "http://" in line:
-                url = "http://" + line.split("http://", 1)[1].split()[0]
-        sel.close()
+        url = printed_url(proc, timeout)
         if url is None:
             raise RuntimeError("the jobfuzz emulator did not print its URL")
         yield Server(url, proc.pid)

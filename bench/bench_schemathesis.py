@@ -45,7 +45,6 @@ import contextlib
 import json
 import os
 import re
-import selectors
 import signal
 import subprocess
 import sys
@@ -61,7 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _support import stop  # the bench folder is on the path when a bench script runs
+from _support import printed_url, stop  # the bench folder is on the path when a bench script runs
 
 REST_JSON = ("iot-jobs-data", "iot", "amplifybackend")
 QUERY = ("importexport",)
@@ -114,17 +113,7 @@ def emulator(plant: str | None, *, cwd: Path, timeout: float = 30) -> Iterator[s
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))}
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        assert proc.stdout is not None
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)
-        deadline = time.monotonic() + timeout
-        url = None
-        while url is None and time.monotonic() < deadline and proc.poll() is None:
-            if sel.select(timeout=0.5):
-                line = proc.stdout.readline()
-                if "http://" in line:
-                    url = "http://" + line.split("http://", 1)[1].split()[0]
-        sel.close()
+        url = printed_url(proc, timeout)
         if url is None:
             err = proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
             raise RuntimeError(f"jobfuzz emulator {'--plant ' + plant if plant else ''} did not start: "
