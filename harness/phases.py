@@ -58,6 +58,13 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
     service = engine.services[op.service]
     for param, binding in op.bindings:
         if param == broken:
+            # a pattern break spliced into a valid value is made on the resource's own id, so that
+            # only the pattern stands between the call and success (a partial match accepts it)
+            rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \
+                and isinstance(values[binding], str) else None
+            if rebased is not None:
+                params[param] = rebased
+                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]
             continue
         member = service.shapes[op.input].member_named(param) if op.input else None
         is_list = member is not None and service.shapes[member.shape].type == "list"

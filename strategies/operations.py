@@ -22,7 +22,7 @@ from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
 from specs.validator import Problem, validator
 from strategies.boundary import boundary_values
 from strategies.calls import Call, RawMutation, Violation
-from strategies.invalid import BREAKABLE, breaks, type_candidates
+from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
 from strategies.values import Compiler, ProgramStrategy, Rand, context_of
 from strategies.wire import carries, serialise
@@ -142,7 +142,8 @@ def _structural(plan: _Plan) -> list[Call]:
 
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
-    """One call for each breakable rule of each place, then one for each breakable ``one_of``
+    """One call for each breakable rule of each place (three for a pattern: a valid value with one
+    character outside it at the end, the start and the middle), then one for each breakable ``one_of``
     group (none of its members: the documentation says one is required; that all of them together
     are refused is not documented, so it is never asserted), the overlay's invalid examples and the
     structural breaks (malformed body, wrong content type)."""
@@ -159,14 +160,19 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                 out.append(plan.call(params, "invalid", Violation(p.path, "type", "model", _detail(got))))  # type: ignore[arg-type]
                 break
         for rule, value in breaks(c, p):
-            key = (rule.kind, rule.source)
-            if key in done:
+            spliced = value if isinstance(value, Spliced) else None
+            key = (rule.kind, rule.source, spliced.where if spliced else "")
+            if key in done or (rule.kind == "pattern" and spliced is None and any(
+                    k[:2] == key[:2] for k in done)):  # no part matches: only when no splice could be made
                 continue
-            params = put(c, plan.op, plan.base, p.path, value)
+            params = put(c, plan.op, plan.base, p.path, spliced.value if spliced else value)
             got = _accepts(plan, params, p.path, rule.kind, rule.source)
             if got is not None:
                 done.add(key)
-                out.append(plan.call(params, "invalid", Violation(p.path, rule.kind, rule.source, _detail(got))))  # type: ignore[arg-type]
+                detail = f"{spliced.describe()}: {_detail(got)}" if spliced else _detail(got)
+                where = (spliced.where, spliced.char) if spliced else None
+                out.append(plan.call(params, "invalid",  # type: ignore[arg-type]
+                                     Violation(p.path, rule.kind, rule.source, detail, spliced=where)))
     for rule in plan.op.rules:
         if rule.kind != "one_of" or rule.source not in BREAKABLE:
             continue
