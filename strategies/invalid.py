@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
+from specs.javaregex import JavaRegexError, to_python
 from specs.rules import INTEGERS, NUMBERS
 from specs.types import Rule
 from strategies.places import REMOVE, Place, smallest
-from specs.javaregex import JavaRegexError, to_python
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
 from strategies.values import Compiler, Rand
 

@@ -152,7 +152,7 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
         return list(plan.invalid)
     c, out = plan.compiler, []
     for p in plan.places:
-        done: set[tuple[str, str]] = set()
+        done: set[tuple[str, str, str]] = set()
         for value, marker in type_candidates(p, plan.op.protocol):
             got = _accepts(plan, put(c, plan.op, plan.base, p.path, value), p.path, "type", "model", marker)
             if got is not None:

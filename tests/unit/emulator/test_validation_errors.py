@@ -27,16 +27,16 @@ def _aws(service: str, operation: str, params: dict) -> str:
 @pytest.mark.parametrize(("extra", "words"), [
     ({"thingName": "thing!"}, f"Value 'thing!' at 'thingName' {PATTERN}[a-zA-Z0-9:_-]+"),
     ({"thingName": "e\u0301"}, f"Value 'e\u0301' at 'thingName' {PATTERN}[a-zA-Z0-9:_-]+"),
-    ({"thingName": "t" * 129}, f"Value '{'t' * 129}' at 'thingName' failed to satisfy constraint: "
-                               "Member must have length less than or equal to 128"),
-    ({"status": "BOGUS"}, "Value 'BOGUS' at 'status' failed to satisfy constraint: Member must satisfy enum value "
-                          "set: [QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED, CANCELED]"),
-    ({"statusDetails": {"bad key!": "v"}}, "Value '{bad key!=v}' at 'statusDetails' failed to satisfy constraint: "
+    ({"thingName": "t" * 129}, (f"Value '{'t' * 129}' at 'thingName' failed to satisfy constraint: "
+                               "Member must have length less than or equal to 128")),
+    ({"status": "BOGUS"}, ("Value 'BOGUS' at 'status' failed to satisfy constraint: Member must satisfy enum value "
+                          "set: [QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED, CANCELED]")),
+    ({"statusDetails": {"bad key!": "v"}}, ("Value '{bad key!=v}' at 'statusDetails' failed to satisfy constraint: "
                                            "Map keys must satisfy constraint: [Member must satisfy regular "
-                                           "expression pattern: [a-zA-Z0-9:_-]+]"),
-    ({"statusDetails": {"k": "a\u200d"}}, "Value '{k=a\u200d}' at 'statusDetails' failed to satisfy constraint: "
+                                           "expression pattern: [a-zA-Z0-9:_-]+]")),
+    ({"statusDetails": {"k": "a\u200d"}}, ("Value '{k=a\u200d}' at 'statusDetails' failed to satisfy constraint: "
                                           "Map value must satisfy constraint: [Member must satisfy regular "
-                                          "expression pattern: [^\\p{C}]+]"),
+                                          "expression pattern: [^\\p{C}]+]")),
 ])
 def test_one_constraint_in_aws_words(extra: dict, words: str) -> None:
     assert _aws("iot-jobs-data", "UpdateJobExecution", {**UPDATE, **extra}) == f"1 validation error detected: {words}"
