@@ -11,6 +11,16 @@ MODES = ("valid", "boundary", "invalid")
 RAW_KINDS = ("malformed_body", "content_type")
 
 
+def splice(base: str, where: str, char: str) -> str:
+    """``base`` with ``char`` put at its ``end``, its ``start`` or its ``middle``."""
+    if where == "end":
+        return base + char
+    if where == "start":
+        return char + base
+    k = max(1, len(base) // 2)
+    return base[:k] + char + base[k:]
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """The one rule an invalid call breaks."""
@@ -33,8 +43,7 @@ class Violation:
         a case file records it as a template around the resource's id)."""
         if self.spliced is None or self.spliced[0] not in ("end", "start"):
             return None
-        where, char = self.spliced
-        return valid + char if where == "end" else char + valid
+        return splice(valid, *self.spliced)
 
     def describe(self) -> str:
         return f"{self.path or '(body)'}: {self.rule} ({self.source}): {self.detail}"

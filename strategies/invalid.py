@@ -28,11 +28,12 @@ from typing import Any
 from specs.javaregex import JavaRegexError, to_python
 from specs.rules import INTEGERS, NUMBERS
 from specs.types import Rule
+from strategies.calls import splice
 from strategies.places import REMOVE, Place, smallest
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
 from strategies.values import Compiler, Rand
 
-__all__ = ["BREAKABLE", "MARKER", "SPLICES", "Spliced", "breaks", "splice", "type_candidates"]
+__all__ = ["BREAKABLE", "MARKER", "SPLICES", "Spliced", "breaks", "type_candidates"]
 
 BREAKABLE = ("model", "doc")
 MAX_TEXT = 1_000_001
@@ -61,14 +62,6 @@ class Spliced:
         return f"a valid value with {self.char!r} put {'in' if self.where == 'middle' else 'at'} the {self.where}"
 
 
-def splice(base: str, where: str, char: str) -> str:
-    """``base`` with ``char`` put at its ``end``, its ``start`` or its ``middle``."""
-    if where == "end":
-        return base + char
-    if where == "start":
-        return char + base
-    k = max(1, len(base) // 2)
-    return base[:k] + char + base[k:]
 _JSON_BODY = ("rest-json", "json")
 
 
