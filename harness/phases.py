@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 
 from harness.engine import Engine, Stop
 from harness.examples_db import example_database
@@ -166,6 +167,11 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     except Failure as f:
         keep(f)
         return True
+    except FlakyFailure as exc:
+        if "failure" in state:  # it failed once, not when Hypothesis tried again (a create meeting
+            keep(state["failure"])  # what the first call made): kept; the rerun marks it flaky
+            return True
+        engine.crashed("not_a_server_error", op.qualified, exc)
     except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
         engine.crashed("not_a_server_error", op.qualified, exc)
     return False

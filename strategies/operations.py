@@ -44,6 +44,7 @@ class _Plan:
         self.strategies: dict[str, SearchStrategy[Call]] = {}
         self.boundary: list[Call] | None = None
         self.invalid: list[Call] | None = None
+        self.flags_on: dict[str, Any] | None = None  # see _flags_on
         #: how a violation other than a value at a place is made again in another valid call
         self.remakes: dict[Violation, Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
 
@@ -120,6 +121,22 @@ def _accepts(plan: _Plan, params: dict[str, Any] | None, path: str, rule: str, s
     return got
 
 
+def _flags_on(plan: _Plan) -> dict[str, Any]:
+    """The smallest valid call with every optional boolean member of the input set to true, when
+    that call is still valid: the base of a pattern break. The job APIs' flags are permissions and
+    inclusions (``force``, ``includeJobDocument``), so with them on only the broken pattern stands
+    between the call and success (DeleteJobExecution of a queued execution needs ``force``), and an
+    endpoint that lets the pattern break through answers 2xx."""
+    if plan.flags_on is None:
+        shape = plan.service.shapes[plan.op.input] if plan.op.input else None
+        flags = {m.name: True for m in (shape.members if shape is not None else ())
+                 if plan.service.shapes[m.shape].type == "boolean" and m.name not in plan.base}
+        params = {**plan.base, **flags}
+        ok = flags and not validator(plan.op, plan.service, BREAKABLE)(params) and serialise(plan.op, params)
+        plan.flags_on = params if ok else plan.base
+    return plan.flags_on
+
+
 def _structural(plan: _Plan) -> list[Call]:
     op, base = plan.op, plan.base
     out = []
@@ -165,7 +182,8 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
             if key in done or (rule.kind == "pattern" and spliced is None and any(
                     k[:2] == key[:2] for k in done)):  # no part matches: only when no splice could be made
                 continue
-            params = put(c, plan.op, plan.base, p.path, spliced.value if spliced else value)
+            base = _flags_on(plan) if spliced else plan.base
+            params = put(c, plan.op, base, p.path, spliced.value if spliced else value)
             got = _accepts(plan, params, p.path, rule.kind, rule.source)
             if got is not None:
                 done.add(key)

@@ -4,9 +4,9 @@ has a pattern-constrained input member, and the correct emulator gives no failur
 The operations come from the models (every operation in the harness's scope whose input holds a
 string with a ``pattern``, at any depth), not from a list kept by hand. The two planted faults
 (``pattern-prefix-match``: ``re.match``; ``pattern-search-match``: ``re.search``) must each get a
-``negative_data_rejection`` failure on each of them in a run of the boundary and fuzz phases (the
-fuzz phase reaches the operations whose smallest call is refused for another reason, such as
-DeleteJob without ``force``); the same run on the correct emulator reports nothing at all.
+``negative_data_rejection`` failure on each of them in a run of the boundary phase, the default
+run's first (its pattern breaks are deterministic: no seed decides whether they are sent); the same
+run on the correct emulator reports nothing at all.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from specs.loader import load_service
 SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 PLANTS = ("pattern-prefix-match", "pattern-search-match")
 SEED = 1
-EXAMPLES = 10
 _SESSION = botocore.session.get_session()
 
 
@@ -72,9 +71,8 @@ def _run(plant: str | None) -> Any:
         if hasattr(target, "_session"):
             target._session = _SESSION
         services = tuple(s for s, ops in OPERATIONS.items() if ops)
-        config = RunConfig(services=services, operations=ALL, phases=("boundary", "fuzz"),
-                           checks=CHECK_NAMES if plant is None else ("negative_data_rejection",),
-                           max_examples=EXAMPLES, seed=SEED)
+        config = RunConfig(services=services, operations=ALL, phases=("boundary",),
+                           checks=CHECK_NAMES if plant is None else ("negative_data_rejection",), seed=SEED)
         _RUNS[key] = execute(target, config)
     return _RUNS[key]
 
@@ -105,4 +103,4 @@ def test_the_correct_emulator_gives_no_failure_there() -> None:
     found = [f"[{r.failure.check}] {r.failure.service}.{r.failure.operation}: {r.failure.title}"
              for r in result.failures]
     assert not found and not result.crashed_checks, found
-    assert result.calls > 500
+    assert result.calls > 300
