@@ -27,7 +27,7 @@ from emulator.core import Problem
 from emulator.model import operation_model
 from specs.javaregex import matcher
 
-__all__ = ["Checker", "aws_value", "compile_shape", "summarise", "validate", "validator"]
+__all__ = ["Checker", "aws_failure", "aws_value", "compile_shape", "summarise", "validate", "validator"]
 
 Checker = Callable[[Any, str, str, list[Problem]], None]
 _TYPE_NAMES = {
@@ -71,6 +71,12 @@ def aws_value(value: Any) -> str:
 def _aws(value: Any, at: str, constraint: str) -> str:
     shown = "null" if value is None else f"'{aws_value(value)}'"
     return f"Value {shown} at '{at}' failed to satisfy constraint: {constraint}"
+
+
+def aws_failure(value: Any, at: str, constraint: str) -> str:
+    """One broken constraint as the whole message AWS answers: ``1 validation error detected:
+    Value '...' at 'at' failed to satisfy constraint: constraint`` (for a rule a backend checks)."""
+    return f"1 validation error detected: {_aws(value, at, constraint)}"
 
 
 def _length_words(lo: Any, hi: Any, n: int) -> tuple[str, str] | None:
