@@ -167,7 +167,8 @@ class Target:
             ex = self._send_once(client, method, call, identity)
             kind = self._transient_kind(ex)
             limit = self.max_connection_retries if kind == "connection" else self.max_transient_retries
-            if kind is None or retries >= limit:
+            left = self.limits.left(grace=0.0)
+            if kind is None or retries >= limit or (left is not None and left <= 0):  # no retry past the budget
                 if retries:
                     ex = _with_retries(ex, retries)
                 return ex
