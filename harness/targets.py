@@ -11,6 +11,7 @@ parsing, with credentials and signatures redacted. A URL target's calls go throu
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -167,10 +168,14 @@ class Target:
             ex = self._send_once(client, method, call, identity)
             kind = self._transient_kind(ex)
             limit = self.max_connection_retries if kind == "connection" else self.max_transient_retries
-            left = self.limits.left(grace=0.0)
-            if kind is None or retries >= limit or (left is not None and left <= 0):  # no retry past the budget
+            out_of_time = (left := self.limits.left(grace=0.0)) is not None and left <= 0
+            if kind is None or retries >= limit or out_of_time:
                 if retries:
                     ex = _with_retries(ex, retries)
+                if kind is not None and out_of_time and retries < limit and ex.transport_error is None:
+                    # not retried past the budget: a transient answer is no verdict on the call
+                    ex = dataclasses.replace(ex, transport_error=f"{kind} answer when the budget ran out "
+                                                                 f"(HTTP {ex.status}, not retried further)")
                 return ex
             retries += 1
             with self._lock:
@@ -224,8 +229,6 @@ class Target:
 
 
 def _with_retries(ex: Exchange, retries: int) -> Exchange:
-    import dataclasses
-
     return dataclasses.replace(ex, throttled_retries=retries)
 
 
