@@ -19,7 +19,7 @@ def clip(text: str, keep: int = KEPT_CHARS) -> str:
         return text
     return f"{text[:keep]}... [{len(text) - keep} more characters cut]"
 
-#: the fixed check names (DESIGN.md); every failure names one of them
+#: the fixed check names (docs/checks.md); every failure names one of them
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",
