@@ -87,7 +87,7 @@ class Engine:
         self.sequence: list[Call] = []  # the calls of the example under way (for case files)
         self.identities: list[str] = []
         self._probes: dict[str, bool | None] = {}  # service -> routed by the endpoint (None: unknown)
-        #: operations whose answers the checks judged; why the others were not (the last reason seen)
+        #: operations whose answers the checks judged; why the others were not (the first reason seen)
         self._judged: set[str] = set()
         self._why_untested: dict[str, str] = {}
         self._unanswered = 0  # calls in a row with no answer
@@ -156,6 +156,13 @@ class Engine:
         if not ex.ok and qualified in self.result.unsupported:
             return f"the endpoint does not implement {qualified}: {self.result.unsupported[qualified]}"
         return None
+
+    def judgeable(self, ex: Exchange) -> Exchange:
+        """``ex``, or ``Untestable`` when a scenario, sequence or lifecycle cannot judge it."""
+        why = self.unjudgeable(ex)
+        if why is not None:
+            raise Untestable(why)
+        return ex
 
     def _account_answer(self, ex: Exchange) -> None:
         """Count calls in a row that got no answer; give the endpoint up after ``MAX_UNANSWERED``."""

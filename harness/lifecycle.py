@@ -97,14 +97,11 @@ class LifecycleRun:
         return {"kind": "lifecycle", "machine": self.sm.name, "service": self.sm.service, "steps": list(self.steps)}
 
     def _unsupported(self, ex: Exchange) -> bool:
-        """The endpoint does not implement the step's operation (reported once by the engine)."""
-        return not ex.ok and f"{ex.service}.{ex.operation}" in self.engine.result.unsupported
+        """No answer, or the endpoint does not implement the step's operation: the step is not judged."""
+        return self.engine.unjudgeable(ex) is not None
 
     def read(self) -> tuple[Exchange, str | None, int | None]:
-        ex = self._send(self.sm.read)
-        why = self.engine.unjudgeable(ex)
-        if why is not None:
-            raise Untestable(why)  # the machine cannot run: nothing to judge
+        ex = self.engine.judgeable(self._send(self.sm.read))  # else the machine cannot run: nothing to judge
         if not ex.ok:
             return ex, None, None
         state = dig(ex.parsed, self.sm.state_path)

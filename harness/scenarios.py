@@ -22,7 +22,7 @@ from typing import Any
 import jmespath
 
 from harness.checks import check
-from harness.engine import Engine, Untestable
+from harness.engine import Engine
 from harness.model import Exchange, Failure
 from harness.phases import _bind as bind_call
 from harness.resources import dig
@@ -61,14 +61,7 @@ def _send_as(engine: Engine, op: OperationSpec, params: dict[str, Any], identity
     ex, failures = engine.send(Call(op.service, op.name, params), identity=identity)
     for f in failures:
         engine.record(f)
-    _judgeable(engine, ex)
-    return ex
-
-
-def _judgeable(engine: Engine, ex: Exchange) -> None:
-    why = engine.unjudgeable(ex)
-    if why is not None:
-        raise Untestable(why)
+    return engine.judgeable(ex)
 
 
 # -- pagination ------------------------------------------------------------------------------
@@ -275,9 +268,7 @@ def use_after_delete(engine: Engine, op: OperationSpec) -> None:
         return
     values = engine.resources.make(names, service=op.service)
     for step in res.delete:
-        gone = engine.resources.run_step(step, values)
-        _judgeable(engine, gone)
-        if not gone.ok:
+        if not engine.judgeable(engine.resources.run_step(step, values)).ok:
             return  # not deleted: nothing to check after it (the delete's answer was judged)
     params = _bound_call(engine, op, values)
     if params is None:
