@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["ServerLog", "describe", "not_implemented_action", "request_target"]
+__all__ = ["ServerLog", "describe", "not_implemented_action", "read_from", "request_target"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _REQUEST = re.compile(r'"([A-Z]+) (\S*) HTTP/[\d.]+" (\d{3}) ')
@@ -126,12 +126,17 @@ def not_implemented_action(exception: str) -> str | None:
     return m[1] if m else None
 
 
+def read_from(path: Path, offset: int = 0) -> str:
+    """The text of ``path`` from byte ``offset`` on."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return f.read().decode("utf-8", "replace")
+
+
 def describe(path: Path, offset: int = 0) -> str:
     """``PATH (N lines, M tracebacks)``: the log from ``offset`` on."""
     try:
-        with open(path, "rb") as f:
-            f.seek(offset)
-            text = f.read().decode("utf-8", "replace")
+        text = read_from(path, offset)
     except OSError as exc:
         return f"{path} (unreadable: {exc.strerror})"
     lines = text.count("\n") + (1 if text and not text.endswith("\n") else 0)

@@ -4,7 +4,8 @@ already running.
     python -m harness.moto_target [OPTIONS] COMMAND [ARGS...]
     python -m harness.moto_target jobfuzz run --service iot
     python -m harness.moto_target --batch-without-docker --moto-env MOTO_SIMPLE_BATCH_FAIL_AFTER=0 \\
-        --state-transition batch::job=manual:2 jobfuzz run --service batch
+        jobfuzz run --service batch
+    python -m harness.moto_target --state-transition support::case=manual:2 COMMAND ...
     python -m harness.moto_target --moto-url http://127.0.0.1:5000 --moto-log moto.log jobfuzz run
 
 Options (before COMMAND):
@@ -16,9 +17,9 @@ Options (before COMMAND):
     moto's configuration ``{"batch": {"use_docker": false}}`` (``POST /moto-api/config``): Batch jobs
     are marked SUCCEEDED (or FAILED, see ``MOTO_SIMPLE_BATCH_FAIL_AFTER``) without a container.
 ``--state-transition MODEL=immediate|manual:N|time:SECONDS`` (repeatable)
-    how moto advances the status of a model it manages (``batch::job``, ``ecs::task``,
-    ``glue::job_run``, ...): at once, after N reads, or after SECONDS
-    (``POST /moto-api/state-manager/set-transition``, read back to check).
+    how moto advances the status of a model it manages (``ecs::task``, ``glue::job_run``,
+    ``support::case``, ``batch::job`` with Docker, ...): at once, after N reads, or after SECONDS
+    (``POST /moto-api/state-manager/set-transition``, read back to check; moto checks no name).
 ``--moto-url URL``
     a moto_server already running: checked (its ``/moto-api/config`` answers), not started, not
     stopped.
@@ -61,7 +62,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from harness.model import Exchange
-from harness.moto_log import ServerLog, describe, not_implemented_action, request_target
+from harness.moto_log import ServerLog, describe, not_implemented_action, read_from, request_target
 
 __all__ = ["SECOND_ACCOUNT", "MotoServer", "MotoSettings", "UsageError", "attach", "configure", "is_moto",
            "main", "moto_server", "second_identity", "unsupported_reason"]
@@ -161,13 +162,14 @@ def attach(url: str, log: Path | None = None) -> MotoServer:
     if log is not None and not log.is_file():
         raise UsageError(f"--moto-log {log}: no such file (with --moto-url it names the running server's log)")
     offset = log.stat().st_size if log is not None else 0
-    if not is_moto(url):
-        raise UsageError(f"--moto-url {url}: no moto_server answers there (GET /moto-api/config gave no JSON object)")
+    why = _not_moto(url)
+    if why:
+        raise UsageError(f"--moto-url {url}: no moto_server answers there ({why})")
     if log is not None:  # the log must be this server's: a marked request must show up in it
         marker = f"jobfuzz-log-check-{time.monotonic_ns()}"
         is_moto(url, query=marker)
         deadline = time.monotonic() + 3
-        while marker.encode() not in _tail(log, offset):
+        while marker not in read_from(log, offset):
             if time.monotonic() > deadline:
                 raise UsageError(f"--moto-log {log}: the server at {url} did not log a request sent to it "
                                  "(is it that server's log?)")
@@ -175,20 +177,25 @@ def attach(url: str, log: Path | None = None) -> MotoServer:
     return MotoServer(url, log, offset, started=False)
 
 
-def _tail(path: Path, offset: int) -> bytes:
-    with open(path, "rb") as f:
-        f.seek(offset)
-        return f.read()
-
-
 def is_moto(url: str, query: str = "") -> bool:
     """Whether ``url`` is a moto_server: its ``/moto-api/config`` answers with a JSON object."""
+    return _not_moto(url, query) is None
+
+
+def _not_moto(url: str, query: str = "") -> str | None:
+    """Why ``url`` is not a moto_server, or None."""
     try:
         with urllib.request.urlopen(f"{url.rstrip('/')}/moto-api/config{'?' + query if query else ''}",
                                     timeout=5) as resp:
-            return 200 <= resp.status < 300 and isinstance(json.loads(resp.read()), dict)
-    except (OSError, ValueError, urllib.error.URLError):
-        return False
+            if isinstance(json.loads(resp.read()), dict):
+                return None
+            return "GET /moto-api/config answered no JSON object"
+    except urllib.error.HTTPError as exc:
+        return f"GET /moto-api/config answered HTTP {exc.code}"
+    except urllib.error.URLError as exc:
+        return f"GET /moto-api/config: {exc.reason}"
+    except (OSError, ValueError) as exc:
+        return f"GET /moto-api/config: {exc}"
 
 
 def _moto_api(url: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -290,13 +297,18 @@ def _model_progression(text: str) -> tuple[str, str]:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = _Parser(prog=_PROG, description="Run COMMAND against a moto_server (see the module's documentation).")
-    p.add_argument("--moto-env", type=_key_value, action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--batch-without-docker", action="store_true")
+    p.add_argument("--moto-env", type=_key_value, action="append", default=[], metavar="KEY=VALUE",
+                   help="environment of the started server (moto's settings); repeatable")
+    p.add_argument("--batch-without-docker", action="store_true",
+                   help="moto's Batch without containers (/moto-api/config batch.use_docker false)")
     p.add_argument("--state-transition", type=_model_progression, action="append", default=[],
-                   metavar="MODEL=immediate|manual:N|time:SECONDS")
-    p.add_argument("--moto-url", metavar="URL")
-    p.add_argument("--moto-log", type=Path, metavar="PATH")
-    p.add_argument("command", nargs=argparse.REMAINDER)
+                   metavar="MODEL=immediate|manual:N|time:SECONDS",
+                   help="how moto advances a model's status (batch::job, support::case, ...); repeatable")
+    p.add_argument("--moto-url", metavar="URL", help="a moto_server running already: not started, not stopped")
+    p.add_argument("--moto-log", type=Path, metavar="PATH",
+                   help="the server's log: where the started one writes it (default .jobfuzz/moto_server-*.log), "
+                        "or the file the --moto-url one writes")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="the command, with its arguments")
     args = p.parse_args(argv)
     if args.command[:1] == ["--"]:
         args.command = args.command[1:]
@@ -321,10 +333,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run(server, settings, args.command)
         with moto_server(settings, args.moto_log) as server:
             return _run(server, settings, args.command)
-    except UsageError as exc:
-        print(f"{_PROG}: {exc}", file=sys.stderr)
-        return 2
-    except (RuntimeError, OSError) as exc:
+    except (UsageError, RuntimeError, OSError) as exc:  # UsageError: before anything started
         print(f"{_PROG}: {exc}", file=sys.stderr)
         return 2
 
