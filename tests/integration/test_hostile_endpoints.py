@@ -87,8 +87,11 @@ def test_an_http_server_as_target_tests_nothing_and_says_so(tmp_path, capsys):
     iot-jobs-data operation is untested: exit 2, each listed with why."""
     with hostile("http_server") as url:
         status, doc = _run(tmp_path, url)
+    out = capsys.readouterr()
     assert status == 2
-    assert "answered nothing judgeable" in capsys.readouterr().err
+    assert "answered nothing judgeable" in out.err
+    assert f"Not tested (no answer the checks could judge): {IOT_JOBS_DATA}" in out.out
+    assert f"{IOT_JOBS_DATA} operations not tested" in out.out.strip().splitlines()[-1]
     assert "iot.CreateThing" in doc["unsupported"]
     reasons = _untested(doc)
     assert all("could not make thing" in why and "501" in why for why in reasons.values()), reasons
