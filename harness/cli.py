@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--failures-dir", type=Path, default=Path(".jobfuzz/failures"), metavar="DIR")
     run.add_argument("--example-db", default=None, metavar="DIR|redis://HOST:PORT")
     run.add_argument("--quiet", action="store_true", help="no progress, only the final report")
+    run.add_argument("--allow-untested", action="store_true",
+                     help="exit 0 (not 3) when no failure was found but some operations went untested")
+    run.add_argument("--max-response-bytes", type=_positive_int, default=None, metavar="N",
+                     help="read answers up to N bytes (default 10 MB); a larger one is a failure")
     run.add_argument("--dry-run", action="store_true",
                      help="print what the run would create and call, send nothing, exit 0")
     add_safety_options(run)
@@ -171,6 +175,8 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
             raise UsageError(str(exc)) from None
     else:
         target = EmbeddedTarget(region=args.region or "us-east-1", plant=plant)
+    if getattr(args, "max_response_bytes", None):
+        target.limits.max_bytes = args.max_response_bytes
     if target.kind != "aws":
         if getattr(args, "primary_identity", None):
             target.identities["primary"] = _identity(args.primary_identity, "--primary-identity")

@@ -48,9 +48,15 @@ def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
 
 
 def _rerun_failures(result: RunResult, target: Any) -> None:
-    from harness.replay import replay_case
+    import time
 
+    from harness.replay import replay_case
+    from harness.transport import GRACE_S
+
+    deadline = target.limits.deadline
     for rec in result.failures:
+        if deadline is not None and time.monotonic() > deadline + GRACE_S:
+            break  # past the budget and its grace: the rest stay failures (not rerun, not flaky)
         case = types.SimpleNamespace(calls=rec.sequence, identities=rec.identities, check=rec.failure.check,
                                      service=rec.failure.service, operation=rec.failure.operation,
                                      scenario=rec.scenario)
@@ -116,6 +122,9 @@ def merge(results: list[RunResult]) -> RunResult:
         out.transient.update(r.transient)
         out.crashed_checks.extend(r.crashed_checks)
         out.stopped_by_budget |= r.stopped_by_budget
+        out.judged |= r.judged
+        out.untested.update(r.untested)
+        out.gave_up = out.gave_up or r.gave_up
         for rec in r.failures:
             known = seen.get(rec.failure.key)
             if known is None:  # a lifecycle can run in several workers: one entry, its occurrences summed
@@ -132,6 +141,8 @@ def merge(results: list[RunResult]) -> RunResult:
                 cell = mine.checks.setdefault(check, [0, 0])
                 cell[0] += ok
                 cell[1] += bad
+    for name in out.judged:  # judged by another worker (a lifecycle runs in one of them)
+        out.untested.pop(name, None)
     return out
 
 
@@ -164,7 +175,7 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         else:
             target_args = {k: getattr(args, k, None) for k in (
                 "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
-                "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir")}
+                "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir", "max_response_bytes")}
             with ProcessPoolExecutor(max_workers=workers) as pool:
                 futures = [pool.submit(_worker, target_args,
                                        replace(config, shard=worker_shard(config.shard, i, workers)))
@@ -184,7 +195,37 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         ConsoleReporter(sys.stdout).on_finish(result)
     if guarded:
         print_safety(result, target, sys.stdout)
-    return 1 if result.real_failures else 0
+    status, line = exit_status(result, allow_untested=getattr(args, "allow_untested", False))
+    if line:
+        print(f"jobfuzz: {line}", file=sys.stderr)
+    return status
+
+
+#: the exit status of a run that found no failure but left operations it was asked to test untested
+UNTESTED_STATUS = 3
+
+
+def exit_status(result: RunResult, *, allow_untested: bool = False) -> tuple[int, str | None]:
+    """The exit status of ``run`` and the one line it writes on stderr (None: nothing to say).
+
+    1: failures found (the line says so if the endpoint was then given up); 2: no failure, and the
+    endpoint was given up (calls in a row with no answer) or nothing was judged; 3: no failure, but
+    operations asked for went untested (0 with ``--allow-untested``); 0: no failure and every
+    operation asked for was judged.
+    """
+    if result.real_failures:
+        return 1, result.gave_up
+    if result.gave_up:
+        return 2, result.gave_up
+    if not result.judged and result.untested:
+        first, why = next(iter(sorted(result.untested.items())))
+        return 2, (f"endpoint {result.endpoint} answered nothing judgeable: {len(result.untested)} operation"
+                   f"{'s' if len(result.untested) != 1 else ''} untested (first, {first}: {why})")
+    if result.untested and not allow_untested:
+        total = len(result.untested) + len(result.judged)
+        return UNTESTED_STATUS, (f"no failure, but {len(result.untested)} of the {total} operations asked for "
+                                 f"went untested (listed in the report; --allow-untested exits 0 on them)")
+    return 0, None
 
 
 def print_safety(result: RunResult, target: Any, out: Any) -> None:
