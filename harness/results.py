@@ -59,6 +59,8 @@ class RunResult:
     crashed_checks: list[CheckCrash] = field(default_factory=list)
     checks_enabled: tuple[str, ...] = ()
     stopped_by_budget: bool = False
+    #: ended early by Ctrl-C: the report holds what was found until then
+    interrupted: bool = False
     #: on a real account: the run prefix, calls the guard refused, caps, what cleanup deleted and left
     safety: dict[str, Any] = field(default_factory=dict)
 
