@@ -223,11 +223,15 @@ def _run_config(args: argparse.Namespace) -> Any:
     for s in services:
         if s not in known:
             raise UsageError(f"--service: botocore has no service {s!r}")
-    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks else CHECK_NAMES
+    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks is not None else CHECK_NAMES
+    if not checks:
+        raise UsageError(f"--checks: expected check names (known: {', '.join(CHECK_NAMES)}), got {args.checks!r}")
     for c in checks:
         if c not in CHECK_NAMES:
             raise UsageError(f"--checks: unknown check {c!r} (known: {', '.join(CHECK_NAMES)})")
-    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases else PHASES
+    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases is not None else PHASES
+    if not phases:
+        raise UsageError(f"--phases: expected phase names (known: {', '.join(PHASES)}), got {args.phases!r}")
     for ph in phases:
         if ph not in PHASES:
             raise UsageError(f"--phases: unknown phase {ph!r} (known: {', '.join(PHASES)})")
@@ -285,11 +289,14 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         raise UsageError(problem)
     if args.target != "aws" and not args.endpoint_url:
         raise UsageError("cleanup needs --target aws (with --i-accept-aws-charges and --region) or --endpoint-url")
+    folder = args.ledger_dir or DEFAULT_LEDGER_DIR
+    try:
+        ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
     target = build_target(args, prefix=args.prefix)
     if target.limiter is not None:
         target.limiter.draining = True  # cleanup is never cut short by a call cap
-    folder = args.ledger_dir or DEFAULT_LEDGER_DIR
-    ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
     try:
         report = sweep(target, args.prefix, ledgers=ledgers, dry_run=args.dry_run)
     finally:

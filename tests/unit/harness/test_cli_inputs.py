@@ -32,7 +32,8 @@ def _files(tmp: Path) -> dict[str, str]:
     }
     for name, text in broken.items():
         (tmp / f"{name}.json").write_text(text)
-    return {"DIR": str(tmp), "FILE": str(tmp / "afile"), **{name.upper(): str(tmp / f"{name}.json") for name in broken}}
+    (tmp / "ledgers" / "jf123456-a-folder.jsonl").mkdir(parents=True)
+    return {"DIR": str(tmp), "FILE": str(tmp / "afile"), "LEDGERS": str(tmp / "ledgers"), **{name.upper(): str(tmp / f"{name}.json") for name in broken}}
 
 
 # (argv, what the one line must contain)
@@ -82,6 +83,8 @@ TABLE: list[tuple[list[str], str]] = [
     ([*RUN, "--service", "nope"], "--service"),
     ([*RUN, "--checks", "nope"], "--checks"),
     ([*RUN, "--phases", "nope"], "--phases"),
+    ([*RUN, "--phases", ","], "--phases"),
+    ([*RUN, "--checks", ""], "--checks"),
     (["run", "--operation", "NoSuchOperation"], "NoSuchOperation"),
     ([*RUN, "--plant", "no-such-fault"], "--plant"),
     ([*RUN, "--second-identity", "nocolon"], "--second-identity"),
@@ -112,6 +115,8 @@ TABLE: list[tuple[list[str], str]] = [
     (["cleanup", "--prefix", "jf123456", "--endpoint-url", "http://127.0.0.1:4566", "--max-rate", "-1"],
      "--max-rate"),
     (["cleanup", "--prefix", "jf123456", "--endpoint-url", "http://127.0.0.1:99999"], "--endpoint-url"),
+    (["cleanup", "--prefix", "jf123456", "--endpoint-url", "http://127.0.0.1:4566", "--ledger-dir", "LEDGERS"],
+     "--ledger-dir"),
     # emulator
     (["emulator", "--port", "99999"], "--port"),
     (["emulator", "--port", "-1"], "--port"),
