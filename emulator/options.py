@@ -10,7 +10,7 @@ import math
 import sys
 from typing import NoReturn
 
-from specs.regions import region_problem
+from specs.regions import region_argument as region
 
 __all__ = ["Parser", "fraction", "port", "region", "seconds"]
 
@@ -31,13 +31,6 @@ def port(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 65535, got {text!r}")
     return value
-
-
-def region(text: str) -> str:
-    problem = region_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
 
 
 def _finite(text: str, low: float, high: float, what: str) -> float:

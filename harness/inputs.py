@@ -16,10 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from specs.regions import region_problem
+from specs.regions import region_argument as region
 
-__all__ = ["UsageError", "endpoint_url", "example_db", "number", "output_dir", "output_file", "port",
-           "region", "shard", "whole_number"]
+__all__ = ["UsageError", "endpoint_url", "example_db", "number", "output_dir", "output_file", "region", "shard", "whole_number"]
 
 #: the largest --seed: every seed a run prints (at most 2**31) is in range, and so is any 32-bit seed
 MAX_SEED = 2**32 - 1
@@ -58,17 +57,6 @@ def number(above: float, high: float, unit: str) -> Callable[[str], float]:
         return value
 
     return parse
-
-
-def region(text: str) -> str:
-    problem = region_problem(text)
-    if problem:
-        raise argparse.ArgumentTypeError(problem)
-    return text
-
-
-def port(text: str) -> int:
-    return whole_number(0, 65535)(text)
 
 
 def endpoint_url(text: str) -> str:

@@ -7,10 +7,11 @@ region``, ``us-east`` and ``US-EAST-1`` are not. Both the harness (``--region``)
 
 from __future__ import annotations
 
+import argparse
 import functools
 import re
 
-__all__ = ["region_problem"]
+__all__ = ["region_argument", "region_problem"]
 
 
 @functools.cache
@@ -26,3 +27,11 @@ def region_problem(name: str) -> str | None:
     if any(form.fullmatch(name) for form in _forms()):
         return None
     return f"expected an AWS region such as us-east-1, eu-central-2, us-gov-west-1 or cn-north-1, got {name!r}"
+
+
+def region_argument(text: str) -> str:
+    """``--region`` as an argparse type (the harness's and the emulator's): the name, or the problem."""
+    problem = region_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
