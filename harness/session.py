@@ -21,7 +21,6 @@ from harness.results import RunResult
 __all__ = ["execute", "merge", "run_session", "worker_shard"]
 
 
-
 def _version() -> str:
     """The installed package's version (pyproject.toml is the one place it is written)."""
     try:
