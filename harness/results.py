@@ -66,6 +66,8 @@ class RunResult:
     judged: set[str] = field(default_factory=set)
     #: why the run gave the endpoint up before its end (calls in a row with no answer), or None
     gave_up: str | None = None
+    #: ended early by Ctrl-C: the report holds what was found until then
+    interrupted: bool = False
     #: on a real account: the run prefix, calls the guard refused, caps, what cleanup deleted and left
     safety: dict[str, Any] = field(default_factory=dict)
 

@@ -76,6 +76,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "untested": len(result.untested),
             "crashed_checks": len(result.crashed_checks),
             "stopped_by_budget": result.stopped_by_budget,
+            "interrupted": result.interrupted,
             "transient": sum(v for v in result.transient.values() if v),
         },
         "failures": [_failure(r) for r in real],
