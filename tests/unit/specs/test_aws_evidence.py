@@ -112,15 +112,15 @@ def test_the_validator_agrees_with_aws(entry):
         pytest.fail(f"{entry['id']}: stale evidence: the botocore model no longer has the {gone} "
                     f"at {entry['operation']}.{entry['member']}")
 
+    member = entry["member"]
     service = load_service(entry["service"])
     op = service.operation(entry["operation"])
     compiler = Compiler(service, op)
     smallest = compiler.program(service.shapes[op.input])(Rand(0, 0))
     value = value_of(entry, shape)
-    params = put(compiler, op, smallest, entry["member"], value)
-    assert params is not None, f"{entry['id']}: no call has a value at {entry['member']}"
+    params = put(compiler, op, smallest, member, value)
+    assert params is not None, f"{entry['id']}: no call has a value at {member}"
 
-    member = entry["member"]
     problems = validate(op, service, params, sources=ASSERTED)
     # a problem inside the value (a list item) was in what AWS was sent; one outside it was not
     elsewhere = [p.message for p in problems
@@ -129,7 +129,7 @@ def test_the_validator_agrees_with_aws(entry):
     here = {p.rule: p.message for p in problems if p.path == member}
     c = entry["constraint"]
     if entry["aws"]["answer"] == "accepted":
-        assert not here, (f"{entry['id']}: AWS accepted {value!r} at {entry['operation']}.{member}; "
+        assert not here, (f"{entry['id']}: AWS accepted {value!r:.80} at {entry['operation']}.{member}; "
                           f"the validator refuses it: {list(here.values())}")
         return
     wanted = {RULE_OF[(c["kind"], b)] for b in ("min", "max") if b in c} or {c["kind"]}
