@@ -183,7 +183,7 @@ def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[i
 
 def merge(results: list[RunResult]) -> RunResult:
     out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled)
-    seen: dict[tuple[str, ...], Any] = {}
+    seen: dict[tuple[Any, ...], Any] = {}
     for r in results:
         out.calls += r.calls
         out.duration_s = max(out.duration_s, r.duration_s)
