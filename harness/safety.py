@@ -109,7 +109,7 @@ class SpecIndex:
     @property
     def recipes(self) -> _Recipes:
         if self._recipes is None:
-            from harness.engine import DEFAULT_SERVICES
+            from harness.config import DEFAULT_SERVICES
 
             resources: dict[str, Resource] = {}
             for name in (*DEFAULT_SERVICES, *self._services):
@@ -424,7 +424,7 @@ class CallLimiter:
         with self._lock:
             if not self.draining and self.max_calls is not None and self.sent >= self.max_calls:
                 self.reached = True
-                from harness.engine import Stop
+                from harness.config import Stop
 
                 raise Stop()
             wait = 0.0
