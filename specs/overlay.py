@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from specs import paths
-from specs.overlay_schema import OVERLAY_SCHEMA
+from specs.overlay_schema import OVERLAY_SCHEMA, VALUE_WORDS
 from specs.types import (
     Discrepancy,
     ErrorSpec,
@@ -86,8 +86,29 @@ def _read(file: Path) -> dict[str, Any]:
     if errors:
         e = errors[0]
         where = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise OverlayError(file, where, e.message)
+        raise OverlayError(file, where, _problem(data, e))
     return data
+
+
+def _problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
+    """The schema error in words: for a rule's value, what its kind expects and what came."""
+    where = list(e.absolute_path)
+    if len(where) >= 4 and where[0] in ("rules", "output_rules") and where[3] == "value":
+        rule = data[where[0]][where[1]][where[2]]
+        kind, value = rule.get("kind"), rule.get("value")
+        if kind in VALUE_WORDS:
+            got = e.instance if len(where) > 4 else value
+            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({_kind_of(got)})" + \
+                (f" at {'/'.join(map(str, where[4:]))}" if len(where) > 4 else "")
+    return e.message
+
+
+def _kind_of(value: Any) -> str:
+    for t, word in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                    (list, "a list"), (dict, "a mapping"), (type(None), "null")):
+        if isinstance(value, t):
+            return word
+    return type(value).__name__
 
 
 def _step(raw: dict[str, Any]) -> Step:
@@ -101,7 +122,8 @@ def _frozen(value: Any) -> Any:
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
-    return Rule(raw["path"], raw["kind"], _frozen(raw["value"]), raw["source"], raw.get("note", ""))
+    return Rule(raw["path"], raw["kind"], _frozen(raw["value"]), raw["source"], raw.get("note", ""),
+                raw.get("doc", ""))
 
 
 class _Checker:
@@ -138,8 +160,14 @@ class _Checker:
 
     def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
         """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
-        ``page_token`` a string member of the input."""
+        ``page_token`` a string member of the input, ``format`` a string."""
         kind, path = raw["kind"], raw["path"]
+        if kind == "format":
+            shape = paths.resolve(self.service, op.output if output else op.input, path)
+            if shape.type != "string":
+                self.fail(f"{where}/path", f"{op.name}.{path}: a {raw['value']} document is a string, "
+                                           f"not a {shape.type}")
+            return
         if kind not in ("one_of", "page_token"):
             return
         if output:
@@ -332,7 +360,7 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
         initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
         uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),  # type: ignore[misc]
-        delete=delete, note=raw.get("note", ""))
+        delete=delete, note=raw.get("note", ""), source=raw["source"])
 
 
 def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:

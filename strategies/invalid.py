@@ -32,6 +32,8 @@ MARKER = "notavalue"
 #: characters tried, one repeated, for a value no pattern match can be found in
 _ODD = (" ", "!", "#", "~", "%", "/", "*", "\u00e9", "\u4e2d", "\U0001F600", "\t")
 _JSON_BODY = ("rest-json", "json")
+#: texts that are not a document of a format: the empty string, and text of another kind
+FORMAT_BREAKS: dict[str, tuple[str, ...]] = {"json": ("", "not a JSON document")}
 
 
 def type_candidates(p: Place, protocol: str) -> list[tuple[Any, bool]]:
@@ -130,6 +132,8 @@ def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
         yield from _length_value(c, p, v + 1)
     elif kind == "pattern":
         yield from _unmatched(c, p)
+    elif kind == "format":  # each is its own break (the caller keeps every one the validator labels)
+        yield from FORMAT_BREAKS.get(v, ())
     elif kind in ("enum", "allowed"):
         enum = lim.enum.value if lim.enum else ()
         if kind == "allowed":

@@ -165,7 +165,8 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
             params = put(c, plan.op, plan.base, p.path, value)
             got = _accepts(plan, params, p.path, rule.kind, rule.source)
             if got is not None:
-                done.add(key)
+                if rule.kind != "format":  # every format break is its own call (empty, not JSON)
+                    done.add(key)
                 out.append(plan.call(params, "invalid", Violation(p.path, rule.kind, rule.source, _detail(got))))  # type: ignore[arg-type]
     for rule in plan.op.rules:
         if rule.kind != "one_of" or rule.source not in BREAKABLE:

@@ -106,6 +106,7 @@ _MACHINE = """
         terminal: [IN_PROGRESS]
         read: {{service: iot-jobs-data, operation: DescribeJobExecution}}
         state_path: execution.status
+        source: doc
         transitions:
           - name: start
             step: {{service: iot-jobs-data, operation: UpdateJobExecution}}
