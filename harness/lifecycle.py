@@ -56,7 +56,8 @@ class LifecycleRun:
     def __init__(self, engine: Engine, sm: StateMachineSpec) -> None:
         self.engine, self.sm = engine, sm
         self.values: dict[str, Any] = {}
-        self.state: str | None = sm.initial
+        # an inferred machine's initial state is a guess: the first read tells it
+        self.state: str | None = sm.initial if sm.source in ASSERTED else None
         self.version: int | None = None
         self.deleted = False
         self.steps: list[str] = []
@@ -159,9 +160,10 @@ class LifecycleRun:
                 if expected == "accept":  # an undocumented delete may leave the resource: nothing to judge
                     self.check_gone(t)
                 return
-            # an accepted update bumps the version whether or not the transition is documented
+            # an accepted update bumps the version whether or not it is documented from this state; an
+            # inferred transition's bumps_version is a guess: the next read sets the version instead
             if t.bumps_version and self.version is not None:
-                self.version += 1
+                self.version = self.version + 1 if t.source in ASSERTED else None
             # undocumented: follow what the endpoint says
             self.state = (t.target or before) if expected == "accept" else None
         self.check_read(after=t if ex.ok else None)

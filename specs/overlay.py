@@ -38,7 +38,8 @@ from specs.types import (
     VersionRule,
 )
 
-__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay"]
+__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay",
+           "read_yaml"]
 
 #: the pseudo-state a transition reaches when it removes the resource
 DELETED = "<deleted>"
@@ -68,7 +69,8 @@ def overlay_path(service: str) -> Path | None:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read(file: Path) -> dict[str, Any]:
+def read_yaml(file: Path) -> dict[str, Any]:
+    """The mapping ``file`` holds, not yet checked against the schema."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,6 +83,11 @@ def _read(file: Path) -> dict[str, Any]:
         raise OverlayError(file, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
         raise OverlayError(file, "", "must be a mapping with at least 'service'")
+    return data
+
+
+def _read(file: Path) -> dict[str, Any]:
+    data = read_yaml(file)
     errors = sorted(jsonschema.Draft202012Validator(OVERLAY_SCHEMA).iter_errors(data),
                     key=lambda e: list(map(str, e.absolute_path)))
     if errors:
@@ -98,8 +105,9 @@ def _problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
         kind, value = rule.get("kind"), rule.get("value")
         if kind in VALUE_WORDS:
             got = e.instance if len(where) > 4 else value
-            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({_kind_of(got)})" + \
-                (f" at {'/'.join(map(str, where[4:]))}" if len(where) > 4 else "")
+            why = _kind_of(got) if e.validator == "type" else e.message
+            inside = f" at {'/'.join(map(str, where[4:]))}" if len(where) > 4 else ""
+            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r}{inside} ({why})"
     return e.message
 
 

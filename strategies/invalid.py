@@ -21,7 +21,7 @@ from specs.rules import INTEGERS, NUMBERS
 from specs.types import Rule
 from strategies.places import REMOVE, Place, smallest
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
-from strategies.values import Compiler, Rand
+from strategies.values import Compiler, Rand, json_text
 
 __all__ = ["BREAKABLE", "MARKER", "breaks", "type_candidates"]
 
@@ -76,7 +76,11 @@ def _length_value(c: Compiler, p: Place, n: int) -> Iterator[Any]:
     t = p.shape.type
     if n < 0:
         return
-    if t in ("string", "character"):
+    if t in ("string", "character") and p.limits.format is not None:
+        text = json_text(n)  # a document of the right format, only too long or too short
+        if text is not None and n <= MAX_TEXT:
+            yield text
+    elif t in ("string", "character"):
         yield from _strings(c, p, n)
     elif t == "blob" and n <= MAX_TEXT:
         yield b"a" * n
