@@ -106,8 +106,7 @@ def _problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
         if kind in VALUE_WORDS:
             got = e.instance if len(where) > 4 else value
             why = _kind_of(got) if e.validator == "type" else e.message
-            inside = f" at {'/'.join(map(str, where[4:]))}" if len(where) > 4 else ""
-            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r}{inside} ({why})"
+            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
     return e.message
 
 
