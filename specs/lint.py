@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-
 from typing import Any
 
 from specs.loader import botocore_model, load_service, raw_service

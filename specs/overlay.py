@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from specs import paths
-from specs.overlay_schema import OVERLAY_SCHEMA, VALUE_WORDS
+from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.types import (
     Discrepancy,
     ErrorSpec,
@@ -93,29 +93,8 @@ def _read(file: Path) -> dict[str, Any]:
     if errors:
         e = errors[0]
         where = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise OverlayError(file, where, _problem(data, e))
+        raise OverlayError(file, where, schema_problem(data, e))
     return data
-
-
-def _problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
-    """The schema error in words: for a rule's value, what its kind expects and what came."""
-    where = list(e.absolute_path)
-    if len(where) >= 4 and where[0] in ("rules", "output_rules") and where[3] == "value":
-        rule = data[where[0]][where[1]][where[2]]
-        kind, value = rule.get("kind"), rule.get("value")
-        if kind in VALUE_WORDS:
-            got = e.instance if len(where) > 4 else value
-            why = _kind_of(got) if e.validator == "type" else e.message
-            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
-    return e.message
-
-
-def _kind_of(value: Any) -> str:
-    for t, word in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
-                    (list, "a list"), (dict, "a mapping"), (type(None), "null")):
-        if isinstance(value, t):
-            return word
-    return type(value).__name__
 
 
 def _step(raw: dict[str, Any]) -> Step:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
+
 _SOURCE = {"enum": ["model", "doc", "inferred"]}
 _NAMES = {"type": "array", "items": {"type": "string"}}
 #: the page a ``doc`` piece comes from: a documentation URL (``#anchor`` names the member or section)
@@ -276,3 +278,24 @@ OVERLAY_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+def schema_problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
+    """The schema error in words: for a rule's value, what its kind expects and what came."""
+    where = list(e.absolute_path)
+    if len(where) >= 4 and where[0] in ("rules", "output_rules") and where[3] == "value":
+        rule = data[where[0]][where[1]][where[2]]
+        kind, value = rule.get("kind"), rule.get("value")
+        if kind in VALUE_WORDS:
+            got = e.instance if len(where) > 4 else value
+            why = _kind_of(got) if e.validator == "type" else e.message
+            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
+    return e.message
+
+
+def _kind_of(value: Any) -> str:
+    for t, word in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                    (list, "a list"), (dict, "a mapping"), (type(None), "null")):
+        if isinstance(value, t):
+            return word
+    return type(value).__name__
