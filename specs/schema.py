@@ -267,6 +267,8 @@ class SchemaBuilder:
                 also.extend(r.value if isinstance(r.value, (list, tuple)) else [r.value])
             elif r.kind == "examples":
                 out["examples"] = list(r.value) if isinstance(r.value, (list, tuple)) else [r.value]
+            elif r.kind == "format" and out.get("type") == "string":
+                out["format"] = r.value  # "json": a custom format (an annotation to a validator that lacks it)
         if also:
             return {"anyOf": [out, {"enum": also}]}
         return out
