@@ -2,7 +2,8 @@
 
 ``main(argv)`` takes the arguments after ``specs`` and returns the exit status: 0 done, 1 ``lint``
 found an overlay piece without a source or a ``doc`` piece without a page, 2 could not run (unknown
-service or operation, a bad overlay, bad arguments), with one line on stderr naming what was wrong. ``python -m specs ...`` runs the same.
+service or operation, a bad overlay, bad arguments), with one line on stderr naming what was wrong.
+``python -m specs ...`` runs the same.
 """
 
 from __future__ import annotations

@@ -33,12 +33,10 @@ from specs.loader import botocore_model, load_service, raw_service
 from specs.overlay import overlay_path, read_yaml
 from specs.types import OperationSpec, Rule, ServiceSpec
 
-__all__ = ["KINDS", "PROVENANCE", "Finding", "lint", "provenance"]
+__all__ = ["KINDS", "Finding", "lint", "provenance"]
 
 KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
          "prose-constraint", "no-validation-error", "undeclared-validation-error", "no-source", "no-page")
-#: the kinds that make ``specs lint`` exit 1
-PROVENANCE = ("no-source", "no-page")
 _CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
                 "one_of", "format")
 
