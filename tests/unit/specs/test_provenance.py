@@ -10,14 +10,10 @@
 from __future__ import annotations
 
 import io
-import textwrap
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
 
-import specs.overlay
 from harness.cli import main as jobfuzz
 from specs.cli import SERVICES
 from specs.cli import main as specs_main
@@ -25,24 +21,7 @@ from specs.lint import _pieces, provenance
 from specs.loader import load_service
 from specs.overlay import OVERLAY_DIR, OverlayError
 
-
-@pytest.fixture(autouse=True)
-def fresh_overlays() -> Iterator[None]:
-    specs.overlay._apply_cached.cache_clear()
-    yield
-    specs.overlay._apply_cached.cache_clear()
-
-
-@pytest.fixture
-def overlay(tmp_path, monkeypatch):
-    monkeypatch.setenv("JOBFUZZ_OVERLAY_PATH", str(tmp_path))
-
-    def write(service: str, text: str) -> Path:
-        file = tmp_path / f"{service}.yaml"
-        file.write_text(textwrap.dedent(text), encoding="utf-8")
-        return file
-
-    return write
+pytestmark = pytest.mark.usefixtures("fresh_overlays")
 
 
 def _specs(*argv: str) -> tuple[int, str, str]:
