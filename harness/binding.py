@@ -16,8 +16,24 @@ __all__ = ["bind_call", "with_params"]
 MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
 
 
+def _fresh(ctx: RunContext, op: OperationSpec, call: Call) -> Call:
+    """An invalid call that would make a resource names it afresh (as the recipe does), unless the
+    name is the member it breaks: it must be refused for the rule it breaks, not because an earlier
+    call of the run took its fixed name (CreateJob's jobId)."""
+    if call.violation is None:
+        return call
+    broken = _top(call.violation.path)
+    fresh = {k: v for k, v in ctx.resources.fresh_names(op.service, op.name, {}).items() if k != broken}
+    return with_params(call, {**call.params, **fresh}) if fresh else call
+
+
+def _top(path: str) -> str:
+    return path.split(".")[0].split("[")[0].split("{")[0]
+
+
 def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
     """The call to send, the call to record (with templates) and whether every binding was filled."""
+    call = _fresh(ctx, op, call)
     names = [b for _, b in op.bindings]
     if not names or not ctx.resources.can_bind(names):
         values = {"access_key": ctx.target.access_key()}
@@ -32,7 +48,7 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
         ctx.sequence.extend(pool[op.qualified][1])
         ctx.identities.extend(pool[op.qualified][2])
     values = pool[op.qualified][0]
-    broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
+    broken = _top(call.violation.path) if call.violation else None
     params = ctx.fill_templates(op, call.params, values)
     recorded = dict(call.params)
     service = ctx.services[op.service]
