@@ -15,10 +15,10 @@ import botocore.session
 import pytest
 
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
-from harness.checks.registry import Registered
-from harness.engine import Engine, RunConfig
 from harness.checks.lifecycle import LifecycleRun
+from harness.checks.registry import Registered
 from harness.context import RunContext
+from harness.engine import Engine, RunConfig
 from harness.model import CHECK_NAMES, Exchange, Failure, RawRequest, RawResponse
 from harness.scenarios import SCENARIOS
 from harness.targets import EmbeddedTarget
