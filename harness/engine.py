@@ -75,9 +75,6 @@ class Engine:
             ops = [op for k, op in enumerate(sorted(ops, key=lambda o: o.qualified)) if k % n == i]
         return ops, unsharded
 
-    def in_plan(self, service: str, operation: str) -> bool:
-        return any(op.service == service and op.name == operation for op in self.plan)
-
     # -- what outside the run reads while it runs ------------------------------------------
     @property
     def sequence(self) -> list[Call]:

@@ -105,8 +105,8 @@ class CheckContext:
 @dataclass(frozen=True, slots=True)
 class Cause:
     """What makes two failures of one check on one operation the same failure (deduplication,
-    case file names): the kind of cause (``status``, ``schema``, ``transition``, ...), the member
-    path or step it concerns, and what was expected there. Never a drawn value."""
+    case file names): the kind of cause (``status``, ``schema``, ``lifecycle``, ...), the member
+    path, machine or step it concerns, and what was expected there. Never a drawn value."""
 
     kind: str
     path: str = ""

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from harness.context import RunContext
 from harness.model import CHECK_NAMES, CheckContext, Exchange, Failure
 from strategies.calls import Call
 
@@ -88,9 +89,10 @@ def run_exchange_checks(exchange: Exchange, ctx: CheckContext, enabled: frozense
     """Run every enabled exchange check; collect failures; report crashes through ``on_crash``."""
     failures = []
     for name, reg in CHECKS.items():
-        if name not in enabled:
+        if name not in enabled or (reg.kind != "exchange" and not reg.also):
             continue
-        for fn in reg.runners("exchange"):
+        # most checks run in one place: no list is made for them on every exchange
+        for fn in reg.runners("exchange") if reg.also else (reg.fn,):
             try:
                 fn(exchange, ctx)
             except Failure as f:
@@ -100,7 +102,7 @@ def run_exchange_checks(exchange: Exchange, ctx: CheckContext, enabled: frozense
     return failures
 
 
-def run_recipe_checks(ctx: Any, ex: Exchange, call: Call, identity: str, template: Call) -> Exchange:
+def run_recipe_checks(ctx: RunContext, ex: Exchange, call: Call, identity: str, template: Call) -> Exchange:
     """Every recipe check on ``ex``, the answer to a recipe step (``template`` with its bindings, sent
     as ``call``); each may send the step again and hands on the exchange to go on with."""
     for _, fn in registered("recipe"):
