@@ -72,6 +72,31 @@ class TargetOptions:
                 except argparse.ArgumentTypeError as exc:
                     raise UsageError(f"{option}: {exc}") from None
 
+    def urls(self) -> dict[str | None, str]:
+        """``--endpoint-url`` by service (``None``: the URL for every other service)."""
+        urls: dict[str | None, str] = {}
+        for item in self.endpoint_urls:
+            service, sep, url = item.partition("=")
+            if sep and not service.startswith(("http://", "https://")):
+                urls[service] = url
+            else:
+                urls[None] = item
+        return urls
+
+    @classmethod
+    def from_endpoint(cls, endpoint: str) -> TargetOptions:
+        """The options that name the target whose ``Target.endpoint`` text is ``endpoint``:
+        ``embedded``, a URL, ``SERVICE=URL, *=URL`` pairs, or ``aws:REGION`` (opt-in not given)."""
+        try:
+            if endpoint.startswith("aws:"):
+                return cls(target="aws", region=endpoint[4:] or None)
+            if endpoint.startswith(("http://", "https://")):
+                return cls(endpoint_urls=(endpoint,))
+            pairs = [p.strip().split("=", 1) for p in endpoint.split(",") if "=" in p]
+            return cls(endpoint_urls=tuple(url if svc == "*" else f"{svc}={url}" for svc, url in pairs))
+        except UsageError:  # not a target's text (diff's "A vs B"): the embedded emulator
+            return cls()
+
     @classmethod
     def from_namespace(cls, args: argparse.Namespace, *, dest_prefix: str = "") -> TargetOptions:
         """The options a parser filled (``dest_prefix``: the plugin's ``jobfuzz_``); those a command
@@ -169,14 +194,7 @@ def _aws_target(options: TargetOptions) -> AwsTarget:
 
 
 def _url_target(options: TargetOptions) -> UrlTarget:
-    urls: dict[str | None, str] = {}
-    for item in options.endpoint_urls:
-        service, sep, url = item.partition("=")
-        if sep and not service.startswith(("http://", "https://")):
-            urls[service] = url
-        else:
-            urls[None] = item
-    target = UrlTarget(urls, region=options.region or "us-east-1")
+    target = UrlTarget(options.urls(), region=options.region or "us-east-1")
     try:
         target.check_reachable()
     except TargetError as exc:

@@ -150,3 +150,27 @@ def test_the_plugin_stops_on_options_that_name_no_target(pytester, argv, said):
     result = pytester.runpytest("-p", "no:cacheprovider", *argv)
     assert result.ret == 2
     result.stdout.fnmatch_lines([said])
+
+
+@pytest.mark.parametrize(("endpoint", "options"), [
+    ("embedded", TargetOptions()),
+    ("http://127.0.0.1:4566", TargetOptions(endpoint_urls=("http://127.0.0.1:4566",))),
+    ("iot=http://a:1, *=http://b:2", TargetOptions(endpoint_urls=("iot=http://a:1", "http://b:2"))),
+    ("aws:eu-west-1", TargetOptions(target="aws", region="eu-west-1")),
+    ("embedded vs http://127.0.0.1:1", TargetOptions()),
+])
+def test_a_targets_endpoint_text_names_it_again(endpoint, options):
+    assert TargetOptions.from_endpoint(endpoint) == options
+
+
+def test_a_replay_line_names_every_url_of_the_run():
+    from harness.model import Failure
+    from harness.repro import reproduce
+    from harness.results import FailureRecord
+    from strategies.calls import Call
+
+    rec = FailureRecord(Failure("not_a_server_error", "iot", "DescribeJob", "t", "m"),
+                        sequence=[Call("iot", "DescribeJob", {"jobId": "j"})], seed=1, case_file="c.json")
+    line = reproduce(rec, "iot=http://a:1, *=http://b:2").replay
+    assert line == "jobfuzz replay c.json --endpoint-url iot=http://a:1 --endpoint-url http://b:2"
+    assert reproduce(rec, "aws:us-east-1").replay == "jobfuzz replay c.json"
