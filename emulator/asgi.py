@@ -35,7 +35,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -174,19 +174,19 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         limits = self.limits
+        version = self.parser.get_http_version()
         if self._head_size > limits.max_head or self._head_fields > limits.max_headers:
-            self._refusal = (431, f"the request headers exceed {limits.max_head} bytes or "
-                                  f"{limits.max_headers} fields")
-        elif self.parser.get_http_version() not in ("1.0", "1.1"):
-            self._refusal = (505, f"HTTP/{self.parser.get_http_version()} is not served: expected "
-                                  f"HTTP/1.1 or HTTP/1.0")
+            message = f"the request headers exceed {limits.max_head} bytes or {limits.max_headers} fields"
+            self._refusal = (431, message)
+        elif version not in ("1.0", "1.1"):
+            self._refusal = (505, f"HTTP/{version} is not served: expected HTTP/1.1 or HTTP/1.0")
         if self._refusal is not None:
             raise ValueError(self._refusal[1])  # stops the parser; data_received answers
         self._in_head = False
         super().on_headers_complete()
         cycle = self.cycle
         if cycle is not None:
-            self.scope["extensions"][DROP] = lambda: self._close(cycle)  # type: ignore[index]
+            cast(Any, self.scope)["extensions"][DROP] = lambda: self._close(cycle)
 
     def on_message_complete(self) -> None:
         self._stop_read_timer()

@@ -15,6 +15,10 @@ Choices where the guide is silent [INF]:
   an unknown country name does not make it required. When present it must be a mapping; the
   subfields below are required for a shipment that needs customs, and yes/no and value fields are
   checked whenever given.
+- A YAML alias of a mapping or list is MalformedManifestException (the form of the document, not a
+  field's value, is at fault): the guide's manifests are plain fields written out, and aliases of
+  aliases make a manifest of a few hundred bytes stand for billions of values. Anchors, and aliases
+  of a scalar, are plain values.
 - Unknown top-level fields are ignored. A bucket name that is not DNS-compatible is a warning, as
   the model's WarningMessage documentation says ("use of an incompatible Amazon S3 bucket name").
 """

@@ -204,3 +204,25 @@ def test_cli_rejects_a_limit_that_is_not_positive(option, value, capsys) -> None
     assert main(["--port", "0", option, value]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"jobfuzz emulator: {option}: expected a positive number") and value in err
+
+
+def test_a_manifest_of_nested_yaml_aliases_is_malformed_over_http(server) -> None:
+    """A 700-byte manifest whose returnAddress expands to 387 million values: answered with the
+    modelled MalformedManifestException, the server free for the next request."""
+    import boto3
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]" for i in range(1, 9)]
+    manifest = "\n".join([*lines, "manifestVersion: 2.0\naccessKeyId: test-limits-key\nreturnAddress: *l8\n"])
+    client = boto3.client(
+        "importexport", region_name="us-east-1", endpoint_url=server.url, aws_access_key_id="test-limits-key",
+        aws_secret_access_key="secret-not-real",
+        config=Config(retries={"total_max_attempts": 1}, read_timeout=WAIT, connect_timeout=WAIT),
+    )
+    with pytest.raises(ClientError) as info:
+        client.create_job(JobType="Import", Manifest=manifest, ValidateOnly=True)
+    assert info.value.response["Error"]["Code"] == "MalformedManifestException"
+    assert "Manifest.returnAddress" in info.value.response["Error"]["Message"]
+    assert answered(server) == 200
