@@ -289,15 +289,22 @@ def _raw_loop(url: str, request: tuple[str, str, dict[str, str], bytes], calls: 
     return Timing(calls, wall, time.thread_time() - cpu)
 
 
+def raw_requests(servers: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, str], bytes]]:
+    """For each server: the thing and job made, the signed describe_job_execution request captured,
+    and 50 warm-up sends of it."""
+    requests = {}
+    for name, srv in servers.items():
+        client = http_client("iot", srv.url)
+        _setup(client)
+        requests[name] = _signed_request(client, _describe(client))
+        _raw_loop(srv.url, requests[name], 50)
+    return requests
+
+
 def bench_http_raw(rounds: int, calls: int) -> None:
     with emulator_server() as emu_srv, moto_server() as moto_srv:
         servers = {"jobfuzz emulator": emu_srv, "moto_server": moto_srv}
-        requests = {}
-        for name, srv in servers.items():
-            client = http_client("iot", srv.url)
-            _setup(client)
-            requests[name] = _signed_request(client, _describe(client))
-            _raw_loop(srv.url, requests[name], 50)
+        requests = raw_requests(servers)
         names = list(servers)
         wall: dict[str, list[float]] = {n: [] for n in names}
         split: dict[str, list[tuple[float, float]]] = {n: [] for n in names}

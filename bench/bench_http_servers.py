@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from _support import Server, emulator_server, http_client, machine, median, moto_server, printed_url, stop
-from bench_emulator import _describe, _raw_loop, _setup, _signed_request
+from bench_emulator import _raw_loop, raw_requests
 
 #: candidate -> the modules it needs
 CANDIDATES = {
@@ -167,12 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     cpu: dict[str, list[float]] = {k: [] for k in kinds}
     with contextlib.ExitStack() as stack:
         servers = {k: stack.enter_context(_candidate(k, args.checkout)) for k in kinds}
-        requests = {}
-        for kind, srv in servers.items():
-            client = http_client("iot", srv.url)
-            _setup(client)
-            requests[kind] = _signed_request(client, _describe(client))
-            _raw_loop(srv.url, requests[kind], 50)
+        requests = raw_requests(servers)
         for r in range(args.rounds):
             for kind in kinds[r % len(kinds):] + kinds[:r % len(kinds)]:
                 before = servers[kind].cpu()
