@@ -166,20 +166,35 @@ def test_idle_connections_are_closed_after_the_idle_timeout(server) -> None:
         assert until_closed(used) == b""
 
 
-def test_300_idle_connections_hold_nothing_and_over_the_cap_the_oldest_are_closed() -> None:
-    """300 idle connections against a cap of 100: a normal request is still answered at once
-    (within one second), the 200 oldest are closed as the others arrive, the rest at the idle
-    timeout."""
-    limits = Limits(read_timeout=0.3, idle_timeout=1.0, max_connections=100)
+def test_300_idle_connections_hold_nothing_and_close_at_the_idle_timeout() -> None:
+    """300 idle connections under the cap: a normal request is still answered at once (within one
+    second) while all of them are open, and every one of them is closed at the idle timeout."""
+    limits = Limits(read_timeout=0.3, idle_timeout=1.0, max_connections=400)
     with EmulatorServer(Emulator(), limits=limits) as srv, contextlib.ExitStack() as stack:
         idle = [stack.enter_context(connect(srv)) for _ in range(300)]
         assert answered(srv, timeout=1.0) == 200
-        for sock in idle[:150]:  # the oldest: closed as newer ones came in over the cap
-            sock.settimeout(0.5)
+        for sock in idle:
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):  # still open: nothing to read, no end of stream
+                sock.recv(1)
+            sock.settimeout(WAIT)
+        for sock in idle:
             assert until_closed(sock) == b""
-        for sock in idle[250:]:  # the newest: open until the idle timeout
-            assert until_closed(sock) == b""
+
+
+def test_idle_connections_over_the_cap_close_the_oldest_first() -> None:
+    """300 idle connections against a cap of 100: the 200 oldest are closed as the others arrive,
+    and a normal request is answered at once."""
+    limits = Limits(read_timeout=0.3, idle_timeout=30.0, max_connections=100)
+    with EmulatorServer(Emulator(), limits=limits) as srv, contextlib.ExitStack() as stack:
+        idle = [stack.enter_context(connect(srv)) for _ in range(300)]
         assert answered(srv, timeout=1.0) == 200
+        for sock in idle[:200]:
+            assert until_closed(sock) == b""
+        for sock in idle[201:]:  # the newest (one more went for the request above): open
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                sock.recv(1)
 
 
 def test_a_connection_over_the_cap_with_no_idle_one_to_close_is_closed() -> None:
