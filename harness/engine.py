@@ -179,11 +179,10 @@ class Engine:
            amplifybackend, Import/Export) with Werkzeug's generic HTML 500, while a service it
            serves answers the probe 404. A bare 500 that the probe does not repeat is the
            operation's own and stays a failure;
-        3. moto's dispatch: moto_server answers an action its backend lacks (e.g. IoT UpdateJob)
-           with the same generic HTML 500 as a crash in an implemented one (the traceback goes to
-           the server's log only), so the wire cannot tell them apart. When the endpoint is a
-           moto_server (``/moto-api/config`` answers) and moto is installed here, the action is
-           looked up the way moto dispatches it (``harness.moto_target.moto_implements``).
+        3. moto's log: moto_server answers an action its backend lacks (e.g. IoT UpdateJob) with
+           the same generic HTML 500 as a crash in an implemented one, so the wire cannot tell them
+           apart; when the run knows the server's log (``harness.moto_target``), the exception the
+           server wrote for the request decides (``moto_target.unsupported_reason``).
         """
         if op.qualified in self.result.unsupported and _bare_5xx(ex):
             return True
@@ -212,12 +211,7 @@ class Engine:
                         self.result.unsupported.setdefault(other.qualified, why)
             return why
         url = self.target.endpoint_for(op.service)
-        if url is None or not moto_target.is_moto(url):
-            return None
-        if moto_target.moto_implements(op.service, op.name) is False:
-            return (f"HTTP {ex.status} with no error code from moto_server, and moto {moto_target.moto_version()} "
-                    f"has no {op.name} action for {op.service}")
-        return None
+        return None if url is None else moto_target.unsupported_reason(url, ex)
 
     def is_unsupported(self, op: OperationSpec) -> bool:
         return op.qualified in self.result.unsupported

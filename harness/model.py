@@ -9,7 +9,7 @@ from strategies.calls import Call
 
 __all__ = ["CHECK_NAMES", "Exchange", "Failure", "RawRequest", "RawResponse"]
 
-#: the fixed check names (DESIGN.md); every failure names one of them
+#: the fixed check names (docs/checks.md); every failure names one of them
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",

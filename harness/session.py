@@ -6,6 +6,7 @@ import sys
 import types
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from importlib import metadata
 from typing import Any
 
 from harness.engine import Engine, PlanError, RunConfig
@@ -13,7 +14,17 @@ from harness.results import RunResult
 
 __all__ = ["execute", "merge", "run_session", "worker_shard"]
 
-VERSION = "0.1.0"
+
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml is the one place it is written)."""
+    try:
+        return metadata.version("jobfuzz")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0+unknown"
+
+
+VERSION = _version()
 
 
 def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:

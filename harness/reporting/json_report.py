@@ -1,4 +1,4 @@
-"""The JSON report (``--report-json``): the DESIGN.md format, plus keys the format allows adding.
+"""The JSON report (``--report-json``): the format the README documents ("`--report-json PATH`"), plus keys it allows adding.
 
 Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failures`` (one entry a
 distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
