@@ -29,6 +29,7 @@ others. A ``DropConnection`` raised by ``handle`` closes the connection without 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import socket
@@ -81,6 +82,10 @@ def _raw_answer(status: int, message: str) -> bytes:
     ).encode("ascii") + body
 
 
+#: the order in which connections became idle (a clock may give two the same time)
+_IDLE_ORDER = itertools.count()
+
+
 class LimitedProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the read and idle timeouts, the connection cap and the head
     limit of ``limits`` (a subclass for each server sets it: ``protocol_for``)."""
@@ -90,12 +95,10 @@ class LimitedProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._read_timer: asyncio.TimerHandle | None = None
-        self._idle_since = 0.0
+        self._idle_since = 0  # when it last became idle, in the order of _IDLE_ORDER
         self._in_request = False  # a request has begun arriving and has not arrived whole
         self._in_head = True  # its head has not been parsed whole
         self._head_bytes = 0  # bytes received while in the head
-        self._head_size = 0  # bytes of the parsed request line and headers
-        self._head_fields = 0
         self._refusal: tuple[int, str] | None = None  # decided in a parser callback
 
     # -- connections --------------------------------------------------------------------------
@@ -104,7 +107,7 @@ class LimitedProtocol(HttpToolsProtocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:  # two writes an answer (head, body): without this, Nagle holds the second
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._idle_since = self.loop.time()
+        self._idle_since = next(_IDLE_ORDER)
         self.timeout_keep_alive_task = self.loop.call_later(
             self.limits.idle_timeout, self.timeout_keep_alive_handler
         )
@@ -158,24 +161,17 @@ class LimitedProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._head_size = self._head_fields = 0
         self.scope["extensions"] = {}
         if not self._in_request:  # the next pipelined request, in the same read as the last one
             self._begin()
 
-    def on_url(self, url: bytes) -> None:
-        self._head_size += len(url)
-        super().on_url(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._head_size += len(name) + len(value) + 4
-        self._head_fields += 1
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
         limits = self.limits
         version = self.parser.get_http_version()
-        if self._head_size > limits.max_head or self._head_fields > limits.max_headers:
+        fields = len(self.headers)
+        if fields > limits.max_headers or (
+            len(self.url) + sum(len(n) + len(v) for n, v in self.headers) + 4 * fields > limits.max_head
+        ):
             message = f"the request headers exceed {limits.max_head} bytes or {limits.max_headers} fields"
             self._refusal = (431, message)
         elif version not in ("1.0", "1.1"):
@@ -197,7 +193,7 @@ class LimitedProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
-        self._idle_since = self.loop.time()
+        self._idle_since = next(_IDLE_ORDER)
         super().on_response_complete()
 
     # -- refusals -----------------------------------------------------------------------------
