@@ -105,7 +105,7 @@ class LimitedProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")
-        if sock is not None:  # two writes an answer (head, body): without this, Nagle holds the second
+        if sock is not None:  # an answer leaves at once, not held by Nagle behind an unacknowledged one
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._idle_since = next(_IDLE_ORDER)
         self.timeout_keep_alive_task = self.loop.call_later(
