@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 import uvicorn
@@ -113,28 +114,47 @@ class EmulatorServer:
         self.stop()
 
 
+def _positive(convert: Callable[[str], float]) -> Callable[[str], float]:
+    """An argparse type: a positive finite number (``convert`` is float or int)."""
+    whole = " whole" if convert is int else ""
+
+    def parse(text: str) -> float:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = math.nan
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"expected a positive{whole} number, got {text!r}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jobfuzz emulator", description="Serve the jobfuzz emulator over HTTP.")
+    from emulator import options
+
+    p = options.Parser(prog="jobfuzz emulator", description="Serve the jobfuzz emulator over HTTP.")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4566)
-    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--port", type=options.port, default=4566)
+    p.add_argument("--region", type=options.region, default="us-east-1")
     p.add_argument(
         "--buckets",
         default=None,
         help="comma-separated S3 buckets that exist for Import/Export (default: every bucket exists)",
     )
-    p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault a request (0 = off)")
+    p.add_argument("--fault-rate", type=options.fraction, default=0.0, help="probability of a fault a request (0 = off)")
     p.add_argument("--fault-kinds", default="throttle,unavailable,latency,drop")
-    p.add_argument("--fault-latency", type=float, default=0.05, help="seconds a latency fault waits")
+    p.add_argument("--fault-latency", type=options.seconds, default=0.05, help="seconds a latency fault waits")
     p.add_argument("--fault-seed", type=int, default=None)
     defaults = Limits()
-    p.add_argument("--read-timeout", type=float, default=defaults.read_timeout,
+    p.add_argument("--read-timeout", type=_positive(float), default=defaults.read_timeout,
                    help="seconds a request may take to arrive whole (then 408 and close)")
-    p.add_argument("--idle-timeout", type=float, default=defaults.idle_timeout,
+    p.add_argument("--idle-timeout", type=_positive(float), default=defaults.idle_timeout,
                    help="seconds a connection may stay open with no request under way")
-    p.add_argument("--max-connections", type=int, default=defaults.max_connections,
+    p.add_argument("--max-connections", type=_positive(int), default=defaults.max_connections,
                    help="open connections; over it the one idle the longest is closed")
-    p.add_argument("--max-body", type=int, default=defaults.max_body, help="bytes of a request body (413 over it)")
+    p.add_argument("--max-body", type=_positive(int), default=defaults.max_body,
+                   help="bytes of a request body (413 over it)")
     p.add_argument(
         "--plant",
         default=None,
@@ -149,12 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     buckets = None
     if args.buckets is not None:
         buckets = frozenset(b.strip() for b in args.buckets.split(",") if b.strip())
-    try:
-        limits = Limits(read_timeout=args.read_timeout, idle_timeout=args.idle_timeout,
-                        max_connections=args.max_connections, max_body=args.max_body)
-    except ValueError as exc:
-        print(f"jobfuzz emulator: --{exc}", file=sys.stderr)
-        return 2
+    limits = Limits(read_timeout=args.read_timeout, idle_timeout=args.idle_timeout,
+                    max_connections=args.max_connections, max_body=args.max_body)
     faults = None
     if args.fault_rate > 0:
         try:

@@ -211,14 +211,16 @@ def test_a_connection_over_the_cap_with_no_idle_one_to_close_is_closed() -> None
 
 
 @pytest.mark.parametrize(
-    "option, value",
-    [("--read-timeout", "0"), ("--idle-timeout", "-1"), ("--max-connections", "0"), ("--max-body", "0"),
-     ("--read-timeout", "nan")],
+    "option, value, expected",
+    [("--read-timeout", "0", "a positive number"), ("--idle-timeout", "-1", "a positive number"),
+     ("--read-timeout", "nan", "a positive number"), ("--max-connections", "0", "a positive whole number"),
+     ("--max-body", "1.5", "a positive whole number")],
 )
-def test_cli_rejects_a_limit_that_is_not_positive(option, value, capsys) -> None:
-    assert main(["--port", "0", option, value]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith(f"jobfuzz emulator: {option}: expected a positive number") and value in err
+def test_cli_rejects_a_limit_that_is_not_positive(option, value, expected, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--port", "0", option, value])
+    assert info.value.code == 2
+    assert capsys.readouterr().err == f"jobfuzz emulator: argument {option}: expected {expected}, got {value!r}\n"
 
 
 def test_a_manifest_of_nested_yaml_aliases_is_malformed_over_http(server) -> None:
