@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 
 from harness.engine import Engine, Stop
 from harness.examples_db import example_database
@@ -36,8 +37,24 @@ def chunks(examples: int) -> list[int]:
     return [min(CHUNK, examples - start) for start in range(0, examples, CHUNK)]
 
 
+def _fresh(engine: Engine, op: OperationSpec, call: Call) -> Call:
+    """An invalid call that would make a resource names it afresh (as the recipe does), unless the
+    name is the member it breaks: it must be refused for the rule it breaks, not because an earlier
+    call of the run took its fixed name (CreateJob's jobId)."""
+    if call.violation is None:
+        return call
+    broken = _top(call.violation.path)
+    fresh = {k: v for k, v in engine.resources.fresh_names(op.service, op.name, {}).items() if k != broken}
+    return _with(call, {**call.params, **fresh}) if fresh else call
+
+
+def _top(path: str) -> str:
+    return path.split(".")[0].split("[")[0].split("{")[0]
+
+
 def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
     """The call to send, the call to record (with templates) and whether every binding was filled."""
+    call = _fresh(engine, op, call)
     names = [b for _, b in op.bindings]
     if not names or not engine.resources.can_bind(names):
         values = {"access_key": engine.target.access_key()}
@@ -52,12 +69,19 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
         engine.sequence.extend(pool[op.qualified][1])
         engine.identities.extend(pool[op.qualified][2])
     values = pool[op.qualified][0]
-    broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
+    broken = _top(call.violation.path) if call.violation else None
     params = engine.fill_templates(op, call.params, values)
     recorded = dict(call.params)
     service = engine.services[op.service]
     for param, binding in op.bindings:
         if param == broken:
+            # a pattern break spliced into a valid value is made on the resource's own id, so that
+            # only the pattern stands between the call and success (a partial match accepts it)
+            rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \
+                and isinstance(values[binding], str) else None
+            if rebased is not None:
+                params[param] = rebased
+                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]
             continue
         member = service.shapes[op.input].member_named(param) if op.input else None
         is_list = member is not None and service.shapes[member.shape].type == "list"
@@ -160,6 +184,11 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     except Failure as f:
         keep(f)
         return True
+    except FlakyFailure as exc:
+        if "failure" in state:  # it failed once, not when Hypothesis tried again (a create meeting
+            keep(state["failure"])  # what the first call made): kept; the rerun marks it flaky
+            return True
+        engine.crashed("not_a_server_error", op.qualified, exc)
     except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
         engine.crashed("not_a_server_error", op.qualified, exc)
     return False

@@ -1,9 +1,9 @@
 """The project's own input validator: every rule of an operation's input, by source.
 
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
-names) against the model's rules (required, type, min/max value, min/max length, pattern with
-Smithy search semantics, enum, union) and the operation's rules of the chosen sources (min, max, also,
-min_length, max_length, pattern, allowed, required, one_of, page_token). Every problem is returned, at most one a rule
+names) against the model's rules (required, type, min/max value, min/max length, pattern (the whole
+value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources (min, max, also,
+min_length, max_length, pattern, allowed, required, one_of, page_token, format). Every problem is returned, at most one a rule
 kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
 tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
 reported again for an ``allowed`` subset.
@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from specs.javaregex import JavaRegexError, compile_pattern
+from specs.javaregex import JavaRegexError, matcher
 from specs.paths import join
 from specs.rules import INTEGERS, NUMBERS, most_authoritative, shape_rules
 from specs.types import SOURCES, OperationSpec, Rule, ServiceSpec, ShapeSpec
 
-__all__ = ["Problem", "validate", "validator"]
+__all__ = ["Problem", "format_problem", "validate", "validator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,19 @@ def _is_json(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json(v, depth + 1) for k, v in value.items())
     return False
+
+
+def format_problem(fmt: str, text: str) -> str | None:
+    """Why ``text`` is not a document of ``fmt`` (``json``: one JSON value, RFC 8259), or None."""
+    if fmt != "json":
+        return None
+    if not text.strip():
+        return "an empty string" if not text else "only white space"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return f"text that is not JSON ({exc.args[0].split(':')[0] if exc.args else exc}): {_short(text)}"
+    return None
 
 
 #: shape type -> does a Python value have the type botocore's serializers expect
@@ -184,13 +198,14 @@ class _Compiler:
         patterns = []
         for r in by.get("pattern", ()):
             try:
-                patterns.append((r, compile_pattern(r.value).search))
+                patterns.append((r, matcher(r.value)))
             except (JavaRegexError, re.error):
                 continue
         is_blob = shape.type == "blob"
         numeric = bool(mins or maxs)
         sized = bool(len_mins or len_maxs)
         token = most_authoritative(by["page_token"]) if "page_token" in by else None
+        fmt = most_authoritative(by["format"]) if "format" in by else None
 
         def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
             if token is not None:
@@ -224,10 +239,15 @@ class _Compiler:
                     r = most_authoritative(bad)
                     problem(out, g, c, "max_length", r.source, f"expected at most {r.value} {unit}, got {n}")
             if patterns and isinstance(value, str):
-                bad = [r for r, search in patterns if search(value) is None]
+                bad = [r for r, conforms in patterns if not conforms(value)]
                 if bad:
                     r = most_authoritative(bad)
-                    problem(out, g, c, "pattern", r.source, f"expected to match {r.value!r}, got {_short(value)}")
+                    problem(out, g, c, "pattern", r.source,
+                            f"expected the whole value to match {r.value!r}, got {_short(value)}")
+            if fmt is not None and isinstance(value, str):
+                why = format_problem(fmt.value, value)
+                if why:
+                    problem(out, g, c, "format", fmt.source, f"expected a {fmt.value.upper()} document, got {why}")
 
         return check
 
