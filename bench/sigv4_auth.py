@@ -17,6 +17,10 @@ Use it with the CLI through Schemathesis's hooks mechanism::
 
 (run from the repository root, or put ``bench/`` on ``PYTHONPATH`` and name ``sigv4_auth``).
 
+The module also registers the string format ``json`` that the export gives a member an overlay
+rule ``format: json`` holds for (IoT CreateJob's ``document``): Schemathesis then draws JSON texts
+there, as the documentation asks, instead of any string.
+
 Credentials: ``JOBFUZZ_SIGV4_ACCESS_KEY`` / ``JOBFUZZ_SIGV4_SECRET_KEY`` / ``JOBFUZZ_SIGV4_REGION``
 when set, else fake ones that the jobfuzz emulator accepts (it takes the access key id for the
 account and does not check the secret). ``JOBFUZZ_SIGV4_SERVICE`` forces a signing name for schemas
@@ -125,6 +129,16 @@ class SigV4Provider:
         case._auth = data
 
 
+def _json_texts() -> Any:
+    """JSON objects, as text: the values of a ``format: json`` string."""
+    import json
+
+    from hypothesis import strategies as st
+
+    scalars = st.none() | st.booleans() | st.integers(-(2**31), 2**31) | st.text(max_size=12)
+    return st.dictionaries(st.text(max_size=8), scalars, max_size=4).map(json.dumps)
+
+
 def _register() -> None:
     try:
         import schemathesis
@@ -135,6 +149,7 @@ def _register() -> None:
         return
     # no caching: ``get`` is cheap, and signing names differ between schemas in one process
     schemathesis.auth(refresh_interval=None)(SigV4Provider)
+    schemathesis.openapi.format("json", _json_texts())
     schemathesis._jobfuzz_sigv4_registered = True  # type: ignore[attr-defined]
 
 

@@ -37,8 +37,24 @@ def chunks(examples: int) -> list[int]:
     return [min(CHUNK, examples - start) for start in range(0, examples, CHUNK)]
 
 
+def _fresh(engine: Engine, op: OperationSpec, call: Call) -> Call:
+    """An invalid call that would make a resource names it afresh (as the recipe does), unless the
+    name is the member it breaks: it must be refused for the rule it breaks, not because an earlier
+    call of the run took its fixed name (CreateJob's jobId)."""
+    if call.violation is None:
+        return call
+    broken = _top(call.violation.path)
+    fresh = {k: v for k, v in engine.resources.fresh_names(op.service, op.name, {}).items() if k != broken}
+    return _with(call, {**call.params, **fresh}) if fresh else call
+
+
+def _top(path: str) -> str:
+    return path.split(".")[0].split("[")[0].split("{")[0]
+
+
 def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
     """The call to send, the call to record (with templates) and whether every binding was filled."""
+    call = _fresh(engine, op, call)
     names = [b for _, b in op.bindings]
     if not names or not engine.resources.can_bind(names):
         values = {"access_key": engine.target.access_key()}
@@ -53,7 +69,7 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
         engine.sequence.extend(pool[op.qualified][1])
         engine.identities.extend(pool[op.qualified][2])
     values = pool[op.qualified][0]
-    broken = call.violation.path.split(".")[0].split("[")[0].split("{")[0] if call.violation else None
+    broken = _top(call.violation.path) if call.violation else None
     params = engine.fill_templates(op, call.params, values)
     recorded = dict(call.params)
     service = engine.services[op.service]

@@ -1,8 +1,9 @@
 """``jobfuzz specs list | show SERVICE.Operation | lint | openapi SERVICE``.
 
-``main(argv)`` takes the arguments after ``specs`` and returns the exit status: 0 done, 2 could not
-run (unknown service or operation, a bad overlay, bad arguments), with one line on stderr naming
-what was wrong. ``python -m specs ...`` runs the same.
+``main(argv)`` takes the arguments after ``specs`` and returns the exit status: 0 done, 1 ``lint``
+found an overlay piece without a source or a ``doc`` piece without a page, 2 could not run (unknown
+service or operation, a bad overlay, bad arguments), with one line on stderr naming what was wrong.
+``python -m specs ...`` runs the same.
 """
 
 from __future__ import annotations
@@ -81,16 +82,23 @@ def cmd_list(services: list[str], out: TextIO) -> int:
 
 
 def cmd_lint(services: list[str], out: TextIO) -> int:
-    from specs.lint import lint
+    """Every finding; 1 when a piece of an overlay has no source or a doc piece names no page."""
+    from specs.lint import lint, provenance
 
+    missing = provenance(services)
+    unloadable = {f.service for f in missing if f.kind == "no-source"}  # the schema refuses them
+    order = {name: i for i, name in enumerate(services)}
+    findings = sorted(missing + lint([s for s in services if s not in unloadable]), key=lambda f: order[f.service])
     current = None
-    for f in lint(services):
+    for f in findings:
         if f.service != current:
             current = f.service
             out.write(f"{current}\n")
         op = f"{f.operation}: " if f.operation else ""
         out.write(f"  [{f.kind}] {op}{f.where}: {f.message} ({f.source})\n")
-    return 0
+    if missing:
+        out.write(f"{len(missing)} piece(s) without a source or a page\n")
+    return 1 if missing else 0
 
 
 def cmd_openapi(service: str, output: str | None, all_operations: bool, out: TextIO) -> int:

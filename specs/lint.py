@@ -14,6 +14,12 @@ scope:
   neither the model nor an overlay rule has (a conservative scan of the member docs);
 - ``no-validation-error``: an operation with no overlay rule for its validation error, and
   ``undeclared-validation-error``: one whose validation errors it does not declare.
+
+``provenance(services)`` reads the overlay files themselves (before they are loaded, so that every
+problem is listed, not the first) and reports each piece that can make a failure (a rule, an output
+rule, a documented error, a state machine, its version rule and transitions, a sequence) without a
+``source`` (``no-source``), and each ``doc`` piece that does not name its page in ``doc:``
+(``no-page``). ``jobfuzz specs lint`` exits 1 when there is one.
 """
 
 from __future__ import annotations
@@ -21,16 +27,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from specs.loader import botocore_model, load_service, raw_service
+from specs.overlay import overlay_path, read_yaml
 from specs.types import OperationSpec, Rule, ServiceSpec
 
-__all__ = ["KINDS", "Finding", "lint"]
+__all__ = ["KINDS", "Finding", "lint", "provenance"]
 
 KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
-         "prose-constraint", "no-validation-error", "undeclared-validation-error")
+         "prose-constraint", "no-validation-error", "undeclared-validation-error", "no-source", "no-page")
 _CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
-                "one_of")
+                "one_of", "format")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,8 @@ def _rule_text(r: Rule) -> str:
         return f"exactly one of {', '.join(r.value)}"
     if r.kind == "page_token":
         return f"token only from an earlier page ({r.value})"
+    if r.kind == "format":
+        return f"a {str(r.value).upper()} document"
     if r.kind == "invalid" and isinstance(r.value, dict):
         return f"invalid value ({r.value.get('rule', '?')}) must be refused with {', '.join(r.value.get('errors', ()))}"
     return f"{r.kind} {list(r.value) if isinstance(r.value, tuple) else r.value!r}"
@@ -62,8 +72,9 @@ def _rules(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
         for r in rules:
             note = f" — {r.note}" if r.note else ""
             if r.source == "doc" and r.kind in _CONSTRAINTS:
+                page = f" [{r.doc}]" if r.doc else ""
                 yield Finding(svc.name, op.name, r.path or "(input)", "doc-rule",
-                              f"{side} {_rule_text(r)} is stated only in the documentation{note}", "doc")
+                              f"{side} {_rule_text(r)} is stated only in the documentation{note}{page}", "doc")
             elif r.source == "inferred" and r.kind == "page_token":
                 yield Finding(svc.name, op.name, r.path, "inferred-rule",
                               f"{side} {_rule_text(r)}: never sent in valid or boundary calls, a made-up token "
@@ -129,6 +140,56 @@ def _discrepancies(svc: ServiceSpec) -> Iterator[Finding]:
         accepted = f" (accepted: {', '.join(d.accepted)})" if d.accepted else ""
         yield Finding(svc.name, op, d.where, "discrepancy", f"{d.id}: {' '.join(d.says.split())}{accepted}",
                       "doc")
+
+
+def _pieces(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """``(place, operation, piece)`` for every piece of an overlay that carries a source."""
+    for key in ("rules", "output_rules"):
+        for op, items in (data.get(key) or {}).items():
+            for i, item in enumerate(items or ()):
+                yield f"{key}/{op}/{i}", op, item
+    for i, item in enumerate(data.get("doc_errors") or ()):
+        yield f"doc_errors/{i}", item.get("operation", "") if isinstance(item, dict) else "", item
+    for i, machine in enumerate(data.get("state_machines") or ()):
+        if not isinstance(machine, dict):
+            continue
+        yield f"state_machines/{i}", "", machine
+        if isinstance(machine.get("version"), dict):
+            yield f"state_machines/{i}/version", "", machine["version"]
+        for j, t in enumerate(machine.get("transitions") or ()):
+            op = (t.get("step") or {}).get("operation", "") if isinstance(t, dict) else ""
+            yield f"state_machines/{i}/transitions/{j}", op if isinstance(op, str) else "", t
+    for i, seq in enumerate(data.get("sequences") or ()):
+        yield f"sequences/{i}", seq.get("operation", "") if isinstance(seq, dict) else "", seq
+
+
+def _label(piece: dict[str, Any]) -> str:
+    for key in ("kind", "name", "code", "field"):
+        if isinstance(piece.get(key), str):
+            path = f"{piece['path']} " if key == "kind" and piece.get("path") else ""
+            return f" ({path}{piece[key]})"
+    return ""
+
+
+def provenance(services: Iterable[str]) -> list[Finding]:
+    """Every piece of the services' overlay files without a source, and every doc piece without a page."""
+    out: list[Finding] = []
+    for name in services:
+        file = overlay_path(name)
+        if file is None:
+            continue
+        for place, op, piece in _pieces(read_yaml(file)):
+            if not isinstance(piece, dict):
+                continue
+            op = op if isinstance(op, str) else ""
+            if "source" not in piece:
+                out.append(Finding(name, op, place, "no-source",
+                                   f"{file}: {place}{_label(piece)} has no source (model, doc or inferred)", "?"))
+            elif piece["source"] == "doc" and not piece.get("doc"):
+                out.append(Finding(name, op, place, "no-page",
+                                   f"{file}: {place}{_label(piece)} is a doc piece that names no page (doc: URL)",
+                                   "doc"))
+    return out
 
 
 def lint(services: Iterable[str]) -> list[Finding]:

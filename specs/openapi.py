@@ -12,8 +12,14 @@ What it holds, for every operation the service's overlay puts in scope (or every
   other members). Errors the model gives no status are listed under ``4XX`` / ``5XX``.
 
 Shapes are in ``components/schemas`` by shape name. Authentication is AWS SigV4, described as an
-``apiKey`` scheme on the ``Authorization`` header with the signing name in
-``x-amazon-signing-name``: OpenAPI has no native SigV4 scheme, so a client must sign by itself.
+``apiKey`` scheme on the ``Authorization`` header (``components.securitySchemes`` and a top-level
+``security``) with the signing name in ``x-amazon-signing-name``: OpenAPI has no native SigV4 scheme,
+so a client must sign by itself. ``Authorization`` is never a header parameter of an operation.
+
+Every ``pattern`` is anchored, ``^(?:...)$``: JSON Schema patterns match anywhere in the value, but
+AWS validates a model pattern against the whole value (Java's ``String.matches``), so an unanchored
+export would call ``thing!`` valid for ``[a-zA-Z0-9:_-]+``. A pattern that is already anchored as
+a whole (``^...$`` with no top-level ``|``) is kept as it is.
 """
 
 from __future__ import annotations
@@ -54,6 +60,49 @@ def _split_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
         if eq and "{" not in part:
             fixed.append((key, value))
     return path, fixed
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and bracket expression."""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":  # a ']' first in a class is a member
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def anchored(pattern: str) -> str:
+    """``pattern`` matching only whole values: ``^(?:pattern)$``, or ``pattern`` when it already does."""
+    body = pattern[:-1]
+    ends = pattern.endswith("$") and (len(body) - len(body.rstrip("\\"))) % 2 == 0  # not an escaped '$'
+    if pattern.startswith("^") and ends and not _top_level_bar(pattern):
+        return pattern
+    return f"^(?:{pattern})$"
+
+
+def _anchor_patterns(node: Any) -> Any:
+    """``node`` (a schema, or any part of the document) with every ``pattern`` keyword anchored."""
+    if isinstance(node, dict):
+        return {k: anchored(v) if k == "pattern" and isinstance(v, str) else _anchor_patterns(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_anchor_patterns(v) for v in node]
+    return node
 
 
 def _greedy(uri: str) -> set[str]:
@@ -217,4 +266,4 @@ def openapi(service: str | ServiceSpec, operations: Iterable[str] | None = None)
     }
     if omitted:
         out["x-jobfuzz-omitted"] = omitted
-    return out
+    return _anchor_patterns(out)  # type: ignore[no-any-return]

@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from specs import paths
-from specs.overlay_schema import OVERLAY_SCHEMA
+from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.types import (
     Discrepancy,
     ErrorSpec,
@@ -38,7 +38,8 @@ from specs.types import (
     VersionRule,
 )
 
-__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay"]
+__all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay",
+           "read_yaml"]
 
 #: the pseudo-state a transition reaches when it removes the resource
 DELETED = "<deleted>"
@@ -68,7 +69,8 @@ def overlay_path(service: str) -> Path | None:
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _read(file: Path) -> dict[str, Any]:
+def read_yaml(file: Path) -> dict[str, Any]:
+    """The mapping ``file`` holds, not yet checked against the schema."""
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -81,12 +83,17 @@ def _read(file: Path) -> dict[str, Any]:
         raise OverlayError(file, where, f"is not valid YAML ({getattr(exc, 'problem', exc)})") from None
     if not isinstance(data, dict):
         raise OverlayError(file, "", "must be a mapping with at least 'service'")
+    return data
+
+
+def _read(file: Path) -> dict[str, Any]:
+    data = read_yaml(file)
     errors = sorted(jsonschema.Draft202012Validator(OVERLAY_SCHEMA).iter_errors(data),
                     key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         e = errors[0]
         where = "/".join(str(p) for p in e.absolute_path) or "(top)"
-        raise OverlayError(file, where, e.message)
+        raise OverlayError(file, where, schema_problem(data, e))
     return data
 
 
@@ -101,7 +108,8 @@ def _frozen(value: Any) -> Any:
 
 
 def _rule(raw: dict[str, Any]) -> Rule:
-    return Rule(raw["path"], raw["kind"], _frozen(raw["value"]), raw["source"], raw.get("note", ""))
+    return Rule(raw["path"], raw["kind"], _frozen(raw["value"]), raw["source"], raw.get("note", ""),
+                raw.get("doc", ""))
 
 
 class _Checker:
@@ -138,8 +146,14 @@ class _Checker:
 
     def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
         """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
-        ``page_token`` a string member of the input."""
+        ``page_token`` a string member of the input, ``format`` a string."""
         kind, path = raw["kind"], raw["path"]
+        if kind == "format":
+            shape = paths.resolve(self.service, op.output if output else op.input, path)
+            if shape.type != "string":
+                self.fail(f"{where}/path", f"{op.name}.{path}: a {raw['value']} document is a string, "
+                                           f"not a {shape.type}")
+            return
         if kind not in ("one_of", "page_token"):
             return
         if output:
@@ -332,7 +346,7 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
         initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
         uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),  # type: ignore[misc]
-        delete=delete, note=raw.get("note", ""))
+        delete=delete, note=raw.get("note", ""), source=raw["source"])
 
 
 def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
+
 _SOURCE = {"enum": ["model", "doc", "inferred"]}
 _NAMES = {"type": "array", "items": {"type": "string"}}
+#: the page a ``doc`` piece comes from: a documentation URL (``#anchor`` names the member or section)
+_PAGE = {"type": "string", "pattern": r"^https?://\S+$"}
+#: the formats a ``format`` rule may name
+FORMATS = ("json",)
 
 _STEP: dict[str, Any] = {
     "type": "object",
@@ -26,6 +32,41 @@ def _when(kind: str, then: dict[str, Any], otherwise: dict[str, Any] | None = No
     return out
 
 
+_NUMBER = {"type": "number"}  # jsonschema counts neither true nor false as a number
+_SCALAR = {"type": ["string", "number", "boolean"]}
+
+#: the type of ``value`` for each rule kind
+VALUE_TYPES: dict[str, dict[str, Any]] = {
+    "min": _NUMBER,
+    "max": _NUMBER,
+    "also": {"type": "array", "items": _NUMBER, "minItems": 1},
+    "min_length": {"type": "integer", "minimum": 0},
+    "max_length": {"type": "integer", "minimum": 0},
+    "pattern": {"type": "string", "minLength": 1},
+    "allowed": {"type": "array", "items": _SCALAR, "minItems": 1},
+    "required": {"type": "boolean"},
+    "examples": {"type": "array", "minItems": 1},
+    "invalid": {
+        "type": "object",
+        "required": ["value", "errors"],
+        "additionalProperties": False,
+        "properties": {"value": {}, "errors": {**_NAMES, "minItems": 1}, "rule": {"type": "string"}},
+    },
+    "one_of": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "uniqueItems": True},
+    # the output place that gives the token (documentation for readers)
+    "page_token": {"type": "string", "minLength": 1},
+    "format": {"enum": list(FORMATS)},
+}
+#: what each kind's value is, in words (the error of a value of the wrong type says it)
+VALUE_WORDS: dict[str, str] = {
+    "min": "a number", "max": "a number", "also": "a list of numbers",
+    "min_length": "a whole number, 0 or more", "max_length": "a whole number, 0 or more",
+    "pattern": "a regular expression (a non-empty string)", "allowed": "a list of strings, numbers or booleans",
+    "required": "true or false", "examples": "a list of values",
+    "invalid": "a mapping {value, errors: [code, ...], rule}", "one_of": "a list of two or more member names",
+    "page_token": "the output place that gives the token (a string)", "format": f"one of {list(FORMATS)}",
+}
+
 _RULE: dict[str, Any] = {
     "type": "object",
     "required": ["path", "kind", "value", "source"],
@@ -33,18 +74,15 @@ _RULE: dict[str, Any] = {
     "properties": {
         # "" (the input itself) only for one_of, whose path names the structure holding the members
         "path": {"type": "string"},
-        "kind": {"enum": ["min", "max", "also", "min_length", "max_length", "pattern", "allowed",
-                          "required", "examples", "invalid", "one_of", "page_token"]},
+        "kind": {"enum": list(VALUE_TYPES)},
         "value": {},
         "source": _SOURCE,
+        "doc": _PAGE,
         "note": {"type": "string"},
     },
     "allOf": [
-        _when("one_of", {"value": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2,
-                                   "uniqueItems": True}},
-              {"path": {"minLength": 1}}),
-        # the output place that gives the token (documentation for readers)
-        _when("page_token", {"value": {"type": "string", "minLength": 1}}),
+        *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items() if kind != "one_of"),
+        _when("one_of", {"value": VALUE_TYPES["one_of"]}, {"path": {"minLength": 1}}),
     ],
 }
 
@@ -64,6 +102,7 @@ _TRANSITION: dict[str, Any] = {
         "from": _NAMES,
         "to": {"type": ["string", "null"]},
         "source": _SOURCE,
+        "doc": _PAGE,
         "refused_from": _NAMES,
         "refused_errors": _NAMES,
         "bumps_version": {"type": "boolean"},
@@ -87,6 +126,7 @@ _SEQUENCE: dict[str, Any] = {
         "needs": _NAMES,
         # an inferred sequence would assert what nothing documents
         "source": {"enum": ["model", "doc"]},
+        "doc": _PAGE,
         "note": {"type": "string"},
         "steps": {
             "type": "array",
@@ -142,6 +182,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                     "code": {"type": "string"},
                     "status": {"type": "integer"},
                     "source": _SOURCE,
+                    "doc": _PAGE,
                     "note": {"type": "string"},
                 },
             },
@@ -182,7 +223,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
             "items": {
                 "type": "object",
                 "required": ["name", "resource", "states", "initial", "terminal", "read", "state_path",
-                             "transitions"],
+                             "transitions", "source"],
                 "additionalProperties": False,
                 "properties": {
                     "name": {"type": "string"},
@@ -193,6 +234,9 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                     "read": _STEP,
                     "state_path": {"type": "string"},
                     "delete": _STEP,
+                    # of the states, the initial and terminal ones and the delete
+                    "source": _SOURCE,
+                    "doc": _PAGE,
                     "note": {"type": "string"},
                     "uncertain": {
                         "type": "array",
@@ -210,6 +254,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                             "mismatch_errors": _NAMES,
                             "mismatch_status": {"type": ["integer", "null"]},
                             "source": _SOURCE,
+                            "doc": _PAGE,
                         },
                     },
                     "transitions": {"type": "array", "items": _TRANSITION, "minItems": 1},
@@ -233,3 +278,24 @@ OVERLAY_SCHEMA: dict[str, Any] = {
         },
     },
 }
+
+
+def schema_problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
+    """The schema error in words: for a rule's value, what its kind expects and what came."""
+    where = list(e.absolute_path)
+    if len(where) >= 4 and where[0] in ("rules", "output_rules") and where[3] == "value":
+        rule = data[where[0]][where[1]][where[2]]
+        kind, value = rule.get("kind"), rule.get("value")
+        if kind in VALUE_WORDS:
+            got = e.instance if len(where) > 4 else value
+            why = _kind_of(got) if e.validator == "type" else e.message
+            return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
+    return e.message
+
+
+def _kind_of(value: Any) -> str:
+    for t, word in ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+                    (list, "a list"), (dict, "a mapping"), (type(None), "null")):
+        if isinstance(value, t):
+            return word
+    return type(value).__name__

@@ -5,7 +5,8 @@ A place's rules come from two sources: the model (the shape's ``min``/``max``, `
 tagged ``doc`` or ``inferred``, and the page tokens the loader derives, ``inferred``). ``limits`` merges the rules of the chosen sources into the
 effective constraint: the tightest ``min`` and ``max`` (an overlay range narrows the model range),
 the values an ``also`` rule lets through beyond an overlay range, every pattern, the enum and the
-``allowed`` subsets, the ``one_of`` groups of a structure and whether the place takes a page token.
+``allowed`` subsets, the ``one_of`` groups of a structure, whether the place takes a page token and
+the format of its text (``format: json``: a JSON document).
 Both the validator and the strategies read places through this module, so what is generated and
 what is checked cannot drift apart.
 """
@@ -97,6 +98,7 @@ class Limits:
     examples: tuple[Any, ...] = ()
     one_of: tuple[Rule, ...] = ()  # groups of members of which exactly one is present (a structure)
     page_token: Rule | None = None  # the place takes only a token an earlier page gave
+    format: Rule | None = None  # the string is a document of this format (``json``)
 
     @property
     def groups(self) -> tuple[tuple[str, ...], ...]:
@@ -145,4 +147,5 @@ def limits(rules: tuple[Rule, ...], sources: tuple[str, ...] = SOURCES) -> Limit
         examples=tuple(v for r in by.get("examples", ()) for v in r.value),
         one_of=tuple(by.get("one_of", ())),
         page_token=most_authoritative(by["page_token"]) if "page_token" in by else None,
+        format=most_authoritative(by["format"]) if "format" in by else None,
     )

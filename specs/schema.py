@@ -143,7 +143,14 @@ def _timestamp(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str
 
 
 def _blob(b: SchemaBuilder, s: ShapeSpec, m: MemberSpec | None) -> dict[str, Any]:
-    return {"type": "string", "contentEncoding": "base64", "pattern": BASE64}
+    out: dict[str, Any] = {"type": "string", "contentEncoding": "base64", "pattern": BASE64}
+    # n bytes are 4 * ceil(n / 3) base64 characters: a length of bytes as a length of text
+    # (exact for a minimum of 1, the models' only one: no empty blob)
+    if s.min:
+        out["minLength"] = 4 * -(-int(s.min) // 3)
+    if s.max is not None:
+        out["maxLength"] = 4 * -(-int(s.max) // 3)
+    return out
 
 
 #: shape type -> scalar schema; containers are built by SchemaBuilder itself
@@ -270,6 +277,8 @@ class SchemaBuilder:
                 also.extend(r.value if isinstance(r.value, (list, tuple)) else [r.value])
             elif r.kind == "examples":
                 out["examples"] = list(r.value) if isinstance(r.value, (list, tuple)) else [r.value]
+            elif r.kind == "format" and out.get("type") == "string":
+                out["format"] = r.value  # "json": a custom format (an annotation to a validator that lacks it)
         if also:
             return {"anyOf": [out, {"enum": also}]}
         return out

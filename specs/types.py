@@ -30,6 +30,7 @@ RULE_KINDS = (
     "invalid",  # a value that breaks a documented rule: {value, errors, rule}
     "one_of",  # at a structure ("" for the input): the members of which exactly one must be present
     "page_token",  # the member takes a token only from an earlier page (value: the output place that gives it)
+    "format",  # the string is a document of a format (value: "json": a JSON text)
 )
 
 
@@ -42,6 +43,7 @@ class Rule:
     value: Any
     source: str  # model | doc | inferred
     note: str = ""
+    doc: str = ""  # the page a doc rule comes from (a documentation URL)
 
     def describe(self) -> str:
         return f"{self.path}: {self.kind} {self.value!r} ({self.source})"
@@ -255,6 +257,9 @@ class StateMachineSpec:
     uncertain: tuple[tuple[str, str, str], ...] = ()  # (transition, from, to)
     delete: Step | None = None  # removes the resource (for use_after_delete)
     note: str = ""
+    #: where the states, the initial and terminal ones and the delete come from: an inferred machine's
+    #: set of states is never asserted (a state read outside it, or a terminal state changing, passes)
+    source: str = "doc"
 
 
 @dataclass(frozen=True, slots=True)

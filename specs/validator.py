@@ -3,7 +3,7 @@
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
 names) against the model's rules (required, type, min/max value, min/max length, pattern (the whole
 value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources (min, max, also,
-min_length, max_length, pattern, allowed, required, one_of, page_token). Every problem is returned, at most one a rule
+min_length, max_length, pattern, allowed, required, one_of, page_token, format). Every problem is returned, at most one a rule
 kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
 tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
 reported again for an ``allowed`` subset.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from specs.paths import join
 from specs.rules import INTEGERS, NUMBERS, most_authoritative, shape_rules
 from specs.types import SOURCES, OperationSpec, Rule, ServiceSpec, ShapeSpec
 
-__all__ = ["Problem", "validate", "validator"]
+__all__ = ["Problem", "format_problem", "validate", "validator"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,19 @@ def _is_json(value: Any, depth: int = 0) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_json(v, depth + 1) for k, v in value.items())
     return False
+
+
+def format_problem(fmt: str, text: str) -> str | None:
+    """Why ``text`` is not a document of ``fmt`` (``json``: one JSON value, RFC 8259), or None."""
+    if fmt != "json":
+        return None
+    if not text.strip():
+        return "an empty string" if not text else "only white space"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        return f"text that is not JSON ({exc.args[0].split(':')[0] if exc.args else exc}): {_short(text)}"
+    return None
 
 
 #: shape type -> does a Python value have the type botocore's serializers expect
@@ -191,6 +205,7 @@ class _Compiler:
         numeric = bool(mins or maxs)
         sized = bool(len_mins or len_maxs)
         token = most_authoritative(by["page_token"]) if "page_token" in by else None
+        fmt = most_authoritative(by["format"]) if "format" in by else None
 
         def check(value: Any, g: str, c: str, out: list[Problem]) -> None:
             if token is not None:
@@ -229,6 +244,10 @@ class _Compiler:
                     r = most_authoritative(bad)
                     problem(out, g, c, "pattern", r.source,
                             f"expected the whole value to match {r.value!r}, got {_short(value)}")
+            if fmt is not None and isinstance(value, str):
+                why = format_problem(fmt.value, value)
+                if why:
+                    problem(out, g, c, "format", fmt.source, f"expected a {fmt.value.upper()} document, got {why}")
 
         return check
 

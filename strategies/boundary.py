@@ -3,7 +3,8 @@
 Edges come from the effective limits of all sources, so a boundary never steps past an inferred
 rule: shortest and longest strings (matching their pattern), smallest and largest numbers (and the
 ``also`` values, ``-1`` and ``0`` where allowed, the 64-bit edges of an unconstrained long), empty
-and largest lists and maps, every enum or allowed value, both booleans, and Unicode edge cases
+and largest lists and maps, the shortest and longest documents of a ``format`` place, every enum
+or allowed value, both booleans, and Unicode edge cases
 (a combining mark, right-to-left text, an astral-plane character, a zero-width-joiner sequence)
 where the place takes any text.
 """
@@ -16,7 +17,7 @@ from typing import Any
 from specs.rules import INTEGERS, NUMBERS
 from strategies.places import Place, smallest
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
-from strategies.values import Compiler, Rand
+from strategies.values import Compiler, Rand, json_text
 
 __all__ = ["UNICODE_EDGES", "boundary_values"]
 
@@ -141,5 +142,8 @@ def boundary_values(c: Compiler, p: Place) -> list[Any]:
         return list(p.limits.examples[:MAX_VALUES])
     if p.shape.document:
         return []
+    if p.limits.format is not None and p.shape.type == "string":  # the shortest and longest documents
+        lo, hi = p.limits.len_lo.value if p.limits.len_lo else 0, p.limits.len_hi.value if p.limits.len_hi else INF
+        return [t for n in dict.fromkeys((max(lo, 2), hi)) if n <= min(hi, MAX_TEXT) and (t := json_text(n))]
     edges = _EDGES.get(p.shape.type)
     return edges(c, p) if edges is not None else []

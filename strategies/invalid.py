@@ -31,7 +31,7 @@ from specs.types import Rule
 from strategies.calls import splice
 from strategies.places import REMOVE, Place, smallest
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
-from strategies.values import Compiler, Rand
+from strategies.values import Compiler, Rand, json_text
 
 __all__ = ["BREAKABLE", "MARKER", "SPLICES", "Spliced", "breaks", "type_candidates"]
 
@@ -63,6 +63,8 @@ class Spliced:
 
 
 _JSON_BODY = ("rest-json", "json")
+#: texts that are not a document of a format: the empty string, and text of another kind
+FORMAT_BREAKS: dict[str, tuple[str, ...]] = {"json": ("", "not a JSON document")}
 
 
 def type_candidates(p: Place, protocol: str) -> list[tuple[Any, bool]]:
@@ -105,7 +107,11 @@ def _length_value(c: Compiler, p: Place, n: int) -> Iterator[Any]:
     t = p.shape.type
     if n < 0:
         return
-    if t in ("string", "character"):
+    if t in ("string", "character") and p.limits.format is not None:
+        text = json_text(n)  # a document of the right format, only too long or too short
+        if text is not None and n <= MAX_TEXT:
+            yield text
+    elif t in ("string", "character"):
         yield from _strings(c, p, n)
     elif t == "blob" and n <= MAX_TEXT:
         yield b"a" * n
@@ -188,6 +194,8 @@ def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
     elif kind == "pattern":
         yield from _spliced(c, p)
         yield from _unmatched(c, p)  # when no valid value can take one more character
+    elif kind == "format":  # each is its own break (the caller keeps every one the validator labels)
+        yield from FORMAT_BREAKS.get(v, ())
     elif kind in ("enum", "allowed"):
         enum = lim.enum.value if lim.enum else ()
         if kind == "allowed":

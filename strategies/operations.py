@@ -186,7 +186,8 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
             params = put(c, plan.op, base, p.path, spliced.value if spliced else value)
             got = _accepts(plan, params, p.path, rule.kind, rule.source)
             if got is not None:
-                done.add(key)
+                if rule.kind != "format":  # every format break is its own call (empty, not JSON)
+                    done.add(key)
                 detail = f"{spliced.describe()}: {_detail(got)}" if spliced else _detail(got)
                 where = (spliced.where, spliced.char) if spliced else None
                 out.append(plan.call(params, "invalid",  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ member that takes a page token is never drawn: only a token an earlier page gave
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -133,6 +134,8 @@ class Compiler:
             built: Program = lambda r: examples[0] if r.level <= 0 else r.choice(examples)
         elif shape.document:
             built = _document
+        elif lim.format is not None and shape.type == "string":
+            built = _formatted(lim)
         else:
             maker = _MAKERS.get("union" if shape.union else shape.type, _string)
             built = maker(self, shape, path, member, context, stack + (shape.name,), lim, capped)
@@ -329,6 +332,32 @@ def _document(r: Rand, depth: int = 0) -> Any:
     if depth < 2 and x < 0.45:
         return [_document(r, depth + 1) for _ in range(r.randint(0, 3))]
     return r.choice((None, True, False, r.randint(-(2**53), 2**53), round(r.uniform(-1e6, 1e6), 3), "text", "é中"))
+
+
+def json_text(n: int) -> str | None:
+    """A JSON object of exactly ``n`` characters (None below 2, the shortest: ``{}``)."""
+    if n < 2:
+        return None
+    if n < 8:
+        return "{" + " " * (n - 2) + "}"
+    return '{"a":"' + "x" * (n - 8) + '"}'
+
+
+def _formatted(lim: Limits) -> Program:
+    """Valid documents for a ``format`` rule: JSON objects (a bare JSON scalar may be a JSON text,
+    but no page says a job document can be one), within the place's length limits."""
+    lo = max(lim.len_lo.value if lim.len_lo else 0, 2)
+    hi = lim.len_hi.value if lim.len_hi else INF
+    smallest = json_text(lo) or "{}"
+
+    def draw(r: Rand) -> str:
+        if r.level <= 0:
+            return smallest
+        doc = {f"k{i}": _document(r, 1) for i in range(r.randint(0, 3))}
+        text = json.dumps(doc, ensure_ascii=r.random() < 0.5)
+        return text if lo <= len(text) <= hi else smallest
+
+    return draw
 
 
 def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None, context: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -62,6 +63,17 @@ def _job_thing(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]
     return [((req.account, req.params.get("jobId")), {"thingName": names[0]})] if names else []
 
 
+def _any_document(p: dict[str, Any]) -> dict[str, Any]:
+    """An empty or non-JSON job document goes through as an empty JSON object (so it is accepted)."""
+    doc = p.get("document")
+    if isinstance(doc, str):
+        try:
+            json.loads(doc)
+        except ValueError:
+            return {**p, "document": "{}"}
+    return p
+
+
 def _thing_job(p: dict[str, Any]) -> Any:
     return (p.get("thingName"), p.get("jobId"))
 
@@ -114,6 +126,10 @@ FAULTS: tuple[Fault, ...] = (
        "is one job's on one thing", lambda: _AnyParent(
            f"{IOT}.DescribeJobExecution", _IOT_NOT_FOUND, lambda p: p.get("jobId"),
            {f"{IOT}.CreateJob": _job_thing}), phases=("scenarios",)),
+    _F("iot-create-job-any-document", "negative_data_rejection", IOT, "CreateJob",
+       "CreateJob accepts an empty or non-JSON document; the IoT developer guide: job documents are "
+       "UTF-8 encoded JSON documents", lambda: _Before(f"{IOT}.CreateJob", _any_document),
+       phases=("boundary",)),
     _F("iot-not-found-status", "status_code_conformance", IOT, "DescribeThing",
        "ResourceNotFoundException answers HTTP 400; the model declares it with HTTP 404",
        lambda: _Reword(f"{IOT}.DescribeThing", _IOT_NOT_FOUND, status=400), phases=("scenarios",)),

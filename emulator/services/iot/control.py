@@ -7,7 +7,8 @@ Choices where the documentation is silent [INF]:
   is not a thing or thing group ARN answers InvalidRequestException.
 - Thing types and billing groups are not modelled: CreateThing accepts any name and stores it.
 - ``jobTemplateArn`` answers ResourceNotFoundException (no job templates exist here); a job needs
-  exactly one of ``document`` and ``documentSource``. A document is not required to be JSON.
+  exactly one of ``document`` and ``documentSource``. A document must be JSON (the developer guide:
+  "Job documents are UTF-8 encoded JSON documents"): empty or other text is InvalidRequestException.
 - Scheduling, rollout, abort and retry configurations are stored and echoed, not acted on: a job
   is IN_PROGRESS from creation.
 - DeleteJob completes at once (no observable DELETION_IN_PROGRESS), so the jobId is free again.
@@ -27,6 +28,7 @@ from .rules import (
     already_exists,
     arn,
     bad_transition,
+    check_json_document,
     check_timeout,
     compact,
     invalid,
@@ -122,6 +124,7 @@ class ControlOps(Lookups):
             got = "both" if document is not None else "neither"
             raise invalid(ctx, "document", f"expected exactly one of document and documentSource, "
                                            f"got {got}")
+        check_json_document(ctx, "document", document)
         self._check_job_config(ctx, p)
         packages = p.get("destinationPackageVersions") or []
         if len(packages) > PACKAGE_VERSIONS_MAX:

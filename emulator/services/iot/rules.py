@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import math
 import re
 from datetime import UTC, datetime
@@ -52,6 +53,21 @@ def already_exists(ctx: Context, path: str, message: str, resource_id: str,
 
 
 # -- doc-only input rules --------------------------------------------------------------------
+def check_json_document(ctx: Context, path: str, document: Any) -> None:
+    """A job document is "a UTF-8 encoded JSON document" (the IoT developer guide, Jobs key
+    concepts): an empty one, or text that is not JSON, is refused."""
+    if not isinstance(document, str):
+        return
+    if not document.strip():
+        raise invalid(ctx, path, "expected a JSON document, got an empty string" if not document
+                      else "expected a JSON document, got only white space")
+    try:
+        json.loads(document)
+    except ValueError as exc:
+        raise invalid(ctx, path, f"expected a JSON document, got text that is not JSON "
+                                 f"({exc.args[0].split(':')[0] if exc.args else exc})") from None
+
+
 def check_status_details(ctx: Context, details: dict[str, str] | None,
                          path: str = "statusDetails") -> None:
     if details is None:

@@ -47,7 +47,7 @@ def _error() -> OverlayError:
 
 @pytest.mark.parametrize(("rule", "where", "says"), [
     ('{path: "", kind: one_of, value: [document], source: doc}', "rules/CreateJob/0/value", "too short"),
-    ('{path: "", kind: one_of, value: document, source: doc}', "rules/CreateJob/0/value", "is not of type 'array'"),
+    ('{path: "", kind: one_of, value: document, source: doc}', "rules/CreateJob/0/value", "got 'document' (a string)"),
     ('{path: "", kind: one_of, value: [document, document], source: doc}', "rules/CreateJob/0/value",
      "non-unique"),
     ('{path: "", kind: one_of, value: [document, documentz], source: doc}', "rules/CreateJob/0/value/1",

@@ -112,3 +112,63 @@ def test_schemathesis_loads_the_document(service):
     schema = schemathesis.openapi.from_dict(openapi(service))
     labels = [result.ok().label for result in schema.get_all_operations()]
     assert len(labels) == len(load_service(service).operations)
+
+
+def _patterns(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                yield where, value
+            else:
+                yield from _patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _patterns(value, f"{where}/{i}")
+
+
+@pytest.mark.parametrize("service", ["iot-jobs-data", "iot", "amplifybackend"])
+def test_every_pattern_is_anchored_so_a_whole_value_must_match(service):
+    import re
+
+    doc = openapi(service)
+    found = list(_patterns(doc))
+    assert found or service == "amplifybackend"  # its model has no pattern
+    for where, pattern in found:
+        assert pattern.startswith("^") and pattern.endswith("$"), where
+        re.compile(pattern)
+    # the thing name pattern [a-zA-Z0-9:_-]+: a valid prefix followed by a bad character is refused
+    if service == "iot-jobs-data":
+        _, _, op = _operations(doc)["UpdateJobExecution"]
+        schema = {p["name"]: p for p in op["parameters"]}["thingName"]["schema"]
+        assert schema["pattern"].startswith("^(?:") and schema["pattern"].endswith(")$")
+        jsonschema.validate("thing-1", schema)
+        for bad in ("thing!", "a b", "e\u0301"):
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(bad, schema)
+
+
+@pytest.mark.parametrize(("pattern", "anchored"), [
+    ("[a-z]+", "^(?:[a-z]+)$"),
+    ("[a-z]+|^[$]next", "^(?:[a-z]+|^[$]next)$"),  # an alternation is grouped, not anchored at its ends
+    ("^[0-9]*$", "^[0-9]*$"),  # already whole: kept
+    ("^(a|b)$", "^(a|b)$"),
+    ("^a$|^b$", "^(?:^a$|^b$)$"),  # a top-level | : grouped (the same meaning)
+    ("^a\\$", "^(?:^a\\$)$"),  # an escaped $ does not anchor
+    ("[|]x", "^(?:[|]x)$"),
+])
+def test_anchored(pattern, anchored):
+    from specs.openapi import anchored as anchor
+
+    assert anchor(pattern) == anchored
+
+
+@pytest.mark.parametrize("service", ["iot-jobs-data", "iot", "amplifybackend"])
+def test_sigv4_is_a_security_scheme_not_a_header_parameter(service):
+    doc = openapi(service)
+    scheme = doc["components"]["securitySchemes"]["sigv4"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert scheme["x-amazon-signing-name"] == load_service(service).signing_name
+    assert doc["security"] == [{"sigv4": []}]
+    for _, _, op in _operations(doc).values():
+        names = {p["name"].lower() for p in op.get("parameters", ()) if p["in"] == "header"}
+        assert not names & {"authorization", "x-amz-date", "x-amz-security-token"}, op["operationId"]

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import yaml
 
-import specs.overlay
 from specs.loader import load_service
 from specs.overlay import OverlayError
 
-
-@pytest.fixture(autouse=True)
-def fresh_overlays():
-    specs.overlay._apply_cached.cache_clear()
-    yield
-    specs.overlay._apply_cached.cache_clear()
-
-
-@pytest.fixture
-def overlay(tmp_path, monkeypatch):
-    """Write a replacement overlay for a service; returns its path."""
-    monkeypatch.setenv("JOBFUZZ_OVERLAY_PATH", str(tmp_path))
-
-    def write(service: str, text: str):
-        file = tmp_path / f"{service}.yaml"
-        file.write_text(textwrap.dedent(text), encoding="utf-8")
-        return file
-
-    return write
+pytestmark = pytest.mark.usefixtures("fresh_overlays")
 
 
 def _error(service: str) -> OverlayError:
@@ -106,6 +85,7 @@ _MACHINE = """
         terminal: [IN_PROGRESS]
         read: {{service: iot-jobs-data, operation: DescribeJobExecution}}
         state_path: execution.status
+        source: doc
         transitions:
           - name: start
             step: {{service: iot-jobs-data, operation: UpdateJobExecution}}

@@ -132,6 +132,21 @@ def test_existing_job_id_conflicts_until_the_job_is_deleted(env):
     assert env.iot("CreateJob", jobId="j1", targets=[env.arn("t1")], document="{}")["jobId"] == "j1"
 
 
+@pytest.mark.parametrize(("document", "says"), [
+    ("", "expected a JSON document, got an empty string"),
+    ("   ", "expected a JSON document, got only white space"),
+    ("install firmware", "expected a JSON document, got text that is not JSON (Expecting value)"),
+    ('{"operation": "install"', "got text that is not JSON"),
+])
+def test_a_job_document_that_is_not_json_is_refused(env, document, says):
+    env.thing("t1")
+    err = env.error("iot", "CreateJob", jobId="j1", targets=[env.arn("t1")], document=document)
+    assert (err.code, err.status) == ("InvalidRequestException", 400)
+    assert err.message.startswith("CreateJob.document: ") and says in err.message
+    for ok in ("{}", '{"operation": "install", "files": [1, 2]}', "[1]", "1"):  # any JSON text
+        assert env.iot("CreateJob", jobId=f"ok{len(ok)}", targets=[env.arn("t1")], document=ok)["jobId"]
+
+
 @pytest.mark.parametrize("target,code", [
     (dict(name="ghost"), "ResourceNotFoundException"),
     (dict(name="t1", account=OTHER), "ResourceNotFoundException"),
