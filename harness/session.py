@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -393,7 +395,7 @@ def write_outputs(result: RunResult, config: RunConfig, options: SessionOptions,
     written: list[str] = []
     problems: list[str] = []
 
-    def attempt(option: str, where: Any, write: Any) -> bool:
+    def attempt(option: str, where: Path, write: Callable[[], object]) -> bool:
         try:
             write()
         except OSError as exc:
@@ -411,6 +413,6 @@ def write_outputs(result: RunResult, config: RunConfig, options: SessionOptions,
         written.append(f"{folder}{os.sep}")
     for option, path, writer in (("--report-json", options.report_json, write_json),
                                  ("--junit-xml", options.junit_xml, write_junit), ("--html", options.html, write_html)):
-        if path and attempt(option, path, lambda path=path, writer=writer: writer(result, path)):
+        if path and attempt(option, path, functools.partial(writer, result, path)):
             written.append(str(path))
     return written, problems
