@@ -25,7 +25,7 @@ from harness.model import CHECK_NAMES
 from harness.targets import AwsTarget, EmbeddedTarget, Target, TargetError, UrlTarget
 
 __all__ = ["AWS_OPT_IN", "TargetOptions", "add_safety_options", "add_target_options", "build_target",
-           "parse_identity", "run_config"]
+           "parse_identity", "planted_faults", "run_config"]
 
 AWS_OPT_IN = "--i-accept-aws-charges"
 
@@ -105,7 +105,6 @@ class TargetOptions:
         values = {f.name: given[dest_prefix + f.name] for f in fields(cls)
                   if f.name != "endpoint_urls" and given.get(dest_prefix + f.name) is not None}
         values["endpoint_urls"] = tuple(given.get(dest_prefix + "endpoint_url") or ())
-        values["aws_opt_in"] = bool(given.get(dest_prefix + "aws_opt_in"))
         values["resolve_credentials"] = not given.get("dry_run", False)
         return cls(**values)
 
@@ -174,16 +173,15 @@ def build_target(options: TargetOptions) -> Target:
 
 
 def _aws_target(options: TargetOptions) -> AwsTarget:
-    missing = [opt for opt, given in ((AWS_OPT_IN, options.aws_opt_in), ("--region REGION", options.region))
-               if not given]
-    if missing:
+    region = options.region
+    missing = [opt for opt, given in ((AWS_OPT_IN, options.aws_opt_in), ("--region REGION", region)) if not given]
+    if missing or region is None:
         raise UsageError(f"--target aws calls a real account: add {' and '.join(missing)}")
     if options.primary_identity:
         raise UsageError("--primary-identity is for emulators: --target aws takes the standard credential "
                          "chain or --profile")
-    assert options.region is not None  # (checked above)
     try:
-        return AwsTarget(profile=options.profile, region=options.region, prefix=options.run_prefix,
+        return AwsTarget(profile=options.profile, region=region, prefix=options.run_prefix,
                          max_rate=options.max_rate or AwsTarget.default_max_rate,
                          max_calls=options.max_calls or AwsTarget.default_max_calls,
                          ledger_dir=options.ledger_dir, resolve_credentials=options.resolve_credentials)
