@@ -182,6 +182,9 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
         target.identities["second"] = _identity(args.second_identity)
     elif target.kind == "aws":
         target.identities.pop("second", None)
+    from harness.redaction import protect
+
+    protect(target.identities.values())  # before anything is signed: no output may show them
     return target
 
 
@@ -361,7 +364,13 @@ def _quiet_on_broken_pipe(fn: Any) -> Any:
 
 @_quiet_on_broken_pipe
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    from harness.redaction import session
+
+    with session():  # every console line, log record and file written is redacted
+        return _main(list(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["emulator"]:
         from emulator.server import main as emulator_main
 

@@ -34,9 +34,10 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class ResourceError(RuntimeError):
     """A recipe step failed: the resources an operation needs could not be made."""
 
-    def __init__(self, resource: str, exchange: Exchange) -> None:
+    def __init__(self, resource: str, exchange: Exchange, what: str | None = None) -> None:
         self.resource, self.exchange = resource, exchange
-        what = exchange.error_code or exchange.transport_error or exchange.parse_error or f"HTTP {exchange.status}"
+        what = what or exchange.error_code or exchange.transport_error or exchange.parse_error or \
+            f"HTTP {exchange.status}"
         super().__init__(f"could not make {resource}: {exchange.service}.{exchange.operation} answered {what}")
 
 
@@ -217,6 +218,8 @@ class ResourceMaker:
                 raise ResourceError(res.name, ex)
             for binding, path in step.produces.items():
                 values[binding] = dig(ex.parsed, path)
+                if values[binding] is None:  # a success without the id: nothing to bind the next call to
+                    raise ResourceError(res.name, ex, f"HTTP {ex.status} without {path}")
         if self.keep_made:
             self.made.append((res.name, dict(values), identity))
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.model import Exchange
+from harness.redaction import redact
 from harness.resources import add_run_tag, dig, fill, run_tag_member
 from specs.types import OperationSpec, Resource, ServiceSpec, Step
 from strategies.calls import Call
@@ -483,7 +484,7 @@ class Ledger:
             self._out = self.path.open("a", encoding="utf-8")
             if cut:  # the last line was cut short (a killed run): start on a line of its own
                 self._out.write("\n")
-        self._out.write(json.dumps(rec, sort_keys=True) + "\n")
+        self._out.write(redact(json.dumps(rec, sort_keys=True)) + "\n")
         self._out.flush()  # on disk before the next call: a killed run leaves a usable ledger
 
     def add(self, resource: str, service: str, values: dict[str, Any], identity: str, *,
