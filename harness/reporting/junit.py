@@ -7,6 +7,7 @@ does not implement is one ``<skipped>`` testcase.
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
@@ -106,6 +107,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
 def write_junit(result: RunResult, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = ET.tostring(junit_tree(result).getroot(), encoding="unicode")
-    path.write_text("<?xml version='1.0' encoding='utf-8'?>\n" + redact(text), encoding="utf-8")
+    text = io.StringIO()
+    junit_tree(result).write(text, encoding="unicode")
+    path.write_text("<?xml version='1.0' encoding='utf-8'?>\n" + redact(text.getvalue()), encoding="utf-8")
     return path

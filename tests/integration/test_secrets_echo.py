@@ -16,10 +16,10 @@ import re
 from xml.sax.saxutils import escape
 
 import pytest
+from loopback import Request, serve
 
 from emulator.app import Emulator
 from harness.cli import main
-from loopback import Request, serve
 
 PRIMARY = ("AKIA" + "ECHOTESTPRIMAR1", "EchoPr1mArY/s3cReT+" + "kEyThAtMuStNeVeRlEaK01",
            "IQoJb3JpZ2luX2VjEPRIMARYECHOTOKEN/thatmustneverleak+0123456789abcdefXYZ==")
