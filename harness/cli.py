@@ -61,8 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     add_target_options(rep)
     add_safety_options(rep)
 
-    cln = sub.add_parser("cleanup", help="delete what an earlier run left (resources named with its prefix)")
-    cln.add_argument("--prefix", required=True, help="the run prefix (at least 4 characters)")
+    cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
+    cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
     add_target_options(cln)
     cln.add_argument("--ledger-dir", type=Path, default=None, metavar="DIR",
                      help="where runs record what they made (default .jobfuzz/runs)")
@@ -151,7 +151,9 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
                                max_rate=max_rate or AwsTarget.default_max_rate,
                                max_calls=max_calls or AwsTarget.default_max_calls,
                                ledger_dir=getattr(args, "ledger_dir", None),
-                               resolve_credentials=not getattr(args, "dry_run", False))
+                               # a dry run of `run` sends nothing; one of `cleanup` lists the account
+                               resolve_credentials=getattr(args, "command", None) == "cleanup"
+                               or not getattr(args, "dry_run", False))
         except TargetError as exc:
             raise UsageError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - botocore's profile errors
@@ -310,8 +312,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     target = build_target(args, prefix=args.prefix)
     if target.limiter is not None:
         target.limiter.draining = True  # cleanup is never cut short by a call cap
-    folder = args.ledger_dir or DEFAULT_LEDGER_DIR
-    ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
+    ledger = Path(args.ledger_dir or DEFAULT_LEDGER_DIR) / f"{args.prefix}.jsonl"  # that run's, no other's
+    ledgers = [Ledger.load(ledger)] if ledger.is_file() else []
     try:
         report = sweep(target, args.prefix, ledgers=ledgers, dry_run=args.dry_run)
     finally:
@@ -326,6 +328,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
             print(f"deleted: {item}")
     for item in report.left:
         print(f"left: {item}")
+    for item in report.untouched:
+        print(f"not touched: {item}")
     unlisted = f"; found only through the ledger: {', '.join(report.not_listed)}" if report.not_listed else ""
     done = f"{len(report.would_delete)} would be deleted" if args.dry_run else f"{len(report.deleted)} deleted"
     print(f"cleanup --prefix {args.prefix}: {done}, {len(report.left)} left "

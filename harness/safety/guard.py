@@ -1,7 +1,9 @@
 """The guard: every call on a real account passes ``Guard.vet`` before it is sent.
 
 An identifier parameter (a member the overlay binds to a resource, or a member a recipe names a
-new resource by) must hold a value this run made or one that carries the prefix. A generated name
+new resource by) must hold a value this run made or, in a read (``Describe``/``Get``/``List``) or as
+the name of a new resource, one that carries the prefix: the prefix alone never lets a write (a
+delete, an update, a cancel) name an existing resource. A generated name
 of a new resource is given the prefix when the model's rules for the member still hold; anything
 else is refused, counted and reported, and never sent (it is not a contract failure). What a create
 makes is recorded in the ledger (``before_send``, then ``observe``).
@@ -23,7 +25,11 @@ from harness.safety.ledger import Ledger
 from specs.types import OperationSpec, ServiceSpec, Step
 from strategies.calls import Call
 
-__all__ = ["Guard", "refused_exchange"]
+__all__ = ["READ_VERBS", "Guard", "refused_exchange"]
+
+#: operations whose names start so only read: they may name anything that carries the prefix (a
+#: not-found answer is what they test); every other operation names only what the run made
+READ_VERBS = ("Describe", "Get", "List")
 
 
 def _short(value: Any) -> str:
@@ -43,7 +49,8 @@ class Guard:
         self.prefix = prefix
         self.ledger = ledger if ledger is not None else Ledger(None)
         self.specs = SpecIndex(services)
-        self.made: set[str] = set()  # ids this run made that do not carry the prefix (service-chosen)
+        #: ids this run made (its answers and its ledger say so, or a listing found them with the run tag)
+        self.made: set[str] = set()
         self.refused: Counter[str] = Counter()  # service.Operation -> calls refused
         self.reasons: dict[str, str] = {}  # service.Operation -> the first reason
         self.renamed = 0  # generated names of new resources given the prefix
@@ -53,25 +60,28 @@ class Guard:
         self._lock = threading.Lock()
 
     # -- judging values ------------------------------------------------------------------------
-    def ours(self, value: Any) -> bool:
-        """Made by this run, or carries its prefix (an id, or an ARN whose resource id does)."""
+    def ours(self, value: Any, *, made_only: bool = False) -> bool:
+        """Made by this run (an id, or an ARN whose resource id is), or, unless ``made_only``,
+        carries its prefix."""
         if not isinstance(value, str):
             return False
-        if value in self.made or value.startswith(self.prefix):
+        if value in self.made:
             return True
+        ids = [value]
         if value.startswith("arn:"):
-            resource = value.split(":", 5)[-1]
-            parts = re.split(r"[/:]", resource)
-            return any(p.startswith(self.prefix) for p in parts[1:2] or parts[:1])
-        return False
+            parts = re.split(r"[/:]", value.split(":", 5)[-1])
+            ids = parts[1:2] or parts[:1]
+            if any(p in self.made for p in ids):
+                return True
+        return not made_only and any(p.startswith(self.prefix) for p in ids)
 
-    def _foreign(self, value: Any) -> Any:
+    def _foreign(self, value: Any, made_only: bool = False) -> Any:
         """The first string in ``value`` that is not ours (None when every one is)."""
         if isinstance(value, str):
-            return None if self.ours(value) else value
+            return None if self.ours(value, made_only=made_only) else value
         if isinstance(value, (list, tuple)):
             for v in value:
-                bad = self._foreign(v)
+                bad = self._foreign(v, made_only)
                 if bad is not None:
                     return bad
         return None
@@ -88,12 +98,17 @@ class Guard:
         params = dict(call.params)
         named_ours = False
         scalars = []
+        write = not op.name.startswith(READ_VERBS)
         for param in ids.bound:
             if param not in params or params[param] is None:
                 continue
             value = params[param]
             if isinstance(value, (str, list, tuple)):
-                bad = self._foreign(value)
+                bad = self._foreign(value, made_only=write)
+                if bad is not None and write and self.ours(bad):
+                    return call, (f"{op.qualified}: {param}={_short(bad)} carries the prefix {self.prefix!r}, but "
+                                  f"neither the run nor its ledger made it, nor does it carry the run tag: a "
+                                  f"write names only what is the run's")
                 if bad is not None:
                     return call, (f"{op.qualified}: {param}={_short(bad)} was not made by this run and does "
                                   f"not carry its prefix {self.prefix!r}")
@@ -194,6 +209,7 @@ class Guard:
                 if values:
                     idx = recorded = self.ledger.add(name, res.service, values, identity)
                     with self._lock:
+                        self.made.update(v for v in values.values() if isinstance(v, str))
                         for sig in _delete_signatures(recipes.delete_steps[name], values):
                             self._by_delete.setdefault(sig, set()).add(idx)
         gone = ex.ok or (ex.error_code or "") in NOT_FOUND_CODES or (

@@ -10,16 +10,17 @@ from collections.abc import Callable
 
 __all__ = ["CallLimiter"]
 
-#: added to each wait: a sleep that wakes a little early still ends past the window's edge
-_MARGIN = 0.001
+#: added to each wait: a sleep that wakes a little early, or a call that reaches the endpoint a few
+#: milliseconds later than the one before it, still ends past the window's edge
+_MARGIN = 0.02
 
 
 class CallLimiter:
     """At most ``max_rate`` calls in any window of one second, and ``max_calls`` calls in all.
 
     The window slides: a call is let through only when fewer than ``max_rate`` calls (rounded down)
-    were let through in the second before it, measured on ``clock`` after waiting, so that a sleep
-    that wakes early or a clock that drifts cannot let one call too many in. Below one call a second,
+    were let through in the second before it, measured on ``clock`` after waiting (and 20 ms on top),
+    so that a sleep that wakes early or a clock that drifts cannot let one call too many in. Below one call a second,
     one call every ``1/max_rate`` seconds. Past ``max_calls`` ``acquire`` raises the engine's
     ``Stop``: the run starts no new work. Once ``draining`` is set (the cleanup at the end), calls
     are still capped by the rate but no longer counted against ``max_calls``.
