@@ -368,13 +368,7 @@ def _quiet_on_broken_pipe(fn: Any) -> Any:
 
 @_quiet_on_broken_pipe
 def main(argv: list[str] | None = None) -> int:
-    from harness.redaction import session
-
-    with session():  # every console line, log record and file written is redacted
-        return _main(list(sys.argv[1:] if argv is None else argv))
-
-
-def _main(argv: list[str]) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["emulator"]:
         from emulator.server import main as emulator_main
 
@@ -383,6 +377,13 @@ def _main(argv: list[str]) -> int:
         from specs.cli import main as specs_main
 
         return specs_main(argv[1:])
+    from harness.redaction import session
+
+    with session():  # every console line, log record and file written is redacted
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
         if (getattr(args, "plant", None) or "").strip() == "list":
