@@ -230,18 +230,20 @@ class EmulatorServer:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="jobfuzz emulator", description="Serve the jobfuzz emulator over HTTP.")
+    from emulator import options
+
+    p = options.Parser(prog="jobfuzz emulator", description="Serve the jobfuzz emulator over HTTP.")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=4566)
-    p.add_argument("--region", default="us-east-1")
+    p.add_argument("--port", type=options.port, default=4566)
+    p.add_argument("--region", type=options.region, default="us-east-1")
     p.add_argument(
         "--buckets",
         default=None,
         help="comma-separated S3 buckets that exist for Import/Export (default: every bucket exists)",
     )
-    p.add_argument("--fault-rate", type=float, default=0.0, help="probability of a fault a request (0 = off)")
+    p.add_argument("--fault-rate", type=options.fraction, default=0.0, help="probability of a fault a request (0 = off)")
     p.add_argument("--fault-kinds", default="throttle,unavailable,latency,drop")
-    p.add_argument("--fault-latency", type=float, default=0.05, help="seconds a latency fault waits")
+    p.add_argument("--fault-latency", type=options.seconds, default=0.05, help="seconds a latency fault waits")
     p.add_argument("--fault-seed", type=int, default=None)
     p.add_argument(
         "--plant",

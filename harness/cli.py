@@ -13,15 +13,22 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
+from harness import inputs
+from harness.inputs import UsageError
 from harness.model import CHECK_NAMES
 
-__all__ = ["main"]
+__all__ = ["UsageError", "main"]
 
 AWS_OPT_IN = "--i-accept-aws-charges"
 
-
-class UsageError(Exception):
-    """A bad argument, overlay, config, endpoint or credential: exit 2 with one line."""
+#: the ranges of the numeric options (harness.inputs): past them a run cannot end or cannot be kept up
+MAX_EXAMPLES = inputs.whole_number(1, 1_000_000)
+BUDGET_SECONDS = inputs.number(0, 7 * 86400, "seconds")
+SEED = inputs.whole_number(0, inputs.MAX_SEED)
+WORKERS = inputs.whole_number(1, 64)
+MAX_RATE = inputs.number(0.001, 100_000, "calls a second")
+MAX_CALLS = inputs.whole_number(1, 10**9)
+MAX_RESPONSE_BYTES = inputs.whole_number(1, 2**40)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,17 +48,22 @@ def _parser() -> argparse.ArgumentParser:
                      help="Operation or service.Operation (repeatable)")
     run.add_argument("--checks", default=None, help="comma-separated check names (default: all)")
     run.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
-    run.add_argument("--max-examples", type=_positive_int, default=None, metavar="N")
-    run.add_argument("--budget-seconds", type=_positive_float, default=None, metavar="S")
-    run.add_argument("--seed", type=int, default=None)
-    run.add_argument("--workers", type=_positive_int, default=1, metavar="N")
-    run.add_argument("--shard", default=None, metavar="I/N", help="take the I-th of N slices of operations (0-based)")
-    run.add_argument("--report-json", type=Path, default=None, metavar="PATH")
-    run.add_argument("--junit-xml", type=Path, default=None, metavar="PATH")
-    run.add_argument("--html", type=Path, default=None, metavar="PATH")
-    run.add_argument("--failures-dir", type=Path, default=Path(".jobfuzz/failures"), metavar="DIR")
-    run.add_argument("--example-db", default=None, metavar="DIR|redis://HOST:PORT")
+    run.add_argument("--max-examples", type=MAX_EXAMPLES, default=None, metavar="N")
+    run.add_argument("--budget-seconds", type=BUDGET_SECONDS, default=None, metavar="S")
+    run.add_argument("--seed", type=SEED, default=None)
+    run.add_argument("--workers", type=WORKERS, default=1, metavar="N")
+    run.add_argument("--shard", type=inputs.shard, default=None, metavar="I/N",
+                     help="take the I-th of N slices of operations (0-based)")
+    run.add_argument("--report-json", type=inputs.output_file, default=None, metavar="PATH")
+    run.add_argument("--junit-xml", type=inputs.output_file, default=None, metavar="PATH")
+    run.add_argument("--html", type=inputs.output_file, default=None, metavar="PATH")
+    run.add_argument("--failures-dir", type=inputs.output_dir, default=".jobfuzz/failures", metavar="DIR")
+    run.add_argument("--example-db", type=inputs.example_db, default=None, metavar="DIR|redis://HOST:PORT")
     run.add_argument("--quiet", action="store_true", help="no progress, only the final report")
+    run.add_argument("--allow-untested", action="store_true",
+                     help="exit 0 (not 3) when no failure was found but some operations went untested")
+    run.add_argument("--max-response-bytes", type=MAX_RESPONSE_BYTES, default=None, metavar="N",
+                     help="read answers up to N bytes (default 10 MB); a larger one is a failure")
     run.add_argument("--dry-run", action="store_true",
                      help="print what the run would create and call, send nothing, exit 0")
     add_safety_options(run)
@@ -64,9 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
     cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
     add_target_options(cln)
-    cln.add_argument("--ledger-dir", type=Path, default=None, metavar="DIR",
+    cln.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
                      help="where runs record what they made (default .jobfuzz/runs)")
-    cln.add_argument("--max-rate", type=_positive_float, default=None, metavar="N", help="calls a second")
+    cln.add_argument("--max-rate", type=MAX_RATE, default=None, metavar="N", help="calls a second")
     cln.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
 
     from harness.diff import add_arguments as add_diff_arguments
@@ -81,11 +93,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def add_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--endpoint-url", action="append", default=[], metavar="URL|SERVICE=URL")
+    p.add_argument("--endpoint-url", type=inputs.endpoint_url, action="append", default=[], metavar="URL|SERVICE=URL")
     p.add_argument("--target", choices=("embedded", "aws"), default=None)
     p.add_argument(AWS_OPT_IN, dest="aws_opt_in", action="store_true",
                    help="required with --target aws: calls a real account and may cost money")
-    p.add_argument("--region", default=None)
+    p.add_argument("--region", type=inputs.region, default=None)
     p.add_argument("--profile", default=None)
     p.add_argument("--plant", default=None, metavar="NAME[,NAME]",
                    help="embedded emulator: break it on purpose with these planted faults (--plant list)")
@@ -96,34 +108,14 @@ def add_target_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_safety_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-rate", type=_positive_float, default=None, metavar="N",
+    p.add_argument("--max-rate", type=MAX_RATE, default=None, metavar="N",
                    help="at most N calls a second (default 5 with --target aws, else no cap)")
-    p.add_argument("--max-calls", type=_positive_int, default=None, metavar="N",
+    p.add_argument("--max-calls", type=MAX_CALLS, default=None, metavar="N",
                    help="at most N calls in all, then stop and clean up (default 2000 with --target aws)")
     p.add_argument("--run-prefix", default=None, metavar="PREFIX",
                    help="--target aws: name resources with PREFIX (default jf and 6 random hex digits)")
-    p.add_argument("--ledger-dir", type=Path, default=None, metavar="DIR",
+    p.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
                    help="--target aws: where the run records what it made (default .jobfuzz/runs)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, got {v}")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if v <= 0:
-        raise argparse.ArgumentTypeError(f"expected more than 0 seconds, got {v}")
-    return v
 
 
 def build_target(args: Any, *, prefix: str | None = None) -> Any:
@@ -173,6 +165,8 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
             raise UsageError(str(exc)) from None
     else:
         target = EmbeddedTarget(region=args.region or "us-east-1", plant=plant)
+    if getattr(args, "max_response_bytes", None):
+        target.limits.max_bytes = args.max_response_bytes
     if target.kind != "aws":
         if getattr(args, "primary_identity", None):
             target.identities["primary"] = _identity(args.primary_identity, "--primary-identity")
@@ -241,27 +235,22 @@ def _run_config(args: argparse.Namespace) -> Any:
     for s in services:
         if s not in known:
             raise UsageError(f"--service: botocore has no service {s!r}")
-    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks else CHECK_NAMES
+    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks is not None else CHECK_NAMES
+    if not checks:
+        raise UsageError(f"--checks: expected check names (known: {', '.join(CHECK_NAMES)}), got {args.checks!r}")
     for c in checks:
         if c not in CHECK_NAMES:
             raise UsageError(f"--checks: unknown check {c!r} (known: {', '.join(CHECK_NAMES)})")
-    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases else PHASES
+    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases is not None else PHASES
+    if not phases:
+        raise UsageError(f"--phases: expected phase names (known: {', '.join(PHASES)}), got {args.phases!r}")
     for ph in phases:
         if ph not in PHASES:
             raise UsageError(f"--phases: unknown phase {ph!r} (known: {', '.join(PHASES)})")
-    shard = None
-    if args.shard:
-        try:
-            i, n = (int(x) for x in args.shard.split("/"))
-            if not 0 <= i < n:
-                raise ValueError
-        except ValueError:
-            raise UsageError(f"--shard: expected I/N with 0 <= I < N, got {args.shard!r}") from None
-        shard = (i, n)
     return RunConfig(services=services, operations=tuple(args.operation), checks=checks, phases=phases,
                      max_examples=args.max_examples, budget_seconds=args.budget_seconds, seed=args.seed,
                      failures_dir=args.failures_dir, example_db=args.example_db or DEFAULT_DB,
-                     shard=shard)
+                     shard=args.shard)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -277,6 +266,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from harness.cases import CaseFileError, load_case
     from harness.replay import replay_case
+    from harness.resources import ResourceError
 
     try:
         case = load_case(args.case_file)
@@ -287,6 +277,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         outcome = replay_case(case, target)
     except CaseFileError as exc:
         raise UsageError(f"{args.case_file}: {exc.where}: {exc.problem}") from None
+    except ResourceError as exc:  # the endpoint would not make what the case's calls need
+        raise UsageError(f"{args.case_file}: cannot replay: {exc}") from None
     finally:
         if getattr(target, "guard", None) is not None:  # a real account: delete what the replay made
             from harness.cleanup import finish_run
@@ -309,11 +301,15 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         raise UsageError(problem)
     if args.target != "aws" and not args.endpoint_url:
         raise UsageError("cleanup needs --target aws (with --i-accept-aws-charges and --region) or --endpoint-url")
+    folder = args.ledger_dir or DEFAULT_LEDGER_DIR
+    path = Path(folder) / f"{args.prefix}.jsonl"  # that run's, not another's whose prefix starts alike
+    try:
+        ledgers = [Ledger.load(path)] if path.is_file() else []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
     target = build_target(args, prefix=args.prefix)
     if target.limiter is not None:
         target.limiter.draining = True  # cleanup is never cut short by a call cap
-    ledger = Path(args.ledger_dir or DEFAULT_LEDGER_DIR) / f"{args.prefix}.jsonl"  # that run's, no other's
-    ledgers = [Ledger.load(ledger)] if ledger.is_file() else []
     try:
         report = sweep(target, args.prefix, ledgers=ledgers, dry_run=args.dry_run)
     finally:

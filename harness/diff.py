@@ -318,22 +318,30 @@ def print_diff(result: DiffResult, out: TextIO | None = None) -> None:
 # -- the command -----------------------------------------------------------------------------------
 def add_arguments(p: Any) -> None:
     """The options of ``jobfuzz diff`` (harness.cli registers the subcommand)."""
-    from harness.cli import _positive_float, _positive_int
+    from harness import inputs
+    from harness.cli import BUDGET_SECONDS, MAX_EXAMPLES, SEED
 
-    p.add_argument("--endpoint-url", action="append", default=[], metavar="URL|embedded|embedded:FAULT",
+    p.add_argument("--endpoint-url", type=_side, action="append", default=[], metavar="URL|embedded|embedded:FAULT",
                    help="give it twice: A (drives the run) then B; each serves every service")
     p.add_argument("--service", action="append", default=[], metavar="NAME",
                    help="iot-jobs-data, iot (its job operations), amplifybackend, importexport (repeatable)")
     p.add_argument("--operation", action="append", default=[], metavar="NAME",
                    help="Operation or service.Operation (repeatable)")
     p.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
-    p.add_argument("--max-examples", type=_positive_int, default=None, metavar="N")
-    p.add_argument("--budget-seconds", type=_positive_float, default=None, metavar="S")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--region", default=None)
-    p.add_argument("--report-json", type=Path, default=None, metavar="PATH")
+    p.add_argument("--max-examples", type=MAX_EXAMPLES, default=None, metavar="N")
+    p.add_argument("--budget-seconds", type=BUDGET_SECONDS, default=None, metavar="S")
+    p.add_argument("--seed", type=SEED, default=None)
+    p.add_argument("--region", type=inputs.region, default=None)
+    p.add_argument("--report-json", type=inputs.output_file, default=None, metavar="PATH")
     p.add_argument("--quiet", action="store_true", help="no progress, only the final report")
     p.set_defaults(checks=None, shard=None, failures_dir=None, example_db=None)
+
+
+def _side(text: str) -> str:
+    """An ``--endpoint-url`` of diff: ``embedded[:FAULT]`` as it is, a URL checked (harness.inputs)."""
+    from harness import inputs
+
+    return text if text == "embedded" or text.startswith("embedded:") else inputs.endpoint_url(text)
 
 
 def cmd_diff(args: Any) -> int:

@@ -22,7 +22,7 @@ from specs.loader import load_service
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
-__all__ = ["DEFAULT_SERVICES", "PHASES", "Engine", "PlanError", "RunConfig"]
+__all__ = ["DEFAULT_SERVICES", "PHASES", "Engine", "PlanError", "RunConfig", "Untestable"]
 
 DEFAULT_SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 PHASES = ("boundary", "fuzz", "lifecycle", "scenarios")
@@ -32,6 +32,9 @@ UNSUPPORTED_CODES = frozenset({"NotImplemented", "NotImplementedException", "Not
 #: "not yet implemented", "has not yet been emulated by LocalStack")
 _NOT_IMPLEMENTED_TEXT = re.compile(r"\bnot (?:yet )?(?:been )?(?:implemented|emulated)\b", re.IGNORECASE)
 _ROUTING_PROBE_PATH = "/__jobfuzz__/routing-probe"
+#: calls in a row that got no answer at all (after the target's one retry of a dropped connection)
+#: before the run gives the endpoint up
+MAX_UNANSWERED = 3
 
 
 class PlanError(ValueError):
@@ -56,6 +59,15 @@ class _Stop(Exception):
     """The budget is spent: stop starting new work."""
 
 
+class Untestable(Exception):
+    """What a scenario, sequence or lifecycle needs got no judgeable answer (not implemented, no
+    answer): it gives no verdict, and the operation is listed as untested with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Engine:
     default_examples = 25
 
@@ -75,6 +87,10 @@ class Engine:
         self.sequence: list[Call] = []  # the calls of the example under way (for case files)
         self.identities: list[str] = []
         self._probes: dict[str, bool | None] = {}  # service -> routed by the endpoint (None: unknown)
+        #: operations whose answers the checks judged; why the others were not (the first reason seen)
+        self._judged: set[str] = set()
+        self._why_untested: dict[str, str] = {}
+        self._unanswered = 0  # calls in a row with no answer
         run_prefix = f"jf{secrets.token_hex(2)}"
         # what the run made is deleted at its end only on a real account (the target's guard)
         self.resources = ResourceMaker(self.services, self._send_setup, target.access_key, prefix=run_prefix,
@@ -122,6 +138,58 @@ class Engine:
         if b is not None and self.elapsed() >= b:
             self.result.stopped_by_budget = True
             raise _Stop()
+        if self.result.gave_up is not None:
+            raise _Stop()
+
+    # -- what was judged -------------------------------------------------------------------
+    def note_untested(self, qualified: str, reason: str) -> None:
+        """Why ``qualified`` (or a scenario on it) got no verdict; shown if it is never judged (the
+        first reason: later ones tend to follow from it)."""
+        with self._lock:
+            self._why_untested.setdefault(qualified, reason)
+
+    def unjudgeable(self, ex: Exchange) -> str | None:
+        """Why ``ex`` cannot be judged (no answer, or its operation is not implemented), or None."""
+        if ex.transport_error is not None:
+            return f"no answer from {ex.service}.{ex.operation}: {ex.transport_error}"
+        qualified = f"{ex.service}.{ex.operation}"
+        if not ex.ok and qualified in self.result.unsupported:
+            return f"the endpoint does not implement {qualified}: {self.result.unsupported[qualified]}"
+        return None
+
+    def judgeable(self, ex: Exchange) -> Exchange:
+        """``ex``, or ``Untestable`` when a scenario, sequence or lifecycle cannot judge it."""
+        why = self.unjudgeable(ex)
+        if why is not None:
+            raise Untestable(why)
+        return ex
+
+    def _account_answer(self, ex: Exchange) -> None:
+        """Count calls in a row that got no answer; give the endpoint up after ``MAX_UNANSWERED``."""
+        if ex.transport_error is None or ex.transport_error.startswith("not sent"):
+            self._unanswered = 0
+            return
+        self._unanswered += 1
+        if self._unanswered >= MAX_UNANSWERED:
+            self.result.gave_up = (f"endpoint {self.target.endpoint} answered nothing judgeable: {self._unanswered} "
+                                   f"calls in a row got no answer (the last, {ex.service}.{ex.operation}: "
+                                   f"{ex.transport_error})")
+            raise _Stop()
+
+    def _finish_untested(self) -> None:
+        """Every operation of the plan that no check judged, with why."""
+        why_default = ("the run stopped before it was reached: " + self.result.gave_up if self.result.gave_up
+                       else "the time budget ran out before it was reached" if self.result.stopped_by_budget
+                       else "no call to it got an answer the checks could judge")
+        for op in self.plan:
+            if op.qualified in self._judged:
+                continue
+            if op.qualified in self.result.unsupported:
+                why = f"not implemented by the endpoint: {self.result.unsupported[op.qualified]}"
+            else:
+                why = self._why_untested.get(op.qualified, why_default)
+            self.result.untested[op.qualified] = why
+        self.result.judged = {op.qualified for op in self.plan if op.qualified in self._judged}
 
     # -- sending and checking --------------------------------------------------------------
     def op_spec(self, service: str, operation: str) -> OperationSpec:
@@ -136,6 +204,7 @@ class Engine:
         """
         self.check_budget()
         ex = self.target.send(call, identity=identity)
+        self._account_answer(ex)
         self.sequence.append(record_as or call)
         self.identities.append(identity)
         spec = self.services.get(call.service) or load_service(call.service)
@@ -150,8 +219,12 @@ class Engine:
                 cov.errors_seen.add(ex.error_code)
         if self._unsupported(ex, op):
             return ex, []
+        if ex.transport_error is not None:  # nothing came back: nothing to judge (and nothing passed)
+            self.note_untested(op.qualified, f"no answer: {ex.transport_error}")
+            return ex, []
         failures: list[Failure] = []
         if check:
+            self._judged.add(op.qualified)
             ctx = CheckContext(service=spec, op=op, bound=bound)
             failures = run_exchange_checks(ex, ctx, self.enabled,
                                            lambda name, exc: self.crashed(name, op.qualified, exc))
@@ -179,11 +252,10 @@ class Engine:
            amplifybackend, Import/Export) with Werkzeug's generic HTML 500, while a service it
            serves answers the probe 404. A bare 500 that the probe does not repeat is the
            operation's own and stays a failure;
-        3. moto's dispatch: moto_server answers an action its backend lacks (e.g. IoT UpdateJob)
-           with the same generic HTML 500 as a crash in an implemented one (the traceback goes to
-           the server's log only), so the wire cannot tell them apart. When the endpoint is a
-           moto_server (``/moto-api/config`` answers) and moto is installed here, the action is
-           looked up the way moto dispatches it (``harness.moto_target.moto_implements``).
+        3. moto's log: moto_server answers an action its backend lacks (e.g. IoT UpdateJob) with
+           the same generic HTML 500 as a crash in an implemented one, so the wire cannot tell them
+           apart; when the run knows the server's log (``harness.moto_target``), the exception the
+           server wrote for the request decides (``moto_target.unsupported_reason``).
         """
         if op.qualified in self.result.unsupported and _bare_5xx(ex):
             return True
@@ -212,12 +284,7 @@ class Engine:
                         self.result.unsupported.setdefault(other.qualified, why)
             return why
         url = self.target.endpoint_for(op.service)
-        if url is None or not moto_target.is_moto(url):
-            return None
-        if moto_target.moto_implements(op.service, op.name) is False:
-            return (f"HTTP {ex.status} with no error code from moto_server, and moto {moto_target.moto_version()} "
-                    f"has no {op.name} action for {op.service}")
-        return None
+        return None if url is None else moto_target.unsupported_reason(url, ex)
 
     def is_unsupported(self, op: OperationSpec) -> bool:
         return op.qualified in self.result.unsupported
@@ -254,8 +321,10 @@ class Engine:
             return f
         except (Stop, KeyboardInterrupt):
             raise
-        except ResourceError:
-            return None
+        except ResourceError as exc:
+            self.note_untested(qualified, f"{check} not run: {exc}")
+        except Untestable as exc:
+            self.note_untested(qualified, f"{check} not run: {exc.reason}")
         except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
             self.crashed(check, qualified, exc)
         return None
@@ -304,6 +373,8 @@ class Engine:
             ("lifecycle", lifecycle.run_lifecycles), ("scenarios", scenarios.run_scenarios)]
         self._make_clients()
         self._started = time.monotonic()  # the run's clock: the phases, not the loading before them
+        if self.config.budget_seconds is not None:  # no call outlasts the budget (and a short grace)
+            self.target.limits.deadline = self._started + self.config.budget_seconds
         if self.reporter is not None:
             self.reporter.on_start(f"{len(self.plan)} operations, phases {', '.join(self.config.phases)}, "
                                    f"seed {self.seed}, endpoint {self.target.endpoint}", len(self.plan))
@@ -316,6 +387,7 @@ class Engine:
         finally:
             self.result.duration_s = round(self.elapsed(), 3)
             self.result.transient.update(self.target.transient)
+            self._finish_untested()
         return self.result
 
     def _make_clients(self) -> None:
@@ -365,7 +437,7 @@ def _routing_probe(target: Target, call: Call) -> bool | None:
         call.service, region_name=target.region, endpoint_url=target.endpoint_for(call.service),
         aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token,
         config=Config(parameter_validation=False, retries={"total_max_attempts": 1}, connect_timeout=5,
-                      read_timeout=15))
+                      read_timeout=min(15.0, target.limits.read_timeout)))
     seen: dict[str, Any] = {}
 
     def to_probe_path(request: Any, **_: Any) -> None:  # before signing: the signature covers it
@@ -379,6 +451,7 @@ def _routing_probe(target: Target, call: Call) -> bool | None:
     def keep(response_dict: dict[str, Any], **_: Any) -> None:
         seen["status"] = int(response_dict.get("status_code", 0))
 
+    target._attach(client)  # bounded in time and size as the run's own calls
     client.meta.events.register("before-sign", to_probe_path)
     client.meta.events.register("before-parse", keep)
     try:

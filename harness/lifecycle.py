@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from harness.checks import check
-from harness.engine import Engine, Stop
+from harness.engine import Engine, Stop, Untestable
 from harness.model import Exchange, Failure
 from harness.phases import chunks
 from harness.resources import ResourceError, dig, fill
@@ -97,13 +97,11 @@ class LifecycleRun:
         return {"kind": "lifecycle", "machine": self.sm.name, "service": self.sm.service, "steps": list(self.steps)}
 
     def _unsupported(self, ex: Exchange) -> bool:
-        """The endpoint does not implement the step's operation (reported once by the engine)."""
-        return not ex.ok and f"{ex.service}.{ex.operation}" in self.engine.result.unsupported
+        """No answer, or the endpoint does not implement the step's operation: the step is not judged."""
+        return self.engine.unjudgeable(ex) is not None
 
     def read(self) -> tuple[Exchange, str | None, int | None]:
-        ex = self._send(self.sm.read)
-        if self._unsupported(ex):
-            raise ResourceError(self.sm.resource, ex)  # the machine cannot run: nothing to judge
+        ex = self.engine.judgeable(self._send(self.sm.read))  # else the machine cannot run: nothing to judge
         if not ex.ok:
             return ex, None, None
         state = dig(ex.parsed, self.sm.state_path)
@@ -358,12 +356,20 @@ def _run_chunk(engine: Engine, sm: StateMachineSpec, cls: Any, examples: int) ->
         except Failure as f:
             run = cls.last_run  # type: ignore[attr-defined]
             engine.record(f, scenario=run.scenario() if run else None)
-        except ResourceError:
+        except (ResourceError, Untestable) as exc:
+            why = exc.reason if isinstance(exc, Untestable) else str(exc)
+            for qualified in _machine_ops(sm):
+                engine.note_untested(qualified, f"lifecycle {sm.name} not run: {why}")
             return False
         except Exception as exc:  # noqa: BLE001
             engine.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
             return False
     return False  # a new failure every time: the machine is not counted as passed
+
+
+def _machine_ops(sm: StateMachineSpec) -> list[str]:
+    return sorted({f"{t.step.service}.{t.step.operation}" for t in sm.transitions}
+                  | {f"{sm.read.service}.{sm.read.operation}"})
 
 
 def _count_passed(engine: Engine, sm: StateMachineSpec) -> None:
@@ -375,5 +381,5 @@ def _count_passed(engine: Engine, sm: StateMachineSpec) -> None:
     if sm.delete is not None or any(t.target == DELETED for t in sm.transitions):
         passed.append((read, "use_after_delete"))  # the read after the delete is what it checks
     for qualified, name in sorted(set(passed)):
-        if name in engine.enabled:
+        if name in engine.enabled and qualified not in engine.result.unsupported:  # a step it could not take
             engine.count_check(qualified, name, True)

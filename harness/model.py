@@ -7,9 +7,19 @@ from typing import Any
 
 from strategies.calls import Call
 
-__all__ = ["CHECK_NAMES", "Exchange", "Failure", "RawRequest", "RawResponse"]
+__all__ = ["CHECK_NAMES", "KEPT_CHARS", "Exchange", "Failure", "RawRequest", "RawResponse", "clip"]
 
-#: the fixed check names (DESIGN.md); every failure names one of them
+#: the most of any text from an answer a message keeps (a body quoted by a parser's error, say)
+KEPT_CHARS = 2048
+
+
+def clip(text: str, keep: int = KEPT_CHARS) -> str:
+    """``text`` cut to ``keep`` characters, with a marker saying how many were cut."""
+    if len(text) <= keep:
+        return text
+    return f"{text[:keep]}... [{len(text) - keep} more characters cut]"
+
+#: the fixed check names (docs/checks.md); every failure names one of them
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",
@@ -54,6 +64,8 @@ class Exchange:
     error_message: str | None = None
     transport_error: str | None = None  # connection dropped, timed out, ...
     parse_error: str | None = None  # botocore could not parse the answer at all
+    #: the answer was larger than the target's cap: what is known of its size (its body is cut)
+    too_large: str | None = None
     elapsed_s: float = 0.0
     throttled_retries: int = 0  # throttling answers absorbed (retried) before this one
     identity: str = "primary"  # which identity sent it: primary | second
@@ -94,6 +106,9 @@ class Failure(Exception):
     def __post_init__(self) -> None:
         if self.check not in CHECK_NAMES:
             raise ValueError(f"unknown check name {self.check!r}")
+        # what an endpoint sent may be quoted in a message: reports and case files keep a few KB of it
+        self.message = clip(self.message, 2 * KEPT_CHARS)
+        self.title = clip(self.title, 200)
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
         return (Failure, (self.check, self.service, self.operation, self.title, self.message, self.cause,

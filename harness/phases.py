@@ -75,8 +75,9 @@ def run_one(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any])
     engine.new_example()
     try:
         to_send, recorded, bound = _bind(engine, op, call, pool)
-    except ResourceError:
-        return []  # the recipe's own calls were checked; nothing to learn from this call
+    except ResourceError as exc:  # the recipe's own calls were checked; nothing to learn from this call
+        engine.note_untested(op.qualified, str(exc))
+        return []
     if engine.is_unsupported(op):
         return []
     _, failures = engine.send(to_send, bound=bound, record_as=recorded)

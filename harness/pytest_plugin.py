@@ -2,7 +2,8 @@
 
 ``tests/contract/`` uses it: one test per operation in scope and one per lifecycle, against the
 embedded emulator unless ``--endpoint-url`` or ``--target aws`` says otherwise; and one test per
-case file in a folder given by ``--jobfuzz-cases`` (regressions).
+case file in a folder given by ``--jobfuzz-cases`` (regressions). A test whose run found no failure
+but left operations untested is skipped with the reasons (``skip_untested``), never passed.
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ def describe_failures(result: Any) -> str:
     from harness.redaction import redact
 
     return redact("\n".join(lines))
+
+
+def skip_untested(result: Any) -> None:
+    """Skip (never pass) a test whose run left operations untested, with why: an operation the
+    endpoint does not implement, did not answer, or could not make what it needs for."""
+    if result.untested:
+        pytest.skip("not tested: " + "; ".join(f"{op}: {why}" for op, why in sorted(result.untested.items())))
 
 
 def jobfuzz_cases(config: pytest.Config) -> list[Path]:

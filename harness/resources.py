@@ -34,11 +34,13 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class ResourceError(RuntimeError):
     """A recipe step failed: the resources an operation needs could not be made."""
 
-    def __init__(self, resource: str, exchange: Exchange, what: str | None = None) -> None:
+    def __init__(self, resource: str, exchange: Exchange | None, why: str | None = None) -> None:
         self.resource, self.exchange = resource, exchange
-        what = what or exchange.error_code or exchange.transport_error or exchange.parse_error or \
-            f"HTTP {exchange.status}"
-        super().__init__(f"could not make {resource}: {exchange.service}.{exchange.operation} answered {what}")
+        if why is None and exchange is not None:
+            what = exchange.transport_error or exchange.parse_error or exchange.error_code
+            status = f"HTTP {exchange.status}" if exchange.status is not None else ""
+            why = f"{exchange.service}.{exchange.operation} answered {' '.join(x for x in (status, what) if x)}"
+        super().__init__(f"could not make {resource}: {why}")
 
 
 def fill(value: Any, values: dict[str, Any]) -> Any:
@@ -211,15 +213,23 @@ class ResourceMaker:
         return values
 
     def make_one(self, res: Resource, values: dict[str, Any], identity: str) -> None:
+        from harness.targets import UnsendableCall
+
         for step in res.create:
             values["uid"] = self.uid()  # fresh for each step: a replay does the same
-            ex = self.run_step(step, values, identity)
+            try:
+                ex = self.run_step(step, values, identity)
+            except UnsendableCall as exc:
+                raise ResourceError(res.name, None, str(exc)) from None
             if not ex.ok:
                 raise ResourceError(res.name, ex)
             for binding, path in step.produces.items():
-                values[binding] = dig(ex.parsed, path)
-                if values[binding] is None:  # a success without the id: nothing to bind the next call to
-                    raise ResourceError(res.name, ex, f"HTTP {ex.status} without {path}")
+                value = dig(ex.parsed, path)
+                if not isinstance(value, (str, int)) or isinstance(value, bool) or value == "":
+                    # the answer was judged (response_schema_conformance); what it names cannot be used
+                    raise ResourceError(res.name, ex, f"{step.service}.{step.operation} answered HTTP {ex.status} "
+                                                      f"without a usable {path} (got {_short(value)})")
+                values[binding] = value
         if self.keep_made:
             self.made.append((res.name, dict(values), identity))
 
@@ -241,6 +251,11 @@ class ResourceMaker:
                     continue
         self.made.clear()
         return out
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fixed_prefix(access_key: Callable[[str], str]) -> str | None:

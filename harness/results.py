@@ -59,6 +59,15 @@ class RunResult:
     crashed_checks: list[CheckCrash] = field(default_factory=list)
     checks_enabled: tuple[str, ...] = ()
     stopped_by_budget: bool = False
+    #: the operations of the plan no check judged ("service.Operation" -> why: not implemented, no
+    #: answer, what they need could not be made, the budget ran out); a green run has none
+    untested: dict[str, str] = field(default_factory=dict)
+    #: the operations of the plan whose answers the checks judged
+    judged: set[str] = field(default_factory=set)
+    #: why the run gave the endpoint up before its end (calls in a row with no answer), or None
+    gave_up: str | None = None
+    #: ended early by Ctrl-C: the report holds what was found until then
+    interrupted: bool = False
     #: on a real account: the run prefix, calls the guard refused, caps, what cleanup deleted and left
     safety: dict[str, Any] = field(default_factory=dict)
 

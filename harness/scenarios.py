@@ -56,10 +56,12 @@ def _valid_call(engine: Engine, op: OperationSpec) -> Call | None:
 
 
 def _send_as(engine: Engine, op: OperationSpec, params: dict[str, Any], identity: str) -> Exchange:
+    """Send a scenario's call; one that got no answer, or whose operation the endpoint does not
+    implement, ends the scenario without a verdict (``Untestable``)."""
     ex, failures = engine.send(Call(op.service, op.name, params), identity=identity)
     for f in failures:
         engine.record(f)
-    return ex
+    return engine.judgeable(ex)
 
 
 # -- pagination ------------------------------------------------------------------------------
@@ -266,7 +268,8 @@ def use_after_delete(engine: Engine, op: OperationSpec) -> None:
         return
     values = engine.resources.make(names, service=op.service)
     for step in res.delete:
-        engine.resources.run_step(step, values)
+        if not engine.judgeable(engine.resources.run_step(step, values)).ok:
+            return  # not deleted: nothing to check after it (the delete's answer was judged)
     params = _bound_call(engine, op, values)
     if params is None:
         return

@@ -64,10 +64,12 @@ def _make(engine: Engine, seq: SequenceSpec) -> dict[str, Any]:
 
 
 def _send(engine: Engine, call: Call, template: Call) -> Exchange:
+    """Send a step; a step that got no answer, or whose operation the endpoint does not implement,
+    ends the sequence without a verdict (``Untestable``)."""
     ex, failures = engine.send(call, record_as=template)
     for f in failures:
         engine.record(f)
-    return ex
+    return engine.judgeable(ex)
 
 
 def run_sequence(engine: Engine, seq: SequenceSpec, op: OperationSpec) -> bool:

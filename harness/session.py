@@ -2,44 +2,72 @@
 
 from __future__ import annotations
 
+import contextlib
+import multiprocessing
+import os
+import signal
 import sys
 import types
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import replace
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from harness.engine import Engine, PlanError, RunConfig
+from harness.reporting.console import ConsoleReporter
 from harness.results import RunResult
 
 __all__ = ["execute", "merge", "run_session", "worker_shard"]
 
-VERSION = "0.1.0"
+
+def _version() -> str:
+    """The installed package's version (pyproject.toml is the one place it is written)."""
+    try:
+        return metadata.version("jobfuzz")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0+unknown"
+
+
+VERSION = _version()
 
 
 def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
     """Run the engine, then rerun each failure once to tell flaky ones apart.
 
-    On a guarded target (a real account) everything the run made is deleted at the end, also when
-    the run is interrupted (Ctrl-C); ``result.safety`` says what was refused, sent and left.
+    Ctrl-C (KeyboardInterrupt) ends the run early: what it found so far is returned, with
+    ``result.interrupted`` set. On a guarded target (a real account) everything the run made is
+    deleted at the end, also when the run is interrupted; ``result.safety`` says what was refused,
+    sent and left.
     """
     engine = Engine(target, config, reporter)
     guarded = getattr(target, "guard", None) is not None
     try:
-        result = engine.run()
-        _rerun_failures(result, target)
+        try:
+            result = engine.run()
+            _rerun_failures(result, target)
+        except KeyboardInterrupt:
+            result = engine.result
+            result.interrupted = True
     except BaseException:
         if guarded:
             _finish(target, engine, interrupted=True)
         raise
     if guarded:
-        _finish(target, engine)
+        _finish(target, engine, interrupted=result.interrupted)
     return result
 
 
 def _rerun_failures(result: RunResult, target: Any) -> None:
-    from harness.replay import replay_case
+    import time
 
+    from harness.replay import replay_case
+    from harness.transport import GRACE_S
+
+    deadline = target.limits.deadline
     for rec in result.failures:
+        if deadline is not None and time.monotonic() > deadline + GRACE_S:
+            break  # past the budget and its grace: the rest stay failures (not rerun, not flaky)
         case = types.SimpleNamespace(calls=rec.sequence, identities=rec.identities, check=rec.failure.check,
                                      service=rec.failure.service, operation=rec.failure.operation,
                                      scenario=rec.scenario)
@@ -74,13 +102,71 @@ def cleanup_hint(target: Any) -> str:
     return f"run jobfuzz cleanup --prefix {target.guard.prefix} {where}"
 
 
-def _worker(target_args: dict[str, Any], config: RunConfig) -> RunResult:
+class _FailureLines(ConsoleReporter):
+    """What a worker prints while it runs: each failure as it is found (the parent prints the rest)."""
+
+    def on_start(self, plan_description: str, total_ops: int) -> None:
+        pass
+
+    def on_phase(self, phase: str, operation: str) -> None:
+        pass
+
+    def on_progress(self, calls: int, failures: int, elapsed_s: float) -> None:
+        pass
+
+
+def _ignore_ctrl_c() -> None:
+    """A worker between slices ignores Ctrl-C: it would die with a traceback and lose nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    """In a worker's slice the first Ctrl-C (the terminal's or the parent's) ends it; later ones wait."""
+    _ignore_ctrl_c()
+    raise KeyboardInterrupt
+
+
+def _worker(target_args: dict[str, Any], config: RunConfig, quiet: bool = True) -> RunResult:
     from argparse import Namespace
 
     from harness.cli import build_target
 
-    target = build_target(Namespace(**target_args))
-    return execute(target, config)
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        target = build_target(Namespace(**target_args))
+        return execute(target, config, None if quiet else _FailureLines(sys.stdout))
+    finally:
+        _ignore_ctrl_c()
+
+
+def _run_workers(target: Any, config: RunConfig, args: Any, workers: int) -> RunResult:
+    """``workers`` processes, each a slice; on Ctrl-C each is told to stop and what they found is merged."""
+    target_args = {k: getattr(args, k, None) for k in (
+        "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
+        "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir", "max_response_bytes")}
+    quiet = bool(getattr(args, "quiet", False))
+    interrupted = False
+    with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_ctrl_c) as pool:
+        futures = [pool.submit(_worker, target_args, replace(config, shard=worker_shard(config.shard, i, workers)),
+                               quiet) for i in range(workers)]
+        try:
+            wait(futures)
+        except KeyboardInterrupt:
+            interrupted = True
+            for child in multiprocessing.active_children():  # the pool's workers: each ends its slice
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid or 0, signal.SIGINT)
+        results = []
+        for f in futures:
+            try:
+                results.append(f.result())
+            except KeyboardInterrupt:  # interrupted before its slice began: it found nothing
+                interrupted = True
+    result = merge(results) if results else RunResult(seed=0, endpoint=target.endpoint,
+                                                       checks_enabled=tuple(config.checks))
+    result.seed = config.seed or 0
+    result.interrupted |= interrupted
+    return result
 
 
 def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[int, int]:
@@ -105,6 +191,10 @@ def merge(results: list[RunResult]) -> RunResult:
         out.transient.update(r.transient)
         out.crashed_checks.extend(r.crashed_checks)
         out.stopped_by_budget |= r.stopped_by_budget
+        out.judged |= r.judged
+        out.untested.update(r.untested)
+        out.gave_up = out.gave_up or r.gave_up
+        out.interrupted |= r.interrupted
         for rec in r.failures:
             known = seen.get(rec.failure.key)
             if known is None:  # a lifecycle can run in several workers: one entry, its occurrences summed
@@ -121,12 +211,12 @@ def merge(results: list[RunResult]) -> RunResult:
                 cell = mine.checks.setdefault(check, [0, 0])
                 cell[0] += ok
                 cell[1] += bad
+    for name in out.judged:  # judged by another worker (a lifecycle runs in one of them)
+        out.untested.pop(name, None)
     return out
 
 
 def _reporter(args: Any) -> Any:
-    from harness.reporting.console import ConsoleReporter
-
     return ConsoleReporter(sys.stdout, verbose=False) if not getattr(args, "quiet", False) else None
 
 
@@ -151,29 +241,52 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         if workers <= 1:
             result = execute(target, config, reporter)
         else:
-            target_args = {k: getattr(args, k, None) for k in (
-                "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
-                "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir")}
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(_worker, target_args,
-                                       replace(config, shard=worker_shard(config.shard, i, workers)))
-                           for i in range(workers)]
-                result = merge([f.result() for f in futures])
-            result.seed = config.seed or 0
+            result = _run_workers(target, config, args, workers)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
     finally:
         target.close()
-    write_outputs(result, config, args, endpoint_kind=target.kind)
-    if reporter is not None:
-        reporter.on_finish(result)
-    else:
-        from harness.reporting.console import ConsoleReporter
-
-        ConsoleReporter(sys.stdout).on_finish(result)
+    written, problems = write_outputs(result, config, args, endpoint_kind=target.kind)
+    (reporter or ConsoleReporter(sys.stdout)).on_finish(result)
     if guarded:
         print_safety(result, target, sys.stdout)
-    return 1 if result.real_failures else 0
+    if result.interrupted or problems:
+        where = f"reports written to {', '.join(written)}" if written else "the report is above"
+        said = [f"interrupted after {result.calls} calls; {where}"] if result.interrupted else []
+        print(f"jobfuzz: {'; '.join(said + problems)}", file=sys.stderr)
+        return 2
+    status, line = exit_status(result, allow_untested=getattr(args, "allow_untested", False))
+    if line:
+        print(f"jobfuzz: {line}", file=sys.stderr)
+    return status
+
+
+
+#: the exit status of a run that found no failure but left operations it was asked to test untested
+UNTESTED_STATUS = 3
+
+
+def exit_status(result: RunResult, *, allow_untested: bool = False) -> tuple[int, str | None]:
+    """The exit status of ``run`` and the one line it writes on stderr (None: nothing to say).
+
+    1: failures found (the line says so if the endpoint was then given up); 2: no failure, and the
+    endpoint was given up (calls in a row with no answer) or nothing was judged; 3: no failure, but
+    operations asked for went untested (0 with ``--allow-untested``); 0: no failure and every
+    operation asked for was judged.
+    """
+    if result.real_failures:
+        return 1, result.gave_up
+    if result.gave_up:
+        return 2, result.gave_up
+    if not result.judged and result.untested:
+        first, why = next(iter(sorted(result.untested.items())))
+        return 2, (f"endpoint {result.endpoint} answered nothing judgeable: {len(result.untested)} operation"
+                   f"{'s' if len(result.untested) != 1 else ''} untested (first, {first}: {why})")
+    if result.untested and not allow_untested:
+        total = len(result.untested) + len(result.judged)
+        return UNTESTED_STATUS, (f"no failure, but {len(result.untested)} of the {total} operations asked for "
+                                 f"went untested (listed in the report; --allow-untested exits 0 on them)")
+    return 0, None
 
 
 def print_safety(result: RunResult, target: Any, out: Any) -> None:
@@ -266,22 +379,36 @@ def _params(params: dict[str, Any], guard: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def write_outputs(result: RunResult, config: RunConfig, args: Any, *, endpoint_kind: str) -> None:
+def write_outputs(result: RunResult, config: RunConfig, args: Any, *,
+                  endpoint_kind: str) -> tuple[list[str], list[str]]:
+    """Case files, then each report asked for. One that cannot be written (a full disk, a folder
+    removed during the run) does not stop the others: returns what was written and what was not."""
     from harness.cases import save_case
+    from harness.reporting.html import write_html
+    from harness.reporting.json_report import write_json
+    from harness.reporting.junit import write_junit
 
-    if config.failures_dir is not None:
+    written: list[str] = []
+    problems: list[str] = []
+
+    def attempt(option: str, where: Any, write: Any) -> bool:
+        try:
+            write()
+        except OSError as exc:
+            problems.append(f"{option} {where}: cannot write: {exc.strerror or exc}")
+            return False
+        return True
+
+    def save_cases(folder: Path) -> None:
         for rec in result.failures:
-            rec.case_file = str(save_case(rec, directory=config.failures_dir, endpoint_kind=endpoint_kind,
+            rec.case_file = str(save_case(rec, directory=folder, endpoint_kind=endpoint_kind,
                                           harness_version=VERSION))
-    if getattr(args, "report_json", None):
-        from harness.reporting.json_report import write_json
 
-        write_json(result, args.report_json)
-    if getattr(args, "junit_xml", None):
-        from harness.reporting.junit import write_junit
-
-        write_junit(result, args.junit_xml)
-    if getattr(args, "html", None):
-        from harness.reporting.html import write_html
-
-        write_html(result, args.html)
+    folder = config.failures_dir
+    if folder is not None and result.failures and attempt("--failures-dir", folder, lambda: save_cases(folder)):
+        written.append(f"{folder}{os.sep}")
+    for option, writer in (("--report-json", write_json), ("--junit-xml", write_junit), ("--html", write_html)):
+        path = getattr(args, option[2:].replace("-", "_"), None)
+        if path and attempt(option, path, lambda path=path, writer=writer: writer(result, path)):
+            written.append(str(path))
+    return written, problems

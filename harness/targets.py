@@ -3,12 +3,15 @@
 Every call goes through a botocore client with parameter validation off (invalid calls must reach
 the endpoint) and botocore's retries off (each error must be seen). Throttling and transient
 faults (503, dropped connections) are retried here with backoff, counted, and never reported as
-contract failures. The raw request and response are captured around botocore's parsing, with
-credentials and signatures redacted.
+contract failures; a dropped connection is retried once, a timeout never (an endpoint that does
+not answer is not waited for again). The raw request and response are captured around botocore's
+parsing, with credentials and signatures redacted. A URL target's calls go through
+``harness.transport.BoundedHttp``: timeouts bounded by the run's budget, answers read up to a cap.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -17,12 +20,14 @@ from typing import Any
 
 import botocore.session
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionClosedError, EndpointConnectionError, HTTPClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from harness.model import Exchange, RawRequest, RawResponse
+from harness.model import Exchange, RawRequest, RawResponse, clip
+from harness.transport import BoundedHttp, Limits, ResponseTooLarge
 from strategies.calls import Call
 
-__all__ = ["AwsTarget", "EmbeddedTarget", "Target", "TargetError", "UrlTarget", "redact_headers"]
+__all__ = ["AwsTarget", "EmbeddedTarget", "Target", "TargetError", "UnsendableCall", "UrlTarget", "redact_headers"]
 
 THROTTLING_CODES = frozenset({
     "ThrottlingException", "TooManyRequestsException", "Throttling", "ThrottledException",
@@ -39,6 +44,10 @@ SECOND_KEYS = ("jobfuzz-second-key-id", "jobfuzz-second-secret-not-a-real-key-00
 
 class TargetError(RuntimeError):
     """The target cannot be used (unreachable, no credentials, refused): the run cannot go on."""
+
+
+class UnsendableCall(ValueError):
+    """botocore could not build a request from the call's parameters: nothing was sent."""
 
 
 def redact_headers(headers: Any) -> dict[str, str]:
@@ -61,6 +70,9 @@ class Target:
 
     kind = "url"
     max_transient_retries = 6
+    #: a dropped connection is tried once more (a stale kept-alive connection, a restarting server);
+    #: a timeout is not: an endpoint that does not answer is not waited for twice
+    max_connection_retries = 1
 
     def __init__(self, *, region: str = "us-east-1", identities: dict[str, tuple[str, str, str | None]] | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
@@ -74,6 +86,8 @@ class Target:
         self.transient: dict[str, int] = {}
         #: caps on calls a second and in all (harness.safety.CallLimiter); None: no cap
         self.limiter: Any = None
+        #: timeouts, the answer size cap and the run's deadline (the engine sets it from the budget)
+        self.limits = Limits()
 
     # -- what subclasses decide ------------------------------------------------------------
     @property
@@ -108,7 +122,8 @@ class Target:
             raise TargetError(f"no credentials for the {identity} identity")
         ak, sk, token = self.identities[identity]
         config = Config(parameter_validation=False, retries={"total_max_attempts": 1, "mode": "standard"},
-                        connect_timeout=5, read_timeout=30, max_pool_connections=16,
+                        connect_timeout=self.limits.connect_timeout, read_timeout=self.limits.read_timeout,
+                        max_pool_connections=16,
                         user_agent_extra="jobfuzz")
         client = self._session.create_client(
             service, region_name=self.region, endpoint_url=self.endpoint_for(service),
@@ -152,9 +167,15 @@ class Target:
         while True:
             ex = self._send_once(client, method, call, identity)
             kind = self._transient_kind(ex)
-            if kind is None or retries >= self.max_transient_retries:
+            limit = self.max_connection_retries if kind == "connection" else self.max_transient_retries
+            out_of_time = (left := self.limits.left(grace=0.0)) is not None and left <= 0
+            if kind is None or retries >= limit or out_of_time:
                 if retries:
                     ex = _with_retries(ex, retries)
+                if kind is not None and out_of_time and retries < limit and ex.transport_error is None:
+                    # not retried past the budget: a transient answer is no verdict on the call
+                    ex = dataclasses.replace(ex, transport_error=f"{kind} answer when the budget ran out "
+                                                                 f"(HTTP {ex.status}, not retried further)")
                 return ex
             retries += 1
             with self._lock:
@@ -164,7 +185,8 @@ class Target:
 
     def _transient_kind(self, ex: Exchange) -> str | None:
         if ex.transport_error is not None:
-            return "connection"
+            timed_out = ex.transport_error.startswith(("ReadTimeoutError", "ConnectTimeoutError"))
+            return None if timed_out else "connection"
         if ex.error_code in THROTTLING_CODES or ex.status == 429:
             return "throttling"
         if ex.status in (502, 503, 504) and (not ex.call.expects_rejection or ex.error_code in TRANSIENT_CODES):
@@ -178,32 +200,35 @@ class Target:
         cap = self._capture
         cap.call, cap.request, cap.response = call, None, None
         started = time.perf_counter()
-        parsed = code = message = transport = parse_error = None
+        parsed = code = message = transport = parse_error = too_large = None
         try:
             parsed = method(**call.params)
         except ClientError as exc:
             err = exc.response.get("Error", {})
             code, message = err.get("Code"), err.get("Message")
             parsed = exc.response
-        except (EndpointConnectionError, ConnectionClosedError, HTTPClientError) as exc:
-            transport = f"{type(exc).__name__}: {exc}"
+        except ResponseTooLarge as exc:  # an answer, cut at the cap: a finding, not a dropped connection
+            cap.response = RawResponse(exc.status, exc.headers, exc.head)
+            too_large = parse_error = str(exc)
+        except (BotocoreConnectionError, HTTPClientError) as exc:
+            transport = clip(f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # botocore could not parse the answer (ValueError, KeyError, ...)
             if cap.response is None and cap.request is None:
-                raise
-            parse_error = f"{type(exc).__name__}: {exc}"
+                raise UnsendableCall(f"{call.service}.{call.operation}: botocore could not build the request: "
+                                     f"{type(exc).__name__}: {exc}") from exc
+            parse_error = clip(f"{type(exc).__name__}: {exc}")
         finally:
             cap.call = None
         elapsed = time.perf_counter() - started
-        if parsed is not None:
+        if isinstance(parsed, dict):
             parsed = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
         return Exchange(call=call, request=cap.request, response=cap.response, parsed=parsed, error_code=code,
-                        error_message=message, transport_error=transport, parse_error=parse_error,
+                        error_message=clip(message) if isinstance(message, str) else message,
+                        transport_error=transport, parse_error=parse_error, too_large=too_large,
                         elapsed_s=elapsed, identity=identity)
 
 
 def _with_retries(ex: Exchange, retries: int) -> Exchange:
-    import dataclasses
-
     return dataclasses.replace(ex, throttled_retries=retries)
 
 
@@ -262,6 +287,10 @@ class UrlTarget(Target):
     def __init__(self, urls: dict[str | None, str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.urls = urls
+
+    def _attach(self, client: Any) -> None:
+        """Calls to an endpoint nobody here wrote: bounded in time and size (harness.transport)."""
+        client._endpoint.http_session = BoundedHttp(self.limits)
 
     @property
     def endpoint(self) -> str:

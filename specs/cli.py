@@ -57,6 +57,8 @@ def _services(names: list[str]) -> list[str]:
 def _resolve(name: str) -> tuple[str, str]:
     if "." in name:
         service, _, op = name.rpartition(".")
+        if not service or not op:
+            raise KeyError(f"expected SERVICE.Operation or Operation, got {name!r}")
         if op not in load_service(service).operations:
             raise KeyError(f"{service} has no operation {op!r}")
         return service, op

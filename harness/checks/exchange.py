@@ -97,6 +97,9 @@ def error_class_conformance(ex: Exchange, ctx: CheckContext) -> None:
 @check("response_schema_conformance")
 def response_schema_conformance(ex: Exchange, ctx: CheckContext) -> None:
     """The raw success body breaks the output shape: type, enum, pattern, length, range, required member."""
+    if ex.too_large is not None:  # whatever its status: no answer of the model is that large, none is read whole
+        raise _fail(ex, "response_schema_conformance", "answer larger than the size cap",
+                    f"HTTP {ex.status}: {ex.too_large}", cause="too_large")
     if ex.response is None or not 200 <= ex.response.status < 300:
         return
     if ex.parse_error is not None:

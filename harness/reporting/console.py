@@ -158,6 +158,14 @@ class ConsoleReporter:
             self._wrapped("   note: ", note)
 
     def _others(self, result: RunResult) -> None:
+        if result.untested:
+            self._line()
+            self._line(f"Not tested (no answer the checks could judge): {len(result.untested)}")
+            for op, why in sorted(result.untested.items()):
+                self._wrapped("  ", f"{op}: {why}")
+        if result.gave_up:
+            self._line()
+            self._wrapped("", f"The run gave the endpoint up: {result.gave_up}")
         if result.unsupported:
             self._line()
             self._line(f"Unsupported by the endpoint: {len(result.unsupported)}")
@@ -187,8 +195,10 @@ class ConsoleReporter:
 
 def summary_line(result: RunResult) -> str:
     real, flaky = len(result.real_failures), len(result.flaky_failures)
+    untested = f", {len(result.untested)} operation{'s' if len(result.untested) != 1 else ''} not tested" \
+        if result.untested else ""
     return (f"{result.calls} calls in {result.duration_s:.1f} s, {real} failure{'s' if real != 1 else ''} "
-            f"({flaky} flaky), seed {result.seed}")
+            f"({flaky} flaky){untested}, seed {result.seed}")
 
 
 def _clip(text: str) -> str:

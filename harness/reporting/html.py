@@ -59,6 +59,7 @@ def _summary(result: RunResult) -> str:
         _stat("calls", result.calls),
         _stat("seconds", f"{float(result.duration_s):.1f}"),
         _stat("operations", len(result.coverage)),
+        _stat("untested", len(result.untested), "bad" if result.untested else "good"),
         _stat("unsupported", len(result.unsupported)),
         _stat("seed", result.seed),
     ]
@@ -138,6 +139,12 @@ def _failure(rec: FailureRecord, n: int, endpoint: str) -> str:
 
 def _others(result: RunResult) -> str:
     out = []
+    if result.gave_up:
+        out.append(f"<h2>The run gave the endpoint up</h2><p>{escape(result.gave_up)}</p>")
+    if result.untested:
+        items = "".join(f"<li><code>{escape(op)}</code>: {escape(why)}</li>"
+                        for op, why in sorted(result.untested.items()))
+        out.append(f"<h2>Not tested ({len(result.untested)}): no answer the checks could judge</h2><ul>{items}</ul>")
     if result.unsupported:
         items = "".join(f"<li><code>{escape(op)}</code>: {escape(why)}</li>"
                         for op, why in sorted(result.unsupported.items()))

@@ -1,9 +1,11 @@
-"""The JSON report (``--report-json``): the DESIGN.md format, plus keys the format allows adding.
+"""The JSON report (``--report-json``): the format the README documents ("`--report-json PATH`"), plus keys it allows adding.
 
 Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failures`` (one entry a
 distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
 ``unsupported``, ``transient`` (by kind; ``summary.transient`` is the total), ``crashed_checks``,
-``checks_enabled``, per operation ``checks``, and on a real account ``safety`` (run prefix, calls the
+``checks_enabled``, per operation ``checks``, ``untested`` (each operation asked for that no check
+judged: ``{"service", "operation", "reason"}``; ``summary.untested`` is their count), ``gave_up``
+(why the run gave the endpoint up, or null), and on a real account ``safety`` (run prefix, calls the
 guard refused, caps, cleanup).
 """
 
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.redaction import redact
-from harness.reporting.matrix import build_matrix
+from harness.reporting.matrix import build_matrix, split_qualified
 from harness.results import FailureRecord, RunResult
 
 __all__ = ["FORMAT", "report_document", "write_json"]
@@ -72,14 +74,19 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "endpoint": result.endpoint,
             "flaky": len(result.flaky_failures),
             "unsupported": len(result.unsupported),
+            "untested": len(result.untested),
             "crashed_checks": len(result.crashed_checks),
             "stopped_by_budget": result.stopped_by_budget,
+            "interrupted": result.interrupted,
             "transient": sum(v for v in result.transient.values() if v),
         },
         "failures": [_failure(r) for r in real],
         "coverage": coverage,
         "flaky": [_failure(r) for r in result.flaky_failures],
         "unsupported": dict(sorted(result.unsupported.items())),
+        "untested": [{"service": service, "operation": operation, "reason": why}
+                     for (service, operation), why in ((split_qualified(q), w) for q, w in sorted(result.untested.items()))],
+        "gave_up": result.gave_up,
         "transient": {k: v for k, v in sorted(result.transient.items()) if v},
         "crashed_checks": [{"check": c.check, "operation": c.operation, "error": c.error}
                            for c in result.crashed_checks],

@@ -2,7 +2,8 @@
 
 A failed pair carries ``<failure>`` with the message and how to reproduce it; a flaky one passes
 with the details in ``<system-out>``; a crashed check is an ``<error>``; an operation the endpoint
-does not implement is one ``<skipped>`` testcase.
+does not implement is one ``<skipped>`` testcase, and so is every other operation asked for that no
+check judged (``untested``: no answer, what it needs could not be made), with the reason.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from harness.results import FailureRecord, RunResult
 __all__ = ["junit_tree", "write_junit"]
 
 _UNSUPPORTED_CASE = "unsupported"
+_UNTESTED_CASE = "untested"
 
 
 def _clean(text: str) -> str:
@@ -78,6 +80,13 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
         service, _ = split_qualified(op)
         case = ET.Element("testcase", classname=op, name=_UNSUPPORTED_CASE, time="0")
         ET.SubElement(case, "skipped", message=_clean(f"the endpoint does not implement {op}: {why}"))
+        suites[service].append(case)
+    for op, why in sorted(result.untested.items()):
+        if op in result.unsupported:
+            continue  # its skipped case is above
+        service, _ = split_qualified(op)
+        case = ET.Element("testcase", classname=op, name=_UNTESTED_CASE, time="0")
+        ET.SubElement(case, "skipped", message=_clean(f"{op} was not tested: {why}"))
         suites[service].append(case)
 
     root = ET.Element("testsuites", name="jobfuzz", time=f"{float(result.duration_s):.3f}")

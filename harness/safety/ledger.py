@@ -36,6 +36,8 @@ class Ledger:
                 rec = json.loads(line)
             except ValueError:
                 continue  # a line cut short when the run was killed
+            if not isinstance(rec, dict):
+                continue
             if "made" in rec and isinstance(rec.get("values"), dict):
                 ledger._entries.append({"resource": rec["made"], "service": rec.get("service"),
                                         "identity": rec.get("identity", "primary"), "values": rec["values"],

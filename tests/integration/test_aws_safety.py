@@ -257,7 +257,7 @@ def test_ctrl_c_cleans_up_then_exits_2(account, aws_env, tmp_path, capsys):
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 2, err
-    assert err.strip().splitlines()[-1] == "jobfuzz: interrupted"
+    assert err.strip().splitlines()[-1].startswith("jobfuzz: interrupted after ")
     assert "cleanup deleted" in err and ", 0 left" in err
     assert left(account.emulator, "jfint001") == []
     assert main(["cleanup", "--prefix", "jfint001", *AWS, "--ledger-dir", str(tmp_path / "runs")]) == 0

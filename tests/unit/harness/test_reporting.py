@@ -79,7 +79,7 @@ _FAILURE = {
     },
 }
 
-#: the format DESIGN.md fixes ("JSON report"); extra keys are allowed
+#: the format the README fixes ("--report-json PATH"); extra keys are allowed
 REPORT_SCHEMA = {
     "type": "object",
     "required": ["summary", "failures", "coverage"],

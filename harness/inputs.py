@@ -1,0 +1,133 @@
+"""The options of every subcommand, checked before any work: one line naming the option, the value
+and what was expected, exit 2.
+
+The argparse ``type=`` functions here raise ``argparse.ArgumentTypeError``; the CLI's parser turns it
+into ``jobfuzz run: argument --max-examples: expected a whole number from 1 to 1000000, got '0'``.
+Output paths are probed as the writers will use them (a file created in the folder the report or
+case file goes to), so that a run never learns at its end that its reports cannot be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from specs.regions import region_argument as region
+
+__all__ = ["UsageError", "endpoint_url", "example_db", "number", "output_dir", "output_file", "region", "shard", "whole_number"]
+
+#: the largest --seed: every seed a run prints (at most 2**31) is in range, and so is any 32-bit seed
+MAX_SEED = 2**32 - 1
+
+
+class UsageError(Exception):
+    """A bad argument, overlay, config, endpoint or credential: exit 2 with one line."""
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}")
+        return value
+
+    return parse
+
+
+def number(above: float, high: float, unit: str) -> Callable[[str], float]:
+    """An argparse type: a finite number more than ``above`` and at most ``high`` (of ``unit``)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and above < value <= high):
+            raise argparse.ArgumentTypeError(f"expected {unit} more than {above:g} and at most {high:g}, "
+                                             f"got {text!r}")
+        return value
+
+    return parse
+
+
+def endpoint_url(text: str) -> str:
+    """``URL`` or ``SERVICE=URL``: http(s), a host, and a port (if any) from 0 to 65535."""
+    service, sep, url = text.partition("=")
+    if not sep or service.startswith(("http://", "https://")):
+        url = text
+    elif not service:
+        raise argparse.ArgumentTypeError(f"expected SERVICE=URL with a service name, got {text!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{url!r}: {exc} (expected http://HOST:PORT or https://HOST)") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected http://HOST:PORT or https://HOST, got {url!r}")
+    return text
+
+
+def shard(text: str) -> tuple[int, int]:
+    """``I/N`` with 0 <= I < N: the I-th of N slices of the operations."""
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        i, n = 0, 0
+    if not 0 <= i < n:
+        raise argparse.ArgumentTypeError(f"expected I/N with 0 <= I < N, got {text!r}")
+    return i, n
+
+
+def _probe(folder: Path) -> None:
+    """Create (and remove) a file in ``folder``, the nearest existing one on the way to it."""
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{folder} is a file, not a folder")
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".jobfuzz-probe-"):
+            pass
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot write in {folder}: {exc.strerror or exc}") from None
+
+
+def output_file(text: str) -> Path:
+    """A file a report is written to: not a folder, and its folder writable (made if missing)."""
+    path = Path(text)
+    if not text or text.endswith(("/", "\\")) or path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder: expected a file name")
+    if path.exists() and not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file")
+    _probe(path.absolute().parent)
+    return path
+
+
+def output_dir(text: str) -> Path:
+    """A folder files are written into: not a file, writable (made if missing)."""
+    path = Path(text)
+    if not text:
+        raise argparse.ArgumentTypeError("expected a folder, got ''")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a file: expected a folder")
+    _probe(path.absolute())
+    return path
+
+
+def example_db(text: str) -> str:
+    """``DIR`` (a folder, checked as an output folder) or ``redis://HOST:PORT``."""
+    if text.startswith(("redis://", "rediss://")):
+        try:
+            urlsplit(text).port  # noqa: B018 - raises ValueError for a port out of range
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+        return text
+    return str(output_dir(text))
