@@ -304,7 +304,7 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     folder = args.ledger_dir or DEFAULT_LEDGER_DIR
     path = Path(folder) / f"{args.prefix}.jsonl"  # that run's, not another's whose prefix starts alike
     try:
-        ledgers = [Ledger.load(path)] if path.is_file() else []
+        ledgers = [Ledger.load(path)] if path.exists() else []
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
     target = build_target(args, prefix=args.prefix)
