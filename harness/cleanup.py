@@ -205,7 +205,8 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
                                             f"{why_not}")
                     continue
                 if guard is not None:  # the tag says it is the run's: the guard lets its delete through
-                    guard.made.update(v for v in item.values() if isinstance(v, str))
+                    guard.made.update({rid, *(v for k, v in item.items() if k.lower().endswith("arn")
+                                              and isinstance(v, str))})
                 report.found.append(f"{res.name} {rid}")
                 values: dict[str, Any] = {member: rid}
                 for binding, path in res.create[0].produces.items():

@@ -58,7 +58,7 @@ def _public_keys() -> frozenset[str]:
 
 
 class Redactor:
-    """Replaces known secrets and credential-shaped tokens in a text. Immutable: ``with_secrets``
+    """Replaces known secrets and credential-shaped tokens in a text. Immutable: ``with_identities``
     makes a new one."""
 
     def __init__(self, secrets: Iterable[str] = (), key_ids: Iterable[str] = ()) -> None:
