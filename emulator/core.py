@@ -43,6 +43,13 @@ class Problem:
     path: str  # e.g. "statusDetails['k']" or "maxResults"
     rule: str  # required | type | min | max | min_length | max_length | pattern | enum | ...
     message: str
+    #: a broken model constraint as AWS words it ("1 validation error detected: Value 'x!' at
+    #: 'thingName' failed to satisfy constraint: Member must ..."); empty for other problems
+    aws: str = ""
+
+    def answer(self, operation: str) -> str:
+        """The message of the service's validation error: AWS's words, else the project's."""
+        return self.aws or f"{operation}.{self.path}: {self.message}"
 
 
 class Clock:

@@ -12,6 +12,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FlakyFailure
 
 from harness.engine import Engine, Stop
 from harness.examples_db import example_database
@@ -58,6 +59,13 @@ def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -
     service = engine.services[op.service]
     for param, binding in op.bindings:
         if param == broken:
+            # a pattern break spliced into a valid value is made on the resource's own id, so that
+            # only the pattern stands between the call and success (a partial match accepts it)
+            rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \
+                and isinstance(values[binding], str) else None
+            if rebased is not None:
+                params[param] = rebased
+                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]
             continue
         member = service.shapes[op.input].member_named(param) if op.input else None
         is_list = member is not None and service.shapes[member.shape].type == "list"
@@ -160,6 +168,11 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     except Failure as f:
         keep(f)
         return True
+    except FlakyFailure as exc:
+        if "failure" in state:  # it failed once, not when Hypothesis tried again (a create meeting
+            keep(state["failure"])  # what the first call made): kept; the rerun marks it flaky
+            return True
+        engine.crashed("not_a_server_error", op.qualified, exc)
     except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
         engine.crashed("not_a_server_error", op.qualified, exc)
     return False

@@ -9,8 +9,15 @@ ranges, so the translated pattern accepts exactly what the Java one does. Unicod
 from ``unicodedata`` (the Python build's Unicode version), through a table kept beside this module
 when it was made from the same Unicode version.
 
-A Smithy pattern is not implicitly anchored: a value conforms when the pattern matches somewhere
-in it (``re.search``). Use ``matches`` or ``compile_pattern(p).search``.
+A value conforms to a model pattern when the pattern matches the *whole* value, as Java's
+``String.matches`` does on the services' side (docs/checks.md, "Patterns", gives the public
+evidence). The Smithy specification calls ``@pattern`` unanchored, but the services behind these
+models refuse ``thing!`` for ``[a-zA-Z0-9:_-]+`` although ``thing`` matches a part of it. ``matches``
+(or ``matcher``, its cached predicate) is the one place that decides; everything that validates or
+generates a value goes through it. A model pattern that carries ``^`` or ``$`` keeps its meaning
+(in a whole-value match they change nothing but what Java's own ``$`` would change).
+``anchored`` is the same decision as regular-expression text for a ``re.search`` consumer (the JSON
+Schema ``pattern`` keyword).
 
 Possessive quantifiers (``*+``, ``++``, ``?+``, ``{n,m}+``) and atomic groups are kept as they are:
 Python 3.11 supports both.
@@ -23,9 +30,10 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["JavaRegexError", "compile_pattern", "matches", "to_python"]
+__all__ = ["JavaRegexError", "anchored", "compile_pattern", "matcher", "matches", "to_python"]
 
 MAX = sys.maxunicode
 Ranges = list[tuple[int, int]]
@@ -393,16 +401,32 @@ def to_python(pattern: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """``re.compile(to_python(pattern))``, cached. Match with ``.search`` (Smithy semantics)."""
+    """``re.compile(to_python(pattern))``, cached: the translation itself, unanchored. To decide
+    whether a value conforms use ``matches`` / ``matcher`` (a whole-value match), never ``.search``."""
     try:
         return re.compile(to_python(pattern))
     except re.error as exc:
         raise JavaRegexError(f"pattern {pattern!r} does not compile: {exc}") from None
 
 
+@functools.lru_cache(maxsize=4096)
+def matcher(pattern: str) -> Callable[[str], bool]:
+    """The predicate "``value`` conforms to ``pattern``": the whole value matches (Java
+    ``String.matches``). Raises ``JavaRegexError`` for a pattern with no faithful translation."""
+    fullmatch = compile_pattern(pattern).fullmatch
+    return lambda value: fullmatch(value) is not None
+
+
 def matches(pattern: str, value: str) -> bool:
-    """Whether ``value`` conforms to the model pattern ``pattern`` (a match anywhere, as Smithy says)."""
-    return compile_pattern(pattern).search(value) is not None
+    """Whether ``value`` conforms to the model pattern ``pattern``: the whole value matches."""
+    return matcher(pattern)(value)
+
+
+def anchored(pattern: str) -> str:
+    """The Python ``re`` text that a ``re.search`` finds exactly in the values ``matches`` accepts:
+    ``^(?:...)\\Z`` around the translation (``\\Z``: Python's ``$`` would also match before a
+    final newline)."""
+    return f"^(?:{compile_pattern(pattern).pattern})\\Z"
 
 
 if __name__ == "__main__":

@@ -22,6 +22,10 @@ wins; otherwise a header carries ``rfc822``, a URI label or query string ``iso86
 asserted by a ``pattern`` (ISO 8601 date-time with optional fractional seconds and ``Z`` or an
 offset; RFC 822 as in ``Fri, 04 Dec 2026 21:12:33 GMT``), named for messages by ``x-timestamp-format``.
 
+A model pattern becomes ``^(?:...)\\Z`` around its Python translation (``specs.javaregex.anchored``;
+``x-java-pattern`` keeps the model's text): AWS matches a pattern against the whole value, and the
+JSON Schema ``pattern`` keyword searches.
+
 Structures never forbid unknown members: AWS adds fields as services evolve. A structure lists as
 ``required`` only what the model (or a ``model``/``doc`` overlay rule) marks required, and a
 ``one_of`` group as ``oneOf`` of one ``required`` member each. Shapes are
@@ -35,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from specs.javaregex import JavaRegexError, compile_pattern
+from specs.javaregex import JavaRegexError, anchored
 from specs.paths import join
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec
 
@@ -241,13 +245,12 @@ class SchemaBuilder:
 
     def add_pattern(self, out: dict[str, Any], java: str) -> None:
         try:
-            python = compile_pattern(java).pattern
+            python = anchored(java)  # the whole value must match, as AWS checks a model pattern
         except JavaRegexError:  # no faithful Python form, or Python's re refuses the translation
             out["x-java-pattern"] = java  # kept for readers; not checked
             return
         out["pattern"] = python
-        if python != java:
-            out["x-java-pattern"] = java
+        out["x-java-pattern"] = java
 
     def _apply(self, out: dict[str, Any], shape: ShapeSpec, here: tuple[Rule, ...]) -> dict[str, Any]:
         numeric = "minimum" in out or out.get("type") in ("integer", "number")

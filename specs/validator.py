@@ -1,8 +1,8 @@
 """The project's own input validator: every rule of an operation's input, by source.
 
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
-names) against the model's rules (required, type, min/max value, min/max length, pattern with
-Smithy search semantics, enum, union) and the operation's rules of the chosen sources (min, max, also,
+names) against the model's rules (required, type, min/max value, min/max length, pattern (the whole
+value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources (min, max, also,
 min_length, max_length, pattern, allowed, required, one_of, page_token). Every problem is returned, at most one a rule
 kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
 tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from specs.javaregex import JavaRegexError, compile_pattern
+from specs.javaregex import JavaRegexError, matcher
 from specs.paths import join
 from specs.rules import INTEGERS, NUMBERS, most_authoritative, shape_rules
 from specs.types import SOURCES, OperationSpec, Rule, ServiceSpec, ShapeSpec
@@ -184,7 +184,7 @@ class _Compiler:
         patterns = []
         for r in by.get("pattern", ()):
             try:
-                patterns.append((r, compile_pattern(r.value).search))
+                patterns.append((r, matcher(r.value)))
             except (JavaRegexError, re.error):
                 continue
         is_blob = shape.type == "blob"
@@ -224,10 +224,11 @@ class _Compiler:
                     r = most_authoritative(bad)
                     problem(out, g, c, "max_length", r.source, f"expected at most {r.value} {unit}, got {n}")
             if patterns and isinstance(value, str):
-                bad = [r for r, search in patterns if search(value) is None]
+                bad = [r for r, conforms in patterns if not conforms(value)]
                 if bad:
                     r = most_authoritative(bad)
-                    problem(out, g, c, "pattern", r.source, f"expected to match {r.value!r}, got {_short(value)}")
+                    problem(out, g, c, "pattern", r.source,
+                            f"expected the whole value to match {r.value!r}, got {_short(value)}")
 
         return check
 

@@ -55,11 +55,11 @@ def _string(c: Compiler, p: Place) -> list[Any]:
             continue
         r = Rand(0, 1)
         value = main.near(r, n, lo, hi) if main is not None else "".join(r.choices(pool, k=n))
-        if value is not None and all(p.search(value) for p in patterns):
+        if value is not None and all(p.conforms(value) for p in patterns):
             out.append(value)
     if context == "any":
         for edge in UNICODE_EDGES:
-            if lo <= len(edge) <= hi and all(p.search(edge) for p in patterns):
+            if lo <= len(edge) <= hi and all(p.conforms(edge) for p in patterns):
                 out.append(edge)
     return out
 

@@ -11,6 +11,16 @@ MODES = ("valid", "boundary", "invalid")
 RAW_KINDS = ("malformed_body", "content_type")
 
 
+def splice(base: str, where: str, char: str) -> str:
+    """``base`` with ``char`` put at its ``end``, its ``start`` or its ``middle``."""
+    if where == "end":
+        return base + char
+    if where == "start":
+        return char + base
+    k = max(1, len(base) // 2)
+    return base[:k] + char + base[k:]
+
+
 @dataclass(frozen=True, slots=True)
 class Violation:
     """The one rule an invalid call breaks."""
@@ -23,6 +33,17 @@ class Violation:
     detail: str  # human words: "expected at most 1024 characters, got 1025"
     #: codes the documentation names for this break (from an overlay 'invalid' value); empty: any 4xx
     expected_errors: tuple[str, ...] = ()
+    #: a pattern break made of a valid value: ``(where, char)``, the one character outside the
+    #: pattern put at its ``end``, ``start`` or ``middle``; the harness may put it into the id of a
+    #: resource it made (``rebased``), so that only the pattern stands between the call and success
+    spliced: tuple[str, str] | None = None
+
+    def rebased(self, valid: str) -> str | None:
+        """This break made again on another valid value ``valid`` (an end or start splice only:
+        a case file records it as a template around the resource's id)."""
+        if self.spliced is None or self.spliced[0] not in ("end", "start"):
+            return None
+        return splice(valid, *self.spliced)
 
     def describe(self) -> str:
         return f"{self.path or '(body)'}: {self.rule} ({self.source}): {self.detail}"

@@ -7,6 +7,12 @@ that place and that botocore can still serialise. So a too-long string still mat
 a value below a doc minimum stays within the model's, and a wrong type is only offered where it
 stays a wrong type on the wire (a number for a URI label would travel as valid digits).
 
+A pattern is broken the way an endpoint that matches patterns partly (``re.match``, ``re.search``)
+lets through: a valid value with one character outside the pattern put at its end, at its start
+and in its middle (``Spliced``), three calls, each labelled with the one rule it breaks. AWS
+refuses all three: a value conforms only when the whole of it matches. A value none of whose
+characters match comes last, for a pattern no valid value of an allowed length can be found for.
+
 Two kinds of rule are not a value at one place and have no candidates here: a ``one_of`` group is
 broken by the operation's calls (none, then all, of its members), and a page token's rule (a token
 must come from an earlier page) is inferred, so a made-up token is never labelled as a break.
@@ -15,15 +21,19 @@ must come from an earlier page) is inferred, so a made-up token is never labelle
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
+from specs.javaregex import JavaRegexError, to_python
 from specs.rules import INTEGERS, NUMBERS
 from specs.types import Rule
+from strategies.calls import splice
 from strategies.places import REMOVE, Place, smallest
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
 from strategies.values import Compiler, Rand
 
-__all__ = ["BREAKABLE", "MARKER", "breaks", "type_candidates"]
+__all__ = ["BREAKABLE", "MARKER", "SPLICES", "Spliced", "breaks", "type_candidates"]
 
 BREAKABLE = ("model", "doc")
 MAX_TEXT = 1_000_001
@@ -31,6 +41,27 @@ MAX_ITEMS = 10_001
 MARKER = "notavalue"
 #: characters tried, one repeated, for a value no pattern match can be found in
 _ODD = (" ", "!", "#", "~", "%", "/", "*", "\u00e9", "\u4e2d", "\U0001F600", "\t")
+#: characters tried, in order, as the one character outside a pattern put into a valid value: the
+#: first that makes the whole value fail the pattern (and nothing else) is kept
+_OUTSIDE = ("!", " ", "#", "~", "%", "*", "/", "\u00e9", "\u4e2d", "\U0001F600", "\u200d", "\t", "\x7f", "\n")
+#: where the character goes: after, before and inside a valid value. A prefix match (``re.match``)
+#: accepts the first and the third, a search (``re.search``) all three; AWS none
+SPLICES = ("end", "start", "middle")
+_BASE = 6  # the length of the valid value a character is put into, where the limits allow it
+
+
+@dataclass(frozen=True, slots=True)
+class Spliced:
+    """A pattern break: a valid value with one character outside the pattern put at ``where``."""
+
+    value: str
+    where: str  # end | start | middle
+    char: str
+
+    def describe(self) -> str:
+        return f"a valid value with {self.char!r} put {'in' if self.where == 'middle' else 'at'} the {self.where}"
+
+
 _JSON_BODY = ("rest-json", "json")
 
 
@@ -66,7 +97,7 @@ def _strings(c: Compiler, p: Place, n: int, avoid: frozenset[Any] = frozenset())
     for seed in range(6):
         r = Rand(seed, 1)
         value = pats[0].sample(r, n) if pats else "".join(r.choices(pool, k=n))
-        if value is not None and value not in avoid and all(q.search(value) for q in pats[1:]):
+        if value is not None and value not in avoid and all(q.conforms(value) for q in pats[1:]):
             yield value
 
 
@@ -92,6 +123,32 @@ def _length_value(c: Compiler, p: Place, n: int) -> Iterator[Any]:
             keys[key_prog(Rand(i, 0 if i == 0 else 2))] = None
         if len(keys) == n:
             yield {k: value for k in keys}
+
+
+def _spliced(c: Compiler, p: Place) -> Iterator[Spliced]:
+    """For each place in ``SPLICES``, candidates best first: a valid value (every pattern of ``p``
+    kept, one character shorter than the maximum) with one character put in it. The caller keeps
+    the first that the validator finds breaking only the pattern. A pattern anchored with ``$``
+    tries a final newline first at the end: Python's ``$`` (and so a prefix match or a search)
+    accepts one there, Java's ``String.matches`` does not."""
+    lim = p.limits
+    lo = lim.len_lo.value if lim.len_lo else 0
+    hi = lim.len_hi.value if lim.len_hi else INF
+    try:
+        ends_anchored = any(to_python(r.value).endswith("$") for r in lim.patterns)
+    except JavaRegexError:
+        return
+    chars = _OUTSIDE if p.context == "any" else tuple(ch for ch in _OUTSIDE if ch.isprintable())
+    for where in SPLICES:
+        # six characters or more where the maximum allows: a part of the value is then unlike the
+        # short values of other calls (a resource the part names is not one they made)
+        shortest = max(lo - 1, min(hi - 1, _BASE), 2 if where == "middle" else 1)
+        lengths = [*range(shortest, min(hi - 1, shortest + 8) + 1), *range(shortest - 1, max(lo - 1, 1) - 1, -1)]
+        bases = list(islice((b for n in lengths for b in _strings(c, p, n)), 2))
+        order = ("\n", *chars) if where == "end" and ends_anchored and p.context == "any" else chars
+        for base in bases:
+            for ch in order:
+                yield Spliced(splice(base, where, ch), where, ch)
 
 
 def _unmatched(c: Compiler, p: Place) -> Iterator[str]:
@@ -129,7 +186,8 @@ def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
     elif kind == "max_length":
         yield from _length_value(c, p, v + 1)
     elif kind == "pattern":
-        yield from _unmatched(c, p)
+        yield from _spliced(c, p)
+        yield from _unmatched(c, p)  # when no valid value can take one more character
     elif kind in ("enum", "allowed"):
         enum = lim.enum.value if lim.enum else ()
         if kind == "allowed":

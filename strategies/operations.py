@@ -22,7 +22,7 @@ from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
 from specs.validator import Problem, validator
 from strategies.boundary import boundary_values
 from strategies.calls import Call, RawMutation, Violation
-from strategies.invalid import BREAKABLE, breaks, type_candidates
+from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
 from strategies.values import Compiler, ProgramStrategy, Rand, context_of
 from strategies.wire import carries, serialise
@@ -44,6 +44,7 @@ class _Plan:
         self.strategies: dict[str, SearchStrategy[Call]] = {}
         self.boundary: list[Call] | None = None
         self.invalid: list[Call] | None = None
+        self.flags_on: dict[str, Any] | None = None  # see _flags_on
         #: how a violation other than a value at a place is made again in another valid call
         self.remakes: dict[Violation, Callable[[dict[str, Any]], dict[str, Any] | None]] = {}
 
@@ -120,6 +121,22 @@ def _accepts(plan: _Plan, params: dict[str, Any] | None, path: str, rule: str, s
     return got
 
 
+def _flags_on(plan: _Plan) -> dict[str, Any]:
+    """The smallest valid call with every optional boolean member of the input set to true, when
+    that call is still valid: the base of a pattern break. The job APIs' flags are permissions and
+    inclusions (``force``, ``includeJobDocument``), so with them on only the broken pattern stands
+    between the call and success (DeleteJobExecution of a queued execution needs ``force``), and an
+    endpoint that lets the pattern break through answers 2xx."""
+    if plan.flags_on is None:
+        shape = plan.service.shapes[plan.op.input] if plan.op.input else None
+        flags = {m.name: True for m in (shape.members if shape is not None else ())
+                 if plan.service.shapes[m.shape].type == "boolean" and m.name not in plan.base}
+        params = {**plan.base, **flags}
+        ok = flags and not validator(plan.op, plan.service, BREAKABLE)(params) and serialise(plan.op, params)
+        plan.flags_on = params if ok else plan.base
+    return plan.flags_on
+
+
 def _structural(plan: _Plan) -> list[Call]:
     op, base = plan.op, plan.base
     out = []
@@ -142,7 +159,8 @@ def _structural(plan: _Plan) -> list[Call]:
 
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
-    """One call for each breakable rule of each place, then one for each breakable ``one_of``
+    """One call for each breakable rule of each place (three for a pattern: a valid value with one
+    character outside it at the end, the start and the middle), then one for each breakable ``one_of``
     group (none of its members: the documentation says one is required; that all of them together
     are refused is not documented, so it is never asserted), the overlay's invalid examples and the
     structural breaks (malformed body, wrong content type)."""
@@ -151,7 +169,7 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
         return list(plan.invalid)
     c, out = plan.compiler, []
     for p in plan.places:
-        done: set[tuple[str, str]] = set()
+        done: set[tuple[str, str, str]] = set()
         for value, marker in type_candidates(p, plan.op.protocol):
             got = _accepts(plan, put(c, plan.op, plan.base, p.path, value), p.path, "type", "model", marker)
             if got is not None:
@@ -159,14 +177,20 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                 out.append(plan.call(params, "invalid", Violation(p.path, "type", "model", _detail(got))))  # type: ignore[arg-type]
                 break
         for rule, value in breaks(c, p):
-            key = (rule.kind, rule.source)
-            if key in done:
+            spliced = value if isinstance(value, Spliced) else None
+            key = (rule.kind, rule.source, spliced.where if spliced else "")
+            if key in done or (rule.kind == "pattern" and spliced is None and any(
+                    k[:2] == key[:2] for k in done)):  # no part matches: only when no splice could be made
                 continue
-            params = put(c, plan.op, plan.base, p.path, value)
+            base = _flags_on(plan) if spliced else plan.base
+            params = put(c, plan.op, base, p.path, spliced.value if spliced else value)
             got = _accepts(plan, params, p.path, rule.kind, rule.source)
             if got is not None:
                 done.add(key)
-                out.append(plan.call(params, "invalid", Violation(p.path, rule.kind, rule.source, _detail(got))))  # type: ignore[arg-type]
+                detail = f"{spliced.describe()}: {_detail(got)}" if spliced else _detail(got)
+                where = (spliced.where, spliced.char) if spliced else None
+                out.append(plan.call(params, "invalid",  # type: ignore[arg-type]
+                                     Violation(p.path, rule.kind, rule.source, detail, spliced=where)))
     for rule in plan.op.rules:
         if rule.kind != "one_of" or rule.source not in BREAKABLE:
             continue

@@ -4,8 +4,9 @@
 cannot aim at a length: a ``min_length`` of 20 on ``arn:.*`` makes a length filter stall. This
 module walks the ``re`` parse tree of the Python translation (``specs.javaregex.to_python``) once,
 knows the shortest and longest match of every node, and generates a match of exactly ``n``
-characters by sharing ``n`` out among the nodes. Every result is checked against the compiled
-pattern, so a construct it only approximates (lookarounds, ``\\b``) costs a retry, never a wrong
+characters by sharing ``n`` out among the nodes. A value conforms when the whole of it matches
+(``specs.javaregex.matcher``), so nothing is ever padded around a match. Every result is checked
+with that matcher, so a construct it only approximates (lookarounds, ``\\b``) costs a retry, never a wrong
 value. Back-references are not supported (``Unsupported``); callers fall back to ``from_regex``.
 
 Characters come from pools that favour printable ASCII with some other scripts (accented Latin,
@@ -27,7 +28,7 @@ except ImportError:  # pragma: no cover
     import sre_constants as C  # type: ignore[no-redef]
     import sre_parse as sre  # type: ignore[no-redef]
 
-from specs.javaregex import compile_pattern, to_python
+from specs.javaregex import matcher, to_python
 
 __all__ = ["CONTEXTS", "Pattern", "Unsupported", "char_pool", "pattern_for"]
 
@@ -41,8 +42,6 @@ _SAFE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #: (right to left), a combining acute, a no-break space, astral-plane symbols, a zero-width joiner
 UNICODE_SAMPLE = "éßñжΩ中日한\u05d0\u05d1\u0627\u0301\u00a0\U0001F600\U0001D518\u200d"
 _CONTEXT_CHARS = {"uri": _SAFE, "host": _SAFE[:-1], "header": _VISIBLE, "token": _VISIBLE}
-_START = (C.AT_BEGINNING, C.AT_BEGINNING_STRING)
-_END = (C.AT_END, C.AT_END_STRING)
 _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set())
 
 
@@ -253,47 +252,26 @@ def _build(parsed: Any, context: str) -> _Node:
     return _Seq(items)
 
 
-def _anchors(parsed: Any) -> tuple[bool, bool]:
-    data = list(parsed)
-    if len(data) == 1 and data[0][0] is C.BRANCH:
-        ends = [_anchors(b) for b in data[0][1][1]]
-        return all(s for s, _ in ends), all(e for _, e in ends)
-    start = bool(data) and data[0][0] is C.AT and data[0][1] in _START
-    end = bool(data) and data[-1][0] is C.AT and data[-1][1] in _END
-    return start, end
-
-
 class Pattern:
-    """One Java pattern, ready to generate matches (search semantics: a match may be padded)."""
+    """One Java pattern, ready to generate values it accepts: the whole value matches."""
 
     def __init__(self, java: str, context: str = "any") -> None:
         self.java = java
-        self.search = compile_pattern(java).search
-        parsed = sre.parse(to_python(java))
-        self.root = _build(parsed, context)
-        start, end = _anchors(parsed)
-        self.start, self.end = start, end
-        self.padded = not (start and end)
-        self.pad = char_pool([(0x61, 0x7A)], context) if context != "any" else "abcdefghijklmnopqrstuvwxyz"
+        self.conforms = matcher(java)
+        self.root = _build(sre.parse(to_python(java)), context)
 
     def widths(self, lo: int, hi: int) -> tuple[int, int]:
         """The lengths in ``[lo, hi]`` a match can have (``lo > hi`` when none)."""
-        top = hi if self.padded else min(hi, self.root.hi)
-        return max(lo, self.root.lo), top
+        return max(lo, self.root.lo), min(hi, self.root.hi)
 
     def sample(self, rnd: random.Random, n: int, tries: int = 6) -> str | None:
         """A string of exactly ``n`` characters the pattern accepts, or None."""
         root = self.root
-        for attempt in range(tries):
-            out = root.gen(rnd, n) if root.lo <= n <= root.hi else None
-            if out is None and self.padded and n >= root.lo:
-                top = min(n, root.hi)
-                m = top if attempt == 0 and top < INF else rnd.randint(root.lo, min(top, root.lo + 24))
-                core = root.gen(rnd, m)
-                if core is not None:
-                    pad = "".join(rnd.choices(self.pad, k=n - len(core)))
-                    out = pad + core if self.end else core + pad
-            if out is not None and len(out) == n and self.search(out) is not None:
+        if not root.lo <= n <= root.hi:
+            return None
+        for _ in range(tries):
+            out = root.gen(rnd, n)
+            if out is not None and len(out) == n and self.conforms(out):
                 return out
         return None
 

@@ -170,18 +170,18 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
         lo = max(lo, 1)
     if token:
         lo, hi = max(lo, 1), min(hi, 64)
-    searches = []
+    patterns = []
     for r in lim.patterns:
         try:
-            searches.append(pattern_for(r.value, context))
+            patterns.append(pattern_for(r.value, context))
         except Exception:  # noqa: BLE001, S112 - untranslatable: generate as if it had none
             continue
     values = lim.values
     if values is not None:
-        ok = tuple(v for v in values if lo <= len(v) <= hi and all(p.search(v) for p in searches)) or values
+        ok = tuple(v for v in values if lo <= len(v) <= hi and all(p.conforms(v) for p in patterns)) or values
         return lambda r: ok[0] if r.level <= 0 else r.choice(ok)
-    main = searches[0] if searches else None
-    others = searches[1:]
+    main = patterns[0] if patterns else None
+    others = patterns[1:]
     lo0, hi0 = lo, hi
     if main is not None:
         lo, hi = main.widths(lo, hi)
@@ -191,7 +191,7 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
         if main is None:
             return "".join(r.choices(pool, k=n))
         out = main.near(r, n, lo, hi)
-        if out is not None and all(p.search(out) for p in others):
+        if out is not None and all(p.conforms(out) for p in others):
             return out
         return None
 
@@ -199,7 +199,7 @@ def _string(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None,
     if smallest is None and main is not None and lo <= hi:  # lookarounds: keep trying, cheaply
         for seed in range(1, 60):
             smallest = main.sample(Rand(seed), min(hi, lo + seed % 40), tries=1)
-            if smallest is not None and all(p.search(smallest) for p in others):
+            if smallest is not None and all(p.conforms(smallest) for p in others):
                 break
             smallest = None
     if smallest is None:
@@ -228,7 +228,7 @@ def _fallback(java: str, lo: int, hi: int, budget: float = 0.25) -> str | None:
     from specs.javaregex import to_python
 
     try:
-        strat = st.from_regex(to_python(java), fullmatch=False)
+        strat = st.from_regex(to_python(java), fullmatch=True)
         strat.validate()
     except Exception:  # noqa: BLE001
         return None

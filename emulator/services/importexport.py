@@ -120,6 +120,8 @@ class ImportExportBackend:
 
     def validation_error(self, service: str, operation: str, problem: Problem) -> ServiceError:
         code = "MissingParameterException" if problem.rule == "required" else "InvalidParameterException"
+        if problem.aws:
+            return ServiceError(code, problem.aws, status=400)
         return _error(code, operation, f"{problem.path}: {problem.message}")
 
     def reset(self) -> None:

@@ -58,8 +58,7 @@ class AmplifyBackendBackend(ResourceOps):
         return {(SERVICE, name): self._locked(fn) for name, fn in ops.items()}
 
     def validation_error(self, service: str, operation: str, problem: Problem) -> ServiceError:
-        return ServiceError("BadRequestException", f"{operation}.{problem.path}: {problem.message}",
-                            status=400)
+        return ServiceError("BadRequestException", problem.answer(operation), status=400)
 
     def reset(self) -> None:
         with self._lock:

@@ -83,8 +83,7 @@ class IotBackend(ControlOps, ExecutionOps, DataOps):
         return {key: self._locked(fn) for key, fn in ops.items()}
 
     def validation_error(self, service: str, operation: str, problem: Problem) -> ServiceError:
-        return ServiceError(_validation_code(service, operation),
-                            f"{operation}.{problem.path}: {problem.message}", status=400)
+        return ServiceError(_validation_code(service, operation), problem.answer(operation), status=400)
 
     def reset(self) -> None:
         with self._lock:

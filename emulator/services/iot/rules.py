@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulator.core import Context, ServiceError, account_id
+from emulator.validate import aws_failure
 
 #: stepTimeoutInMinutes and inProgressTimeoutInMinutes bounds (model member docs)
 TIMEOUT_MIN, TIMEOUT_MAX = 1, 10080
@@ -26,6 +27,11 @@ _COMMAND_ARN = re.compile(r"arn:aws[a-z-]*:iot:([a-z0-9-]+):(\d{12}):command/([a
 # -- errors ----------------------------------------------------------------------------------
 def invalid(ctx: Context, path: str, message: str) -> ServiceError:
     return ServiceError("InvalidRequestException", f"{ctx.operation}.{path}: {message}", status=400)
+
+
+def broken(value: Any, at: str, constraint: str) -> ServiceError:
+    """A documented constraint broken, answered in AWS's words (emulator.validate)."""
+    return ServiceError("InvalidRequestException", aws_failure(value, at, constraint), status=400)
 
 
 def not_found(ctx: Context, path: str, message: str) -> ServiceError:
@@ -51,18 +57,18 @@ def check_status_details(ctx: Context, details: dict[str, str] | None,
     if details is None:
         return
     if len(details) > DETAIL_PAIRS_MAX:
-        raise invalid(ctx, path, f"expected at most {DETAIL_PAIRS_MAX} pairs, got {len(details)}")
-    for key, value in details.items():
-        if isinstance(value, str) and len(value) > DETAIL_VALUE_MAX:
-            raise invalid(ctx, f"{path}[{key!r}]",
-                          f"expected at most {DETAIL_VALUE_MAX} characters, got {len(value)}")
+        raise broken(details, path, f"Member must have length less than or equal to {DETAIL_PAIRS_MAX}")
+    if any(isinstance(value, str) and len(value) > DETAIL_VALUE_MAX for value in details.values()):
+        raise broken(details, path, "Map value must satisfy constraint: [Member must have length less than or "
+                                    f"equal to {DETAIL_VALUE_MAX}]")
 
 
 def check_timeout(ctx: Context, path: str, value: int | None, *, cancel_allowed: bool = False) -> None:
     if value is None or TIMEOUT_MIN <= value <= TIMEOUT_MAX or (cancel_allowed and value == -1):
         return
-    also = " or -1" if cancel_allowed else ""
-    raise invalid(ctx, path, f"expected {TIMEOUT_MIN}..{TIMEOUT_MAX}{also} minutes, got {value}")
+    if value > TIMEOUT_MAX:
+        raise broken(value, path, f"Member must have value less than or equal to {TIMEOUT_MAX}")
+    raise broken(value, path, f"Member must have value greater than or equal to {TIMEOUT_MIN}")
 
 
 # -- times -----------------------------------------------------------------------------------

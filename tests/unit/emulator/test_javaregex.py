@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import botocore.session
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specs.javaregex import JavaRegexError, compile_pattern, matches, to_python
+from specs.javaregex import JavaRegexError, anchored, compile_pattern, matcher, matches, to_python
 
 SERVICES = ("iot", "iot-jobs-data", "amplifybackend", "importexport")
 
@@ -99,10 +100,21 @@ def test_translation_is_faithful(pattern: str, yes: str, no: str) -> None:
     assert not matches(pattern, no), (pattern, no, to_python(pattern))
 
 
-def test_patterns_are_not_implicitly_anchored() -> None:
-    # Smithy: a pattern matches when it is found anywhere in the value
-    assert matches("[a-zA-Z0-9:_-]+", "bad key!")
-    assert not matches("^[a-zA-Z0-9:_-]+$", "bad key!")
+@pytest.mark.parametrize("value", ["bad key!", "e\u0301", "\u00e9", "thing!", "!thing", "a b"])
+def test_a_pattern_matches_the_whole_value(value: str) -> None:
+    # AWS checks a model pattern with Java's String.matches: a part that matches is not enough
+    assert compile_pattern("[a-zA-Z0-9:_-]+").search(value) is not None or value == "\u00e9"
+    assert not matches("[a-zA-Z0-9:_-]+", value)
+    assert not matches("^[a-zA-Z0-9:_-]+$", value)
+    assert not re.search(anchored("[a-zA-Z0-9:_-]+"), value)
+
+
+def test_anchors_keep_their_meaning_and_a_final_newline_is_refused() -> None:
+    assert matches("^[0-9]*$", "123") and matches("[0-9]*", "")
+    assert not matches("^[0-9]*$", "12\n")  # Python's $ alone would accept it; String.matches does not
+    assert not re.search(anchored("^[0-9]*$"), "12\n")
+    assert matches("[a-zA-Z0-9_-]+|^\\$next", "$next") and not matches("[a-zA-Z0-9_-]+|^\\$next", "j1$next")
+    assert matcher("[a-z]+") is matcher("[a-z]+")
 
 
 def test_inline_flags_are_scoped() -> None:

@@ -250,8 +250,8 @@ def test_next_routes_encoded_and_literal(emu, fakes) -> None:
 
 def test_labels_are_percent_decoded_and_greedy_labels_keep_slashes(emu, fakes) -> None:
     iot = client("iot", emu)
-    iot.describe_job(jobId="a b:c")
-    assert fakes["iot"].last[3] == {"jobId": "a b:c"}
+    iot.cancel_job_execution(jobId="j-1", thingName="a:b_c")  # ':' travels as %3A
+    assert fakes["iot"].last[3] == {"jobId": "j-1", "thingName": "a:b_c"}
     arn = "arn:aws:iot:us-east-1:123:ruledestination/http/a b"
     assert iot.get_topic_rule_destination(arn=arn)["topicRuleDestination"]["arn"] == arn
 

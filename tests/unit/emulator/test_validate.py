@@ -87,11 +87,12 @@ def test_numeric_bounds() -> None:
     assert validate("iot", "ListJobExecutionsForThing", {**base, "maxResults": 250}) is None
 
 
-def test_pattern_uses_search_semantics() -> None:
-    # the thingName pattern is [a-zA-Z0-9:_-]+, not anchored: Smithy matches it anywhere
-    assert validate("iot-jobs-data", "DescribeJobExecution", {"jobId": "j", "thingName": "ok name!"}) is None
-    p = validate("iot-jobs-data", "DescribeJobExecution", {"jobId": "j", "thingName": "!!!"})
-    assert (p.path, p.rule) == ("thingName", "pattern")
+def test_a_pattern_must_match_the_whole_value() -> None:
+    # thingName is [a-zA-Z0-9:_-]+: AWS refuses a value only a part of which matches
+    for bad in ("ok name!", "e\u0301", "\u00e9", "!!!"):
+        p = validate("iot-jobs-data", "DescribeJobExecution", {"jobId": "j", "thingName": bad})
+        assert (p.path, p.rule) == ("thingName", "pattern")
+    assert validate("iot-jobs-data", "DescribeJobExecution", {"jobId": "j", "thingName": "ok:name_1-2"}) is None
 
 
 def test_timestamps_and_blobs_are_typed() -> None:

@@ -85,6 +85,15 @@ def test_pattern_is_the_model_pattern_translated_from_java():
     assert msg == 'DescribeJobExecution.execution.statusDetails["k"]: expected a string matching [^\\p{C}]+, got "\\u0007"'
 
 
+@pytest.mark.parametrize("value", ["ok\u200d", "\u200dok", "o\u200dk"])
+def test_a_pattern_must_match_the_whole_value(value):
+    # a part of each value matches [^\p{C}]+; AWS matches the whole value, and so does the schema
+    body = {"execution": {"statusDetails": {"k": value}}}
+    [msg] = problems("iot-jobs-data", "DescribeJobExecution", body)
+    assert "expected a string matching [^\\p{C}]+" in msg
+    assert problems("iot-jobs-data", "DescribeJobExecution", {"execution": {"statusDetails": {"k": "ok"}}}) == []
+
+
 def test_length_from_the_model():
     [msg] = problems("iot-jobs-data", "DescribeJobExecution", {"execution": {"jobId": "j" * 65}})
     assert msg == "DescribeJobExecution.execution.jobId: expected at most 64 characters, got 65"

@@ -62,14 +62,18 @@ def test_inferred_rules_only_when_asked(jobs):
     assert validate(op, service, {**OK, "statusDetails": many}, sources=("model", "doc")) == []
 
 
-def test_pattern_uses_search_semantics(jobs):
+def test_a_pattern_must_match_the_whole_value(jobs):
     service, op = jobs
-    assert validate(op, service, {**OK, "thingName": "has space"}) == []  # 'has' matches somewhere
+    for bad in ("has space", "thing!", "!thing", "e\u0301", "\u00e9"):  # a part matches; the whole does not
+        [p] = validate(op, service, {**OK, "thingName": bad})
+        assert (p.path, p.rule) == ("thingName", "pattern")
+        assert "whole value" in p.message
     [p] = validate(op, service, {**OK, "thingName": "   "})
     assert (p.path, p.rule) == ("thingName", "pattern")
     [p] = validate(op, service, {**OK, "statusDetails": {"!!": "v"}})
     assert (p.path, p.rule) == ("statusDetails{key}", "pattern")
     assert "statusDetails key '!!'" in p.message
+    assert validate(op, service, {**OK, "thingName": "thing-1:a_b"}) == []
 
 
 @pytest.mark.parametrize(("member", "value"), [

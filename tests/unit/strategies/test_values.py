@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from specs.javaregex import compile_pattern
+from specs.javaregex import matches
 from specs.loader import load_service, raw_service
 from specs.types import Rule
 from strategies import from_operation, from_shape, valid_calls
@@ -29,20 +29,21 @@ FAST = settings(max_examples=100, deadline=None, database=None, suppress_health_
 ])
 def test_patterns_give_matches_of_exact_lengths(pattern, lengths):
     p = pattern_for(pattern)
-    search = compile_pattern(pattern).search
     for n in range(lengths[0], lengths[1] + 1, max(1, (lengths[1] - lengths[0]) // 7)):
         value = p.near(random.Random(n), n, *lengths)
         if value is None:
             continue
-        assert search(value) and lengths[0] <= len(value) <= lengths[1]
+        assert matches(pattern, value) and lengths[0] <= len(value) <= lengths[1]
     assert p.sample(random.Random(0), lengths[0]) is not None
 
 
-def test_unanchored_pattern_is_padded_to_reach_a_length():
-    p = pattern_for("[a-z]{3}")
-    value = p.sample(random.Random(1), 50)
-    assert value is not None and len(value) == 50
-    assert pattern_for("^[a-z]{3}$").sample(random.Random(1), 50) is None
+def test_a_pattern_is_never_padded_to_reach_a_length():
+    # AWS matches the whole value: [a-z]{3} accepts three letters and nothing longer
+    for pattern in ("[a-z]{3}", "^[a-z]{3}$"):
+        p = pattern_for(pattern)
+        assert p.sample(random.Random(1), 50) is None
+        assert p.widths(1, 50) == (3, 3)
+        assert matches(pattern, p.sample(random.Random(1), 3))
 
 
 def test_uri_context_keeps_to_safe_characters():

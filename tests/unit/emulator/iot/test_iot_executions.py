@@ -75,15 +75,13 @@ def test_cancel_execution_with_a_stale_expected_version_conflicts(env):
     assert env.status("j1", "t1") == "CANCELED"
 
 
-@pytest.mark.parametrize("details,path", [
-    ({f"k{i}": "v" for i in range(11)}, "statusDetails"),
-    ({"k": "x" * 1025}, "statusDetails['k']"),
-])
-def test_cancel_execution_status_details_doc_limits(env, details, path):
+@pytest.mark.parametrize("details", [{f"k{i}": "v" for i in range(11)}, {"k": "x" * 1025}])
+def test_cancel_execution_status_details_doc_limits(env, details):
     env.job("j1", "t1")
     err = env.error("iot", "CancelJobExecution", jobId="j1", thingName="t1", statusDetails=details)
     assert err.code == "InvalidRequestException"
-    assert err.message.startswith(f"CancelJobExecution.{path}: expected at most")
+    assert err.message.startswith("1 validation error detected: Value '{")
+    assert "at 'statusDetails' failed to satisfy constraint: " in err.message and "less than or equal to" in err.message
     assert env.status("j1", "t1") == "QUEUED"
 
 
