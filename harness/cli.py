@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     add_target_options(rep)
     add_safety_options(rep)
 
-    cln = sub.add_parser("cleanup", help="delete what an earlier run left (resources named with its prefix)")
-    cln.add_argument("--prefix", required=True, help="the run prefix (at least 4 characters)")
+    cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
+    cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
     add_target_options(cln)
     cln.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
                      help="where runs record what they made (default .jobfuzz/runs)")
@@ -143,7 +143,9 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
                                max_rate=max_rate or AwsTarget.default_max_rate,
                                max_calls=max_calls or AwsTarget.default_max_calls,
                                ledger_dir=getattr(args, "ledger_dir", None),
-                               resolve_credentials=not getattr(args, "dry_run", False))
+                               # a dry run of `run` sends nothing; one of `cleanup` lists the account
+                               resolve_credentials=getattr(args, "command", None) == "cleanup"
+                               or not getattr(args, "dry_run", False))
         except TargetError as exc:
             raise UsageError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - botocore's profile errors
@@ -176,6 +178,9 @@ def build_target(args: Any, *, prefix: str | None = None) -> Any:
         target.identities["second"] = _identity(args.second_identity)
     elif target.kind == "aws":
         target.identities.pop("second", None)
+    from harness.redaction import protect
+
+    protect(target.identities.values())  # before anything is signed: no output may show them
     return target
 
 
@@ -297,8 +302,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     if args.target != "aws" and not args.endpoint_url:
         raise UsageError("cleanup needs --target aws (with --i-accept-aws-charges and --region) or --endpoint-url")
     folder = args.ledger_dir or DEFAULT_LEDGER_DIR
+    path = Path(folder) / f"{args.prefix}.jsonl"  # that run's, not another's whose prefix starts alike
     try:
-        ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
+        ledgers = [Ledger.load(path)] if path.exists() else []
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
     target = build_target(args, prefix=args.prefix)
@@ -318,6 +324,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
             print(f"deleted: {item}")
     for item in report.left:
         print(f"left: {item}")
+    for item in report.untouched:
+        print(f"not touched: {item}")
     unlisted = f"; found only through the ledger: {', '.join(report.not_listed)}" if report.not_listed else ""
     done = f"{len(report.would_delete)} would be deleted" if args.dry_run else f"{len(report.deleted)} deleted"
     print(f"cleanup --prefix {args.prefix}: {done}, {len(report.left)} left "
@@ -365,6 +373,13 @@ def main(argv: list[str] | None = None) -> int:
         from specs.cli import main as specs_main
 
         return specs_main(argv[1:])
+    from harness.redaction import session
+
+    with session():  # every console line, log record and file written is redacted
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
         if (getattr(args, "plant", None) or "").strip() == "list":
