@@ -64,8 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     add_target_options(rep.add_argument)
     add_safety_options(rep.add_argument)
 
-    cln = sub.add_parser("cleanup", help="delete what an earlier run left (resources named with its prefix)")
-    cln.add_argument("--prefix", required=True, help="the run prefix (at least 4 characters)")
+    cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
+    cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
     add_target_options(cln.add_argument)
     cln.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
                      help="where runs record what they made (default .jobfuzz/runs)")
@@ -135,11 +135,14 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
     if args.target != "aws" and not args.endpoint_url:
         raise UsageError("cleanup needs --target aws (with --i-accept-aws-charges and --region) or --endpoint-url")
     folder = args.ledger_dir or DEFAULT_LEDGER_DIR
+    path = Path(folder) / f"{args.prefix}.jsonl"  # that run's, not another's whose prefix starts alike
     try:
-        ledgers = [Ledger.load(p) for p in sorted(Path(folder).glob(f"{args.prefix}*.jsonl"))]
+        ledgers = [Ledger.load(path)] if path.exists() else []
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
-    target = build_target(replace(TargetOptions.from_namespace(args), run_prefix=args.prefix))
+    # a dry run of `cleanup` lists the account (one of `run` sends nothing and needs no credentials)
+    target = build_target(replace(TargetOptions.from_namespace(args), run_prefix=args.prefix,
+                                  resolve_credentials=True))
     if target.limiter is not None:
         target.limiter.draining = True  # cleanup is never cut short by a call cap
     try:
@@ -156,6 +159,8 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
             print(f"deleted: {item}")
     for item in report.left:
         print(f"left: {item}")
+    for item in report.untouched:
+        print(f"not touched: {item}")
     unlisted = f"; found only through the ledger: {', '.join(report.not_listed)}" if report.not_listed else ""
     done = f"{len(report.would_delete)} would be deleted" if args.dry_run else f"{len(report.deleted)} deleted"
     print(f"cleanup --prefix {args.prefix}: {done}, {len(report.left)} left "
@@ -206,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
         from specs.cli import main as specs_main
 
         return specs_main(argv[1:])
+    from harness.redaction import session
+
+    with session():  # every console line, log record and file written is redacted
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
         if (getattr(args, "plant", None) or "").strip() == "list":  # run, replay, cleanup

@@ -169,6 +169,9 @@ def build_target(options: TargetOptions) -> Target:
         target.identities["second"] = parse_identity(options.second_identity)
     elif target.kind == "aws":
         target.identities.pop("second", None)
+    from harness.redaction import protect
+
+    protect(target.identities.values())  # before anything is signed: no output may show them
     return target
 
 

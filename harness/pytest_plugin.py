@@ -73,7 +73,9 @@ def describe_failures(result: RunResult) -> str:
         lines.append(f"[{f.check}] {f.service}.{f.operation}: {f.title}\n    {f.message}")
     for crash in result.crashed_checks:
         lines.append(f"check {crash.check} crashed on {crash.operation}: {crash.error}")
-    return "\n".join(lines)
+    from harness.redaction import redact
+
+    return redact("\n".join(lines))
 
 
 def skip_untested(result: RunResult) -> None:

@@ -321,6 +321,11 @@ def print_safety(result: RunResult, target: AwsTarget, out: TextIO) -> None:
     print(f"  cleanup: {cleanup.get('deleted', 0)} resources deleted, {len(left)} left", file=out)
     for item in left[:20]:
         print(f"    left: {item}", file=out)
+    untouched = cleanup.get("untouched") or []
+    if untouched:
+        print(f"  not touched: {len(untouched)} listed resources carry the prefix, but neither the ledger nor the "
+              f"run tag says they are the run's: {', '.join(u.split(':')[0] for u in untouched[:10])}"
+              + (" ..." if len(untouched) > 10 else ""), file=out)
     if left:
         print(f"  {cleanup_hint(target)}", file=out)
 
