@@ -289,15 +289,22 @@ def _raw_loop(url: str, request: tuple[str, str, dict[str, str], bytes], calls: 
     return Timing(calls, wall, time.thread_time() - cpu)
 
 
+def raw_requests(servers: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, str], bytes]]:
+    """For each server: the thing and job made, the signed describe_job_execution request captured,
+    and 50 warm-up sends of it."""
+    requests = {}
+    for name, srv in servers.items():
+        client = http_client("iot", srv.url)
+        _setup(client)
+        requests[name] = _signed_request(client, _describe(client))
+        _raw_loop(srv.url, requests[name], 50)
+    return requests
+
+
 def bench_http_raw(rounds: int, calls: int) -> None:
     with emulator_server() as emu_srv, moto_server() as moto_srv:
         servers = {"jobfuzz emulator": emu_srv, "moto_server": moto_srv}
-        requests = {}
-        for name, srv in servers.items():
-            client = http_client("iot", srv.url)
-            _setup(client)
-            requests[name] = _signed_request(client, _describe(client))
-            _raw_loop(srv.url, requests[name], 50)
+        requests = raw_requests(servers)
         names = list(servers)
         wall: dict[str, list[float]] = {n: [] for n in names}
         split: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
@@ -318,9 +325,12 @@ def bench_http_raw(rounds: int, calls: int) -> None:
         print(f"    {name:<20} {_fmt(wall[name])}   (CPU a call: client {client_us:,.0f} us, "
               f"server {server_us:,.0f} us)")
     ratio = median(ratios)
+    server_ratios = [b[1] / a[1] for a, b in zip(*split.values())]
     print(f"  emulator / moto_server, wall: {ratio:.2f}x (median of the rounds' ratios: "
-          f"{', '.join(f'{x:.2f}' for x in ratios)})")
-    print(f"  target >= 4x: {'met' if ratio >= 4 else 'missed'}")
+          f"{', '.join(f'{x:.2f}' for x in ratios)}); server CPU a call: {median(server_ratios):.2f}x "
+          f"({', '.join(f'{x:.2f}' for x in server_ratios)})")
+    print(f"  target >= 10x: {'met' if ratio >= 10 else 'missed'} (wall), "
+          f"{'met' if median(server_ratios) >= 10 else 'missed'} (server CPU)")
 
 
 # -- in-process: emulator vs moto.mock_aws ------------------------------------------------------

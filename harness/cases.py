@@ -5,10 +5,12 @@ sequence that led to the failure (service, operation, parameters, identity, mode
 invalid call breaks, the raw break applied after serialisation). Parameters are made JSON-safe:
 a datetime becomes ``{"$datetime": ISO}`` and bytes ``{"$bytes": BASE64}``.
 
-Access key ids (``AKIA…``/``ASIA…``, and the harness's own default ones) become the template ``{access_key}``, which replay fills with
-the key of the identity that sends the call; a string that looks like a secret access key, and any
-value under a member named like a secret, becomes ``"<redacted>"``. The scheme and host of a URL
-in the failure's title or message become ``<endpoint>``.
+Access key ids (the run's identities', ``AKIA…``/``ASIA…``, and the harness's own default ones)
+become the template ``{access_key}``, which replay fills with the key of the identity that sends
+the call; a string that looks like a secret access key, and any value under a member named like a
+secret, becomes ``"<redacted>"``. The scheme and host of a URL in the failure's title or message
+become ``<endpoint>``. What is left passes the run's redactor (``harness.redaction``) as it is
+written, like every report.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 import jsonschema
 
 from harness.model import CHECK_NAMES
+from harness.redaction import active
 from harness.reporting.json_report import write_document
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
@@ -138,7 +141,10 @@ def _scrub(value: Any, where: str, redacted: list[str], member: str = "") -> Any
     if member and _SECRET_MEMBER.search(member) and value and value != ACCESS_KEY_TEMPLATE:
         redacted.append(where)
         return REDACTED
-    out = _KEY_ID.sub(ACCESS_KEY_TEMPLATE, value)
+    out = value
+    for key_id in active().key_ids:  # the run's own key ids, whatever their shape
+        out = out.replace(key_id, ACCESS_KEY_TEMPLATE)
+    out = _KEY_ID.sub(ACCESS_KEY_TEMPLATE, out)
     out = _SECRET.sub(lambda m: REDACTED if _looks_secret(m.group(0)) else m.group(0), out)
     if out != value:
         redacted.append(where)

@@ -3,7 +3,9 @@
 ``sweep`` deletes, newest first and with the recipes' delete steps (or the model's
 ``Delete<Noun>``), what the ledgers hold, then lists the recipes' kinds with the list operations of
 their services that need no input (IoT ``ListThings``, ``ListJobs``, ``ListCommands``) and deletes
-every item whose id starts with the prefix. A listed resource without the prefix is never touched.
+every item whose id starts with the prefix **and** that carries the run tag ``jobfuzz:run=<prefix>``
+(read with ``ListTagsForResource``, ``harness.safety.tags``). A listed resource that only carries
+the prefix is someone else's as far as the harness can tell: it is reported, never touched.
 ``finish_run`` is the end of a run: the ResourceMaker's cleanup, then a sweep of its ledger.
 """
 
@@ -16,6 +18,7 @@ from typing import Any
 
 from harness.resources import dig, fill
 from harness.safety import NOT_FOUND_CODES, PLACEHOLDER, Ledger, SpecIndex, id_member, prefix_problem
+from harness.safety.tags import TagReader
 from specs.types import OperationSpec, Resource, Step
 from strategies.calls import Call
 
@@ -28,13 +31,15 @@ _MAX_PAGES = 100
 class SweepReport:
     deleted: list[str] = field(default_factory=list)  # "thing jf1a2b3c00001"
     left: list[str] = field(default_factory=list)  # "thing jf1a2b3c00001: iot.DeleteThing answered ..."
-    found: list[str] = field(default_factory=list)  # resources shown by list operations with the prefix
+    found: list[str] = field(default_factory=list)  # resources shown by list operations with the run tag
+    #: listed with the prefix, but neither in a ledger nor tagged: "job jf1a2b3cxyz: its tags do not ..."
+    untouched: list[str] = field(default_factory=list)
     not_listed: list[str] = field(default_factory=list)  # resource kinds no list operation shows
     would_delete: list[str] = field(default_factory=list)  # dry run
 
     def summary(self) -> dict[str, Any]:
         return {"deleted": len(self.deleted), "left": list(self.left), "found_by_listing": len(self.found),
-                "not_listed": list(self.not_listed)}
+                "not_listed": list(self.not_listed), "untouched": list(self.untouched)}
 
 
 def _describe(res: Resource, values: dict[str, Any]) -> str:
@@ -125,7 +130,7 @@ def _order(resources: dict[str, Resource]) -> list[Resource]:
 def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: bool = True,
           dry_run: bool = False, specs: SpecIndex | None = None) -> SweepReport:
     """Delete what ``ledgers`` hold (newest first), then what the list operations show whose id
-    starts with ``prefix``. Never touches a listed resource whose id does not start with it."""
+    starts with ``prefix`` and that carries the run tag. Never touches another listed resource."""
     problem = prefix_problem(prefix)
     if problem:
         raise ValueError(problem)
@@ -149,6 +154,9 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
                 children.append((idx, entry, res))
                 continue
             what = _describe(res, entry["values"])
+            member = id_member(res)
+            if member:  # the listing below leaves it to the ledger, deleted or not
+                done.add((res.name, str(entry["values"].get(member) or what)))
             if dry_run:
                 report.would_delete.append(what)
                 continue
@@ -156,9 +164,6 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
             if why is None:
                 ledger.mark_deleted(idx)
                 report.deleted.append(what)
-                member = id_member(res)
-                if member:
-                    done.add((res.name, str(entry["values"].get(member) or what)))
             else:
                 report.left.append(f"{what}: {why}")
         for idx, entry, res in children:
@@ -182,6 +187,7 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
             report.not_listed.append(res.name)
             continue
         listed_any = False
+        tags = TagReader(specs.service(res.service), target.send)
         for op, key in ops:
             items = _listed(target, op, key)
             if items is None:
@@ -193,6 +199,14 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
                         or _being_deleted(item):
                     continue
                 done.add((res.name, rid))
+                tagged, why_not = tags.says_ours(item, prefix)
+                if not tagged:
+                    report.untouched.append(f"{res.name} {rid}: carries the prefix, but no ledger holds it and "
+                                            f"{why_not}")
+                    continue
+                if guard is not None:  # the tag says it is the run's: the guard lets its delete through
+                    guard.made.update({rid, *(v for k, v in item.items() if k.lower().endswith("arn")
+                                              and isinstance(v, str))})
                 report.found.append(f"{res.name} {rid}")
                 values: dict[str, Any] = {member: rid}
                 for binding, path in res.create[0].produces.items():

@@ -15,6 +15,10 @@ Choices where the guide is silent [INF]:
   an unknown country name does not make it required. When present it must be a mapping; the
   subfields below are required for a shipment that needs customs, and yes/no and value fields are
   checked whenever given.
+- A YAML alias of a mapping or list is MalformedManifestException (the form of the document, not a
+  field's value, is at fault): the guide's manifests are plain fields written out, and aliases of
+  aliases make a manifest of a few hundred bytes stand for billions of values. Anchors, and aliases
+  of a scalar, are plain values.
 - Unknown top-level fields are ignored. A bucket name that is not DNS-compatible is a warning, as
   the model's WarningMessage documentation says ("use of an incompatible Amazon S3 bucket name").
 """
@@ -107,7 +111,33 @@ def parse_manifest(text: str, operation: str) -> dict[str, Any]:
         raise _error("MalformedManifestException", operation,
                      f"Your manifest is not well-formed: Manifest: expected a YAML mapping of fields, "
                      f"got {type(doc).__name__}")
+    shared = _shared_path(doc)
+    if shared is not None:
+        raise _error("MalformedManifestException", operation,
+                     f"Your manifest is not well-formed: Manifest.{shared}: expected a value written out, "
+                     f"got a YAML alias of a mapping or list (the manifest format has no aliases)")
     return doc
+
+
+def _shared_path(doc: dict[str, Any]) -> str | None:
+    """The path of the first mapping or list met twice in ``doc`` (a YAML alias of a collection,
+    which the loader shares rather than copies), or None. One visit a collection: a manifest of
+    aliases of aliases, a few hundred bytes, would otherwise be walked (or printed in an error
+    message) as billions of values."""
+    seen = {id(doc)}
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, value = stack.pop()
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if not isinstance(item, (dict, list)):
+                continue
+            where = f"{path}.{key}" if isinstance(value, dict) else f"{path}[{key}]"
+            if id(item) in seen:
+                return where.lstrip(".")
+            seen.add(id(item))
+            stack.append((where, item))
+    return None
 
 
 class _Checker:

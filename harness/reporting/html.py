@@ -6,6 +6,7 @@ import datetime as _dt
 from html import escape
 from pathlib import Path
 
+from harness.redaction import redact
 from harness.reporting.console import summary_line
 from harness.reporting.matrix import Matrix, build_matrix
 from harness.repro import reproduce, wrap_command
@@ -184,5 +185,5 @@ def render_html(result: RunResult) -> str:
 def write_html(result: RunResult, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(result), encoding="utf-8")
+    path.write_text(redact(render_html(result)), encoding="utf-8")
     return path

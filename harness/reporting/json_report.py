@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from harness.redaction import redact
 from harness.reporting.matrix import build_matrix, split_qualified
 from harness.results import FailureRecord, RunResult
 
@@ -101,14 +102,13 @@ def write_json(result: RunResult, path: Path | str) -> Path:
 
 def write_document(document: Any, path: Path | str) -> Path:
     """Write ``document`` as indented JSON to ``path`` (its folder is made if missing) in one step:
-    a reader sees the old file or the whole new one, never a part."""
+    a reader sees the old file or the whole new one, never a part. Secrets are redacted."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(document, out, indent=2, ensure_ascii=False)
-            out.write("\n")
+            out.write(redact(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -8,10 +8,12 @@ check judged (``untested``: no answer, what it needs could not be made), with th
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from harness.redaction import redact
 from harness.reporting.matrix import build_matrix, split_qualified
 from harness.repro import reproduce
 from harness.results import FailureRecord, RunResult
@@ -114,5 +116,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
 def write_junit(result: RunResult, path: Path | str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    junit_tree(result).write(path, encoding="utf-8", xml_declaration=True)
+    text = io.StringIO()
+    junit_tree(result).write(text, encoding="unicode")
+    path.write_text("<?xml version='1.0' encoding='utf-8'?>\n" + redact(text.getvalue()), encoding="utf-8")
     return path

@@ -171,9 +171,14 @@ def test_the_rate_cap_is_honoured(account, tmp_path):
                               phases=("fuzz",)))
     times = sorted(t for t, *_ in account.recorder.requests)
     assert len(times) >= 60
-    assert (len(times) - 1) / (times[-1] - times[0]) <= 25 * 1.05
-    busiest = max(sum(1 for u in times[i:] if u - t < 1.0) for i, t in enumerate(times))
-    assert busiest <= 26
+    # the endpoint sees each call a little after the limiter let it through, by a delay that varies
+    # (tests/unit/harness/test_safety.py holds the limiter to the cap in every second, exactly)
+    assert _busiest(times) <= 26
+    assert times[-1] - times[0] < 3.5  # and the cap is used, not far undershot
+
+
+def _busiest(times: list[float]) -> int:
+    return max(sum(1 for u in times[i:] if u - t < 1.0) for i, t in enumerate(times))
 
 
 def test_the_total_cap_stops_the_run_and_it_still_cleans_up(account, tmp_path):
@@ -277,17 +282,19 @@ def test_cleanup_removes_what_a_killed_run_left_and_nothing_else(account, aws_en
     assert not (tmp_path / "runs" / "jfint002x.jsonl").exists()
 
 
-def test_cleanup_finds_by_listing_what_no_ledger_holds(account, tmp_path, capsys, monkeypatch):
+def test_cleanup_touches_nothing_it_only_finds_by_listing_when_tags_cannot_be_read(account, tmp_path, capsys,
+                                                                                   monkeypatch):
+    """The emulator has no ListTagsForResource: a listed job that carries the prefix is not shown to
+    be the run's (tests/integration/test_aws_ownership.py has an account that shows tags)."""
     monkeypatch.chdir(tmp_path)
     iot = boto(account, "iot")
     arn = iot.create_thing(thingName="jflist01thing")["thingArn"]
-    for job in ("jflist01a", "jflist01b", "other-job"):
-        iot.create_job(jobId=job, targets=[arn], document="{}")
+    for job in ("jflist01a", "other-job"):
+        iot.create_job(jobId=job, targets=[arn], document="{}", tags=[{"Key": "jobfuzz:run", "Value": "jflist01"}])
     assert main(["cleanup", "--prefix", "jflist01", "--endpoint-url", account.url, "--primary-identity",
                  f"{AK}:{SK}", "--ledger-dir", str(tmp_path / "none")]) == 0
     out = capsys.readouterr().out
-    assert "deleted: job jflist01a" in out and "deleted: job jflist01b" in out
-    jobs = account.emulator.backends["iot"].store.accounts[AK].jobs
-    assert "other-job" in jobs and not [j for j in jobs if j.startswith("jflist01")]
-    # the emulator has no ListThings: the thing is found only through a ledger, and says so
+    assert "not touched: job jflist01a: carries the prefix, but no ledger holds it" in out
+    assert set(account.emulator.backends["iot"].store.accounts[AK].jobs) == {"jflist01a", "other-job"}
+    # the emulator has no ListThings: the thing is found only through the ledger, and says so
     assert "found only through the ledger" in out and "thing" in out.rsplit("ledger:", 1)[-1]

@@ -229,3 +229,40 @@ def test_invalid_customs(customs, field: str) -> None:
 
 def test_operation_name_is_in_the_message() -> None:
     assert fails(without(IMPORT, "bucket"), op="UpdateJob").message.startswith("UpdateJob: Manifest.bucket")
+
+
+def laughs(depth: int, field: str = "returnAddress") -> str:
+    """A manifest of a few hundred bytes whose ``field`` is an alias of aliases: 9**depth values
+    when expanded (depth 9: 387 million)."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, depth):
+        lines.append(f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]")
+    return "\n".join([*lines, f"manifestVersion: 2.0\naccessKeyId: {KEY}\n{field}: *l{depth - 1}\n"])
+
+
+@pytest.mark.parametrize("field", ["returnAddress", "operations", "customs", "contentTypes", "bucket"])
+def test_an_alias_of_a_collection_is_malformed_without_expanding_it(field: str) -> None:
+    import tracemalloc
+
+    text = laughs(6, field)  # 531,441 values expanded; small enough for a manifest walker that expands
+    tracemalloc.start()
+    try:
+        err = fails(text)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert err.code == "MalformedManifestException"
+    assert err.message.startswith("CreateJob: Your manifest is not well-formed: Manifest.")
+    assert "alias" in err.message and len(err.message) < 300
+    assert peak < 2**20, f"{peak} bytes allocated checking a {len(text)}-byte manifest"
+
+
+def test_aliases_of_scalars_and_anchors_alone_are_plain_values() -> None:
+    assert parse_manifest("a: &x Seattle\nb: *x\nc: &y [1, 2]\n", "CreateJob") == {
+        "a": "Seattle", "b": "Seattle", "c": [1, 2]}
+
+
+def test_a_self_referencing_alias_is_malformed() -> None:
+    with pytest.raises(ServiceError) as info:
+        parse_manifest("returnAddress: &a [*a]\n", "CreateJob")
+    assert info.value.code == "MalformedManifestException" and "Manifest.returnAddress[0]" in info.value.message

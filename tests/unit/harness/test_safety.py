@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -116,8 +117,23 @@ def test_every_item_of_a_bound_list_must_be_ours(guard):
 
 def test_a_number_names_a_resource_only_beside_an_identifier_of_ours(guard):
     ours = {"thingName": f"{PREFIX}00001", "jobId": f"{PREFIX}00002", "executionNumber": 7}
+    guard.made.update((ours["thingName"], ours["jobId"]))
     assert guard.vet(Call("iot", "DeleteJobExecution", ours))[1] is None
     assert guard.vet(Call("iot", "DeleteJobExecution", {"executionNumber": 7}))[1] is not None
+
+
+def test_the_prefix_lets_a_read_name_a_resource_but_never_a_write(guard):
+    theirs = f"{PREFIX}theirjob"  # made before the run, by someone who picked a name like the prefix
+    assert guard.vet(Call("iot", "DescribeJob", {"jobId": theirs}))[1] is None
+    for op, params in (("DeleteJob", {"jobId": theirs, "force": True}), ("UpdateJob", {"jobId": theirs}),
+                       ("CancelJob", {"jobId": theirs}), ("DeleteThing", {"thingName": f"{PREFIX}thing"}),
+                       ("CreateJob", {"jobId": f"{PREFIX}9", "targets": [f"arn:aws:iot:r:1:thing/{PREFIX}x"]})):
+        _, reason = guard.vet(Call("iot", op, params))
+        assert reason is not None and "carries the prefix" in reason and "a write names only" in reason, op
+    made = Call("iot", "CreateJob", {"jobId": f"{PREFIX}00002", "targets": ["arn:aws:iot:r:1:thing/x"]})
+    guard.observe(made, ok(made, {"jobId": f"{PREFIX}00002", "jobArn": "arn:aws:iot:r:1:job/jftest0100002"}),
+                  "primary")
+    assert guard.vet(Call("iot", "DeleteJob", {"jobId": f"{PREFIX}00002", "force": True}))[1] is None
 
 
 def test_a_generated_name_of_a_new_resource_gets_the_prefix(guard):
@@ -138,6 +154,7 @@ def test_a_name_the_call_breaks_on_purpose_is_refused_not_renamed(guard):
 
 def test_a_create_with_a_tags_member_is_tagged(guard):
     thing_arn = f"arn:aws:iot:us-east-1:123456789012:thing/{PREFIX}00001"
+    guard.made.add(f"{PREFIX}00001")
     call, reason = guard.vet(Call("iot", "CreateJob", {"jobId": f"{PREFIX}00002", "targets": [thing_arn]}))
     assert reason is None and call.params["tags"] == [{"Key": RUN_TAG_KEY, "Value": PREFIX}]
     # a call that breaks the tags member on purpose keeps it as drawn
@@ -207,8 +224,13 @@ def test_list_operations_are_found_from_the_model():
 # -- caps -------------------------------------------------------------------------------------------
 
 class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
+    """Time moves only when the limiter sleeps; ``short``: each sleep wakes after that fraction less
+    than it was asked (a timer on another clock may), and ``start`` has a fraction that sums of 0.2
+    do not hit exactly."""
+
+    def __init__(self, start: float = 100.3, short: float = 0.0) -> None:
+        self.now = start
+        self.short = short
         self.slept: list[float] = []
 
     def __call__(self) -> float:
@@ -216,18 +238,48 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.slept.append(seconds)
-        self.now += seconds
+        self.now += seconds * (1 - self.short)
 
 
-def test_calls_are_spaced_to_the_rate_cap():
-    clock = FakeClock()
-    limiter = CallLimiter(max_rate=4, clock=clock, sleep=clock.sleep)
+def _busiest_second(times: list[float]) -> int:
+    """The most calls in any window [t, t + 1 s)."""
+    return max(sum(1 for u in times[i:] if u - t < 1.0) for i, t in enumerate(times))
+
+
+@pytest.mark.parametrize("short", [0.0, 0.01, 0.3])
+def test_no_second_holds_more_calls_than_the_rate_cap(short):
+    clock = FakeClock(short=short)
+    limiter = CallLimiter(max_rate=5, clock=clock, sleep=clock.sleep)
     times = []
-    for _ in range(9):
+    for _ in range(51):
         limiter.acquire()
         times.append(clock.now)
-    assert times[-1] - times[0] == pytest.approx(2.0)  # 8 gaps of 0.25 s
-    assert limiter.sent == 9
+    assert all(times[i + 5] - times[i] >= 1.0 for i in range(len(times) - 5))
+    assert _busiest_second(times) == 5
+    assert times[-1] - times[0] < 10.5  # and the cap is used: 51 calls in about 10 s, not more
+    assert limiter.sent == 51
+
+
+def test_after_a_pause_the_window_is_free_again_but_never_more():
+    clock = FakeClock()
+    limiter = CallLimiter(max_rate=3, clock=clock, sleep=clock.sleep)
+    times = []
+    for pause in (0, 0, 0, 0, 2.5, 0, 0, 0, 0.1, 0):
+        clock.now += pause
+        limiter.acquire()
+        times.append(clock.now)
+    assert _busiest_second(times) == 3
+    assert times[4] == times[5] == times[6] and times[7] == pytest.approx(times[4] + 1.0, abs=0.03)
+
+
+def test_a_rate_below_one_is_one_call_every_so_many_seconds():
+    clock = FakeClock()
+    limiter = CallLimiter(max_rate=0.5, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(4):
+        limiter.acquire()
+        times.append(clock.now)
+    assert [b - a for a, b in itertools.pairwise(times)] == pytest.approx([2.0, 2.0, 2.0], abs=0.03)
 
 
 def test_the_total_cap_stops_the_run_but_not_the_cleanup():
