@@ -99,12 +99,13 @@ def _decode(value: Any, where: str, path: Path | str) -> Any:
             try:
                 return _dt.datetime.fromisoformat(value["$datetime"])
             except (TypeError, ValueError):
-                raise CaseFileError(path, where, f"expected an ISO 8601 $datetime, got {value['$datetime']!r}")
+                got = value["$datetime"]
+                raise CaseFileError(path, where, f"expected an ISO 8601 $datetime, got {got!r}") from None
         if len(value) == 1 and "$bytes" in value:
             try:
                 return base64.b64decode(value["$bytes"], validate=True)
             except (TypeError, ValueError):
-                raise CaseFileError(path, where, f"expected base64 in $bytes, got {value['$bytes']!r}")
+                raise CaseFileError(path, where, f"expected base64 in $bytes, got {value['$bytes']!r}") from None
         if len(value) == 1 and "$map" in value:
             pairs = value["$map"]
             if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):

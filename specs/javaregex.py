@@ -88,7 +88,7 @@ def _categories() -> dict[str, Ranges]:
     try:
         data = json.loads(CATEGORY_TABLE.read_text(encoding="utf-8"))
         if data["unidata_version"] == unicodedata.unidata_version:
-            return {cat: list(zip(flat[::2], flat[1::2])) for cat, flat in data["categories"].items()}
+            return {cat: list(zip(flat[::2], flat[1::2], strict=True)) for cat, flat in data["categories"].items()}
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return scan_categories()

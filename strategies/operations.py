@@ -144,8 +144,8 @@ def _structural(plan: _Plan) -> list[Call]:
         has_body = op.protocol == "json" or any(
             m.location == "body" for m in (plan.service.shapes[op.input].members if op.input else ()))
         if has_body:
-            out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model", "the body is not valid JSON"),
-                                 RawMutation("malformed_body", body=b'{"a":')))
+            bad_json = Violation("", "malformed_body", "model", "the body is not valid JSON")
+            out.append(plan.call(base, "invalid", bad_json, RawMutation("malformed_body", body=b'{"a":')))
             # no page says these services refuse another Content-Type: sent, never asserted
             out.append(plan.call(base, "invalid", Violation("", "content_type", "inferred",
                                                             "the body is sent as text/plain"),
@@ -304,7 +304,9 @@ def has_calls(op: OperationSpec, *, service: ServiceSpec | None = None, mode: st
     return bool(calls)
 
 
-def from_operation(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> SearchStrategy[Call]:
+def from_operation(
+    op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid"
+) -> SearchStrategy[Call]:
     """Calls of ``op``: ``valid`` (drawn), ``boundary`` (from the list) or ``invalid`` (the list
     and the same breaks inside richer valid calls).
 

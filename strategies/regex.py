@@ -121,7 +121,7 @@ def char_pool(ranges: Ranges, context: str = "any") -> str:
 def _allocate(rnd: random.Random, los: list[int], his: list[int], n: int) -> list[int] | None:
     """Share ``n`` among parts bounded by ``los``/``his``, at random; None when impossible."""
     extra = n - sum(los)
-    if extra < 0 or extra > sum(min(h - lo, INF) for lo, h in zip(los, his)):
+    if extra < 0 or extra > sum(min(h - lo, INF) for lo, h in zip(los, his, strict=True)):
         return None
     sizes = list(los)
     order = list(range(len(los)))
@@ -174,7 +174,7 @@ class _Seq(_Node):
             sizes = _allocate(rnd, [i.lo for i in self.items], [i.hi for i in self.items], n)
             if sizes is None:
                 return None
-            parts = [i.gen(rnd, k) for i, k in zip(self.items, sizes)]
+            parts = [i.gen(rnd, k) for i, k in zip(self.items, sizes, strict=True)]
             if None not in parts:
                 return "".join(parts)  # type: ignore[arg-type]
         return None

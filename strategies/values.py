@@ -130,8 +130,7 @@ class Compiler:
         self.cache[key] = lambda r: cell[0](r)  # recursive shapes refer to themselves
         _, lim = self.place_limits(shape, path, member)
         if lim.examples:
-            examples = lim.examples
-            built: Program = lambda r: examples[0] if r.level <= 0 else r.choice(examples)
+            built = _from_examples(lim.examples)
         elif shape.document:
             built = _document
         elif lim.format is not None and shape.type == "string":
@@ -341,6 +340,11 @@ def json_text(n: int) -> str | None:
     if n < 8:
         return "{" + " " * (n - 2) + "}"
     return '{"a":"' + "x" * (n - 8) + '"}'
+
+
+def _from_examples(examples: tuple[Any, ...]) -> Program:
+    """An overlay's examples: the first at level 0, any of them above."""
+    return lambda r: examples[0] if r.level <= 0 else r.choice(examples)
 
 
 def _formatted(lim: Limits) -> Program:

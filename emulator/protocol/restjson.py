@@ -185,9 +185,8 @@ class RestJsonProtocol:
                 self._greedy.setdefault(r.method, []).append(r)
             else:
                 self._fixed.setdefault((r.method, len(r.segments)), []).append(r)
-        order = lambda r: (-r.literals, -len(r.query))
         for routes in (*self._fixed.values(), *self._greedy.values()):
-            routes.sort(key=order)
+            routes.sort(key=lambda r: (-r.literals, -len(r.query)))
         self._codecs: dict[str, _OpCodec] = {}
 
     def codec(self, operation: str) -> _OpCodec:
