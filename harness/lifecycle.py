@@ -60,7 +60,7 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
             ctx.check_budget()
 
     Lifecycle.__name__ = f"Lifecycle_{sm.name}"
-    Lifecycle._hypothesis_internal_use_seed = ctx.seed  # type: ignore[attr-defined]  # what @seed does: --seed reruns the same steps
+    Lifecycle._hypothesis_internal_use_seed = ctx.seed  # what @seed does: --seed reruns the same steps
     return Lifecycle
 
 
@@ -88,7 +88,7 @@ def _run_machine(ctx: RunContext, sm: StateMachineSpec) -> None:
     cls = _machine_class(ctx, sm)
     # large --max-examples: several searches of at most CHUNK examples each (see phases.CHUNK)
     for c, examples in enumerate(chunks(max(5, ctx.examples // 2))):
-        cls._hypothesis_internal_use_seed = ctx.seed + c  # type: ignore[attr-defined]
+        cls._hypothesis_internal_use_seed = ctx.seed + c
         if not _run_chunk(ctx, sm, cls, examples):
             return
     _count_passed(ctx, sm)
@@ -106,14 +106,14 @@ def _run_chunk(ctx: RunContext, sm: StateMachineSpec, cls: Any, examples: int) -
             return True
         except Stop:
             # the budget ran out, perhaps while shrinking: keep the smallest failure found so far
-            for run in (cls.last_run, cls.last_failed):  # type: ignore[attr-defined]
+            for run in (cls.last_run, cls.last_failed):
                 if run is not None and run.failed:
                     f, scenario, calls, identities = run.failed
                     ctx.record(f, sequence=calls, scenario=scenario).identities = identities
                     break
             raise
         except Failure as f:
-            run = cls.last_run  # type: ignore[attr-defined]
+            run = cls.last_run
             ctx.record(f, scenario=run.scenario() if run else None)
         except (ResourceError, Untestable) as exc:
             why = exc.reason if isinstance(exc, Untestable) else str(exc)

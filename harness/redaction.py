@@ -145,7 +145,7 @@ def session() -> Iterator[None]:
         return rec
 
     _active = Redactor()
-    sys.stdout, sys.stderr = _RedactingStream(sys.stdout), _RedactingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _RedactingStream(sys.stdout), _RedactingStream(sys.stderr)
     logging.setLogRecordFactory(record)
     try:
         yield

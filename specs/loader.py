@@ -13,7 +13,7 @@ from typing import Any
 
 import botocore.session
 from botocore import xform_name
-from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from specs.types import ErrorSpec, MemberSpec, OperationSpec, Pagination, Rule, ServiceSpec, ShapeSpec
 
@@ -45,7 +45,8 @@ def botocore_model(service: str) -> ServiceModel:
 @functools.cache
 def _paginators(service: str) -> dict[str, Any]:
     try:
-        return _session().get_paginator_model(service)._paginator_config
+        # botocore keeps the whole table private (the stubs do not declare it)
+        return _session().get_paginator_model(service)._paginator_config  # type: ignore[attr-defined]
     except botocore.exceptions.DataNotFoundError:
         return {}
 
@@ -77,17 +78,17 @@ def _shape(shape: Shape, out: dict[str, ShapeSpec]) -> None:
         kind = s.type_name if s.type_name in _TYPES else "string"
         members: tuple[MemberSpec, ...] = ()
         member = key = value = None
-        if kind == "structure":
+        if isinstance(s, StructureShape):
             req = set(meta.get("required", ()))
             members = tuple(_member(n, m, n in req) for n, m in s.members.items())
             stack.extend(s.members.values())
-        elif kind == "list":
+        elif isinstance(s, ListShape):
             member = _member("member", s.member, False)
             member = MemberSpec(**{**_asdict(member),
                                    "xml_member_name": s.member.serialization.get("name", "member"),
                                    "flattened": bool(s.serialization.get("flattened"))})
             stack.append(s.member)
-        elif kind == "map":
+        elif isinstance(s, MapShape):
             key = _member("key", s.key, True)
             value = _member("value", s.value, True)
             stack.extend((s.key, s.value))

@@ -126,10 +126,10 @@ class _Checker:
             from specs.loader import raw_service
 
             try:
-                raw_service(service)  # type: ignore[arg-type]
+                raw_service(service)
             except KeyError:
                 self.fail(where, f"unknown service {service!r}")
-            if name not in raw_service(service).operations:  # type: ignore[arg-type]
+            if name not in raw_service(service).operations:
                 self.fail(where, f"{service} has no operation {name!r}")
             return
         if name not in self.service.operations:
@@ -345,7 +345,7 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
         name=raw["name"], service=check.service.name, resource=raw["resource"], states=states,
         initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
-        uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),  # type: ignore[misc]
+        uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),
         delete=delete, note=raw.get("note", ""), source=raw["source"])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +172,11 @@ def describe(schema: dict[str, Any]) -> str:
 
 def _expected(e: ValidationError) -> tuple[str, Any]:
     """What the failing keyword expected, and what to show as what came."""
-    kw, val, inst = e.validator, e.validator_value, e.instance
+    kw = e.validator
+    # the keyword's JSON value and the value it failed on (unset only on an error made by hand)
+    val: Any = e.validator_value
+    inst: Any = e.instance
+    schema = e.schema if isinstance(e.schema, Mapping) else {}
     if kw in _SIZED:
         side, unit, measure = _SIZED[kw]
         return f"expected {side} {val} {unit}", measure(inst)
@@ -182,9 +187,10 @@ def _expected(e: ValidationError) -> tuple[str, Any]:
     if kw == "const":
         return f"expected {json.dumps(val)}", inst
     if kw == "pattern":
-        if e.schema.get("x-timestamp-format") in _TIMESTAMPS:
-            return f"expected {_TIMESTAMPS[e.schema['x-timestamp-format']]}", inst
-        return f"expected a string matching {e.schema.get('x-java-pattern', val)}", inst
+        fmt = schema.get("x-timestamp-format")
+        if fmt in _TIMESTAMPS:
+            return f"expected {_TIMESTAMPS[fmt]}", inst
+        return f"expected a string matching {schema.get('x-java-pattern', val)}", inst
     if kw == "minimum":
         return f"expected at least {val}", inst
     if kw == "maximum":
@@ -198,7 +204,8 @@ def _messages(op: OperationSpec, service: ServiceSpec, e: ValidationError) -> li
     parts = list(e.absolute_path)
     if e.validator == "required":
         present = e.instance if isinstance(e.instance, dict) else {}
-        missing = [name for name in e.validator_value if name not in present]
+        required: Any = e.validator_value  # the list of required names
+        missing = [name for name in required if name not in present]
         return [Problem(_place(op, service, parts + [name]), "expected a value (required member)", "nothing")
                 for name in missing]
     expected, got = _expected(e)

@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import functools
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:  # Python 3.11+
+if TYPE_CHECKING:  # typeshed types the parser under its old public names, the same modules
+    import sre_constants as C
+    import sre_parse as sre
+else:  # the old names warn of their deprecation since Python 3.11
     import re._constants as C
     import re._parser as sre
-except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as sre  # type: ignore[no-redef]
 
 from specs.javaregex import matcher, to_python
 

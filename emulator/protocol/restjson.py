@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote
 
-from botocore.model import OperationModel, Shape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from emulator.core import Problem
 from emulator.model import service_model
@@ -258,7 +258,7 @@ class RestJsonProtocol:
             if values is None:
                 continue
             claimed.add(key)
-            if shape.type_name == "list":
+            if isinstance(shape, ListShape):
                 params[name] = [from_text(shape.member, v, f"{name}[{i}]") for i, v in enumerate(values)]
             else:
                 params[name] = from_text(shape, values[0], name)
@@ -266,12 +266,12 @@ class RestJsonProtocol:
             name, shape = c.query_map
             rest = {k: v for k, v in multi.items() if k not in claimed}
             if rest:
-                listy = shape.value.type_name == "list"
+                listy = isinstance(shape, MapShape) and shape.value.type_name == "list"
                 params[name] = {k: (v if listy else v[0]) for k, v in rest.items()}
 
     @staticmethod
     def _header(shape: Shape, value: str, path: str) -> Any:
-        if shape.type_name == "list":
+        if isinstance(shape, ListShape):
             return [
                 from_text(shape.member, v.strip(), f"{path}[{i}]") for i, v in enumerate(value.split(","))
             ]
@@ -318,9 +318,9 @@ class RestJsonProtocol:
             raise _problem(
                 "body", "type", f"{operation}: expected a JSON object as the body, got {type(data).__name__}"
             )
-        if c.payload is not None:
+        if c.payload is not None:  # a structure: a blob or string payload was the raw body, above
             name, shape = c.payload
-            params[name] = body_decoder(dict(shape.members))(data, name)
+            params[name] = body_decoder(dict(cast(StructureShape, shape).members))(data, name)
         elif c.decode_body is not None:
             params.update(c.decode_body(data, ""))
 
@@ -348,7 +348,7 @@ class RestJsonProtocol:
         if c.out_payload is not None:
             name, shape = c.out_payload
             v = output.get(name)
-            if shape.type_name == "structure":
+            if isinstance(shape, StructureShape):
                 body = _COMPACT(encoder(dict(shape.members))(v or {})).encode()
             elif v is None:
                 body = b""
