@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from specs.lint import Finding
+from specs.finding import Finding
 from specs.paths import join
 from specs.types import OperationSpec, ServiceSpec
 

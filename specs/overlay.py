@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from specs import paths
+from specs.models import raw_service
 from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.types import (
     Discrepancy,
@@ -123,8 +124,6 @@ class _Checker:
 
     def operation(self, where: str, name: str, service: str | None = None) -> None:
         if (service or self.service.name) != self.service.name:
-            from specs.loader import raw_service
-
             try:
                 raw_service(service)
             except KeyError:
@@ -359,8 +358,6 @@ def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:
 
 @functools.cache
 def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
-    from specs.loader import raw_service
-
     raw = raw_service(service)
     o = parse_overlay(Path(file), raw)
     errors = o["errors"]

@@ -31,6 +31,7 @@ _MISSING = object()
 
 
 def validator(op: OperationSpec, service: ServiceSpec) -> jsonschema.Draft202012Validator | None:
+    """A cached ``Draft202012Validator`` of ``output_schema`` (format checking off), or None."""
     return _compiled(op, service)[0]
 
 
@@ -76,6 +77,11 @@ class Problem:
 
 
 def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
+    """Every way ``body`` (the decoded raw success body) breaks ``op``'s output, one message each.
+
+    Messages read ``UpdateJobExecution.executionState.versionNumber: expected integer, got "7"``.
+    As botocore does, a JSON member whose value is null counts as absent.
+    """
     return [str(p) for p in shape_problems(op, service, body)]
 
 

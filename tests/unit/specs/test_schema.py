@@ -11,13 +11,9 @@ import jsonschema
 import pytest
 
 from specs.loader import load_service, raw_service
-from specs.schema import (
-    SchemaBuilder,
-    compiled_output_validator,
-    input_schema,
-    output_problems,
-    output_schema,
-)
+from specs.schema import SchemaBuilder, input_schema, output_schema
+from specs.schema_problems import problems as output_problems
+from specs.schema_problems import validator as compiled_output_validator
 
 FOUR = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
