@@ -88,7 +88,7 @@ def _route(op: OperationModel) -> Route:
 class _OpCodec:
     labels: tuple[tuple[str, str, Shape], ...]  # (member, label, shape)
     query: tuple[tuple[str, str, Shape], ...]  # (member, key, shape)
-    query_map: tuple[str, Shape] | None
+    query_map: tuple[str, MapShape] | None
     headers: tuple[tuple[str, str, Shape], ...]  # (member, lowercase header, shape)
     header_maps: tuple[tuple[str, str], ...]  # (member, lowercase prefix)
     has_body: bool
@@ -117,7 +117,7 @@ def _codec(op: OperationModel) -> _OpCodec:
             if loc == "uri":
                 labels.append((name, wire, m))
             elif loc == "querystring":
-                if m.type_name == "map":
+                if isinstance(m, MapShape):
                     query_map = (name, m)
                 else:
                     query.append((name, wire, m))
@@ -266,7 +266,7 @@ class RestJsonProtocol:
             name, shape = c.query_map
             rest = {k: v for k, v in multi.items() if k not in claimed}
             if rest:
-                listy = isinstance(shape, MapShape) and shape.value.type_name == "list"
+                listy = shape.value.type_name == "list"
                 params[name] = {k: (v if listy else v[0]) for k, v in rest.items()}
 
     @staticmethod
