@@ -21,7 +21,7 @@ __all__ = [
     "service_model",
 ]
 
-#: the services the emulator serves, in the order unsigned requests are routed
+#: the services the emulator serves, in the order a request without a credential scope is routed by shape
 SERVICES: tuple[str, ...] = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
 #: the account of a request without an Authorization header
