@@ -19,7 +19,8 @@ so a client must sign by itself. ``Authorization`` is never a header parameter o
 Every ``pattern`` is anchored, ``^(?:...)$``: JSON Schema patterns match anywhere in the value, but
 AWS validates a model pattern against the whole value (Java's ``String.matches``), so an unanchored
 export would call ``thing!`` valid for ``[a-zA-Z0-9:_-]+``. A pattern that is already anchored as
-a whole (``^...$`` with no top-level ``|``) is kept as it is.
+a whole (``^...$`` with no top-level ``|``) is kept as it is, and the schemas' ``^(?:...)\\Z`` (a
+model pattern translated for Python) ends in ``$`` instead of Python's ``\\Z``.
 """
 
 from __future__ import annotations
@@ -86,8 +87,41 @@ def _top_level_bar(pattern: str) -> bool:
     return False
 
 
+def _balanced(pattern: str) -> bool:
+    """Whether every group ``pattern`` closes, it opened (outside bracket expressions and escapes)."""
+    depth, i, in_class = 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1:i + 2] == "^":
+                i += 1
+            if pattern[i + 1:i + 2] == "]":  # a ']' first in a class is a member
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+        i += 1
+    return depth == 0
+
+
 def anchored(pattern: str) -> str:
-    """``pattern`` matching only whole values: ``^(?:pattern)$``, or ``pattern`` when it already does."""
+    """``pattern`` matching only whole values: ``^(?:pattern)$``, or ``pattern`` when it already does.
+
+    The schemas' own whole-value form, ``^(?:X)\\Z`` (Python's end of text), becomes ``^(?:X)$``:
+    ``\\Z`` is no ECMA-262 (JSON Schema) syntax, and Schemathesis drops a pattern it cannot read."""
+    inner = pattern[4:-3]
+    escaped = (len(inner) - len(inner.rstrip("\\"))) % 2 == 1  # its ')' is a literal
+    if pattern.startswith("^(?:") and pattern.endswith(")\\Z") and not escaped and _balanced(inner):
+        return f"^(?:{inner})$"
     body = pattern[:-1]
     ends = pattern.endswith("$") and (len(body) - len(body.rstrip("\\"))) % 2 == 0  # not an escaped '$'
     if pattern.startswith("^") and ends and not _top_level_bar(pattern):

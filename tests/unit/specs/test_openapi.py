@@ -135,6 +135,7 @@ def test_every_pattern_is_anchored_so_a_whole_value_must_match(service):
     assert found or service == "amplifybackend"  # its model has no pattern
     for where, pattern in found:
         assert pattern.startswith("^") and pattern.endswith("$"), where
+        assert "\\Z" not in pattern, where  # Python-only: Schemathesis would drop the pattern
         re.compile(pattern)
     # the thing name pattern [a-zA-Z0-9:_-]+: a valid prefix followed by a bad character is refused
     if service == "iot-jobs-data":
@@ -155,6 +156,11 @@ def test_every_pattern_is_anchored_so_a_whole_value_must_match(service):
     ("^a$|^b$", "^(?:^a$|^b$)$"),  # a top-level | : grouped (the same meaning)
     ("^a\\$", "^(?:^a\\$)$"),  # an escaped $ does not anchor
     ("[|]x", "^(?:[|]x)$"),
+    # the schemas' whole-value form in Python: its \\Z (no ECMA-262 syntax) becomes $, not wrapped again
+    ("^(?:[a-z]+|^[$]next)\\Z", "^(?:[a-z]+|^[$]next)$"),
+    ("^(?:[)(]\\))\\Z", "^(?:[)(]\\))$"),
+    ("^(?:a)|(?:b)\\Z", "^(?:^(?:a)|(?:b)\\Z)$"),  # not one group around the whole: wrapped
+    ("^(?:a\\)\\Z", "^(?:^(?:a\\)\\Z)$"),  # an escaped ')' closes no group
 ])
 def test_anchored(pattern, anchored):
     from specs.openapi import anchored as anchor
