@@ -9,7 +9,10 @@ What it holds, for every operation the service's overlay puts in scope (or every
 - path, query and header parameters with their members' schemas, and the JSON request body;
 - the success response with the output schema (and output headers), and one response for each
   HTTP status the operation's errors declare, whose schema is the error shape (``message`` and the
-  other members). Errors the model gives no status are listed under ``4XX`` / ``5XX``.
+  other members). Errors the model gives no status are listed under ``4XX`` / ``5XX``. An operation
+  that declares no 403 gets one for the common authentication refusals its overlay names
+  (``common_errors``: ``MissingAuthenticationTokenException``, ``AccessDeniedException`` ...), as AWS
+  answers 403 to an unsigned or badly signed request of any operation.
 
 Shapes are in ``components/schemas`` by shape name. Authentication is AWS SigV4, described as an
 ``apiKey`` scheme on the ``Authorization`` header (``components.securitySchemes`` and a top-level
@@ -36,6 +39,11 @@ from specs.types import ErrorSpec, MemberSpec, OperationSpec, ServiceSpec
 __all__ = ["DEFAULT_SERVER", "OpenApiError", "openapi"]
 
 DEFAULT_SERVER = "http://127.0.0.1:4566"
+#: AWS's common errors (every operation, HTTP 403) for a request whose authentication is missing,
+#: malformed or refused; the export lists those the service's overlay names under ``403``
+_AUTH_REFUSALS = frozenset({"MissingAuthenticationTokenException", "IncompleteSignatureException",
+                           "InvalidSignatureException", "UnrecognizedClientException", "AccessDeniedException",
+                           "ExpiredTokenException"})
 _REF = "#/components/schemas/"
 _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 
@@ -238,7 +246,15 @@ class _Document:
                 "content": {"application/json": {"schema": unique[0] if len(unique) == 1
                                                  else {"anyOf": unique}}},
             }
-        return out
+        refusals = [c for c in self.service.common_errors if c in _AUTH_REFUSALS]
+        if refusals and "403" not in out:
+            out["403"] = {
+                "description": " | ".join(f"{c} (common)" for c in refusals),
+                "x-amazon-error-codes": refusals,
+                "content": {"application/json": {"schema": {"type": "object",
+                                                            "properties": {"message": {"type": "string"}}}}},
+            }
+        return dict(sorted(out.items()))
 
     def operation(self, op: OperationSpec) -> dict[str, Any]:
         out: dict[str, Any] = {"operationId": op.name, "tags": [self.service.name]}
