@@ -10,26 +10,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn, TypeVar, cast
 
 from harness import inputs
 from harness.inputs import UsageError
-from harness.model import CHECK_NAMES
+from harness.options import TargetOptions, add_safety_options, add_target_options, build_target, run_config
+from harness.targets import AwsTarget, TargetError
 
 __all__ = ["UsageError", "main"]
-
-AWS_OPT_IN = "--i-accept-aws-charges"
-
-#: the ranges of the numeric options (harness.inputs): past them a run cannot end or cannot be kept up
-MAX_EXAMPLES = inputs.whole_number(1, 1_000_000)
-BUDGET_SECONDS = inputs.number(0, 7 * 86400, "seconds")
-SEED = inputs.whole_number(0, inputs.MAX_SEED)
-WORKERS = inputs.whole_number(1, 64)
-MAX_RATE = inputs.number(0.001, 100_000, "calls a second")
-MAX_CALLS = inputs.whole_number(1, 10**9)
-MAX_RESPONSE_BYTES = inputs.whole_number(1, 2**40)
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -41,17 +32,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="test a target (the embedded emulator by default)")
-    add_target_options(run)
+    add_target_options(run.add_argument)
     run.add_argument("--service", action="append", default=[], metavar="NAME",
                      help="iot-jobs-data, iot (its job operations), amplifybackend, importexport (repeatable)")
     run.add_argument("--operation", action="append", default=[], metavar="NAME",
                      help="Operation or service.Operation (repeatable)")
     run.add_argument("--checks", default=None, help="comma-separated check names (default: all)")
     run.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
-    run.add_argument("--max-examples", type=MAX_EXAMPLES, default=None, metavar="N")
-    run.add_argument("--budget-seconds", type=BUDGET_SECONDS, default=None, metavar="S")
-    run.add_argument("--seed", type=SEED, default=None)
-    run.add_argument("--workers", type=WORKERS, default=1, metavar="N")
+    run.add_argument("--max-examples", type=inputs.MAX_EXAMPLES, default=None, metavar="N")
+    run.add_argument("--budget-seconds", type=inputs.BUDGET_SECONDS, default=None, metavar="S")
+    run.add_argument("--seed", type=inputs.SEED, default=None)
+    run.add_argument("--workers", type=inputs.WORKERS, default=1, metavar="N")
     run.add_argument("--shard", type=inputs.shard, default=None, metavar="I/N",
                      help="take the I-th of N slices of operations (0-based)")
     run.add_argument("--report-json", type=inputs.output_file, default=None, metavar="PATH")
@@ -62,23 +53,23 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress, only the final report")
     run.add_argument("--allow-untested", action="store_true",
                      help="exit 0 (not 3) when no failure was found but some operations went untested")
-    run.add_argument("--max-response-bytes", type=MAX_RESPONSE_BYTES, default=None, metavar="N",
+    run.add_argument("--max-response-bytes", type=inputs.MAX_RESPONSE_BYTES, default=None, metavar="N",
                      help="read answers up to N bytes (default 10 MB); a larger one is a failure")
     run.add_argument("--dry-run", action="store_true",
                      help="print what the run would create and call, send nothing, exit 0")
-    add_safety_options(run)
+    add_safety_options(run.add_argument)
 
     rep = sub.add_parser("replay", help="rerun a saved failure (a case file)")
     rep.add_argument("case_file", type=Path, metavar="CASE_FILE")
-    add_target_options(rep)
-    add_safety_options(rep)
+    add_target_options(rep.add_argument)
+    add_safety_options(rep.add_argument)
 
     cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
     cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
-    add_target_options(cln)
+    add_target_options(cln.add_argument)
     cln.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
                      help="where runs record what they made (default .jobfuzz/runs)")
-    cln.add_argument("--max-rate", type=MAX_RATE, default=None, metavar="N", help="calls a second")
+    cln.add_argument("--max-rate", type=inputs.MAX_RATE, default=None, metavar="N", help="calls a second")
     cln.add_argument("--dry-run", action="store_true", help="list what would be deleted, delete nothing")
 
     from harness.diff import add_arguments as add_diff_arguments
@@ -92,175 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def add_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--endpoint-url", type=inputs.endpoint_url, action="append", default=[], metavar="URL|SERVICE=URL")
-    p.add_argument("--target", choices=("embedded", "aws"), default=None)
-    p.add_argument(AWS_OPT_IN, dest="aws_opt_in", action="store_true",
-                   help="required with --target aws: calls a real account and may cost money")
-    p.add_argument("--region", type=inputs.region, default=None)
-    p.add_argument("--profile", default=None)
-    p.add_argument("--plant", default=None, metavar="NAME[,NAME]",
-                   help="embedded emulator: break it on purpose with these planted faults (--plant list)")
-    p.add_argument("--second-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env")
-    p.add_argument("--primary-identity", default=None, metavar="AKID:SECRET[:TOKEN]|profile:NAME|env",
-                   help="credentials of the primary identity for --endpoint-url and the embedded emulator "
-                        "(env: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)")
-
-
-def add_safety_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--max-rate", type=MAX_RATE, default=None, metavar="N",
-                   help="at most N calls a second (default 5 with --target aws, else no cap)")
-    p.add_argument("--max-calls", type=MAX_CALLS, default=None, metavar="N",
-                   help="at most N calls in all, then stop and clean up (default 2000 with --target aws)")
-    p.add_argument("--run-prefix", default=None, metavar="PREFIX",
-                   help="--target aws: name resources with PREFIX (default jf and 6 random hex digits)")
-    p.add_argument("--ledger-dir", type=inputs.output_dir, default=None, metavar="DIR",
-                   help="--target aws: where the run records what it made (default .jobfuzz/runs)")
-
-
-def build_target(args: Any, *, prefix: str | None = None) -> Any:
-    """The target the options name. ``prefix``: the aws target's run prefix (cleanup's --prefix)."""
-    from harness.targets import AwsTarget, EmbeddedTarget, TargetError, UrlTarget
-
-    target: Any
-    plant = _planted(getattr(args, "plant", None))
-    if plant and (args.target == "aws" or args.endpoint_url):
-        raise UsageError("--plant breaks the embedded emulator; for a URL, serve `jobfuzz emulator --plant NAME`")
-    max_rate, max_calls = getattr(args, "max_rate", None), getattr(args, "max_calls", None)
-    if args.target == "aws" and args.endpoint_url:
-        raise UsageError("--target aws and --endpoint-url exclude each other")
-    if args.target == "aws":
-        missing = [opt for opt, given in ((AWS_OPT_IN, args.aws_opt_in), ("--region REGION", args.region))
-                   if not given]
-        if missing:
-            raise UsageError(f"--target aws calls a real account: add {' and '.join(missing)}")
-        if getattr(args, "primary_identity", None):
-            raise UsageError("--primary-identity is for emulators: --target aws takes the standard credential "
-                             "chain or --profile")
-        try:
-            target = AwsTarget(profile=args.profile, region=args.region,
-                               prefix=prefix or getattr(args, "run_prefix", None),
-                               max_rate=max_rate or AwsTarget.default_max_rate,
-                               max_calls=max_calls or AwsTarget.default_max_calls,
-                               ledger_dir=getattr(args, "ledger_dir", None),
-                               # a dry run of `run` sends nothing; one of `cleanup` lists the account
-                               resolve_credentials=getattr(args, "command", None) == "cleanup"
-                               or not getattr(args, "dry_run", False))
-        except TargetError as exc:
-            raise UsageError(str(exc)) from None
-        except Exception as exc:  # noqa: BLE001 - botocore's profile errors
-            raise UsageError(f"--target aws: {exc}") from None
-    elif args.endpoint_url:
-        urls: dict[str | None, str] = {}
-        for item in args.endpoint_url:
-            service, sep, url = item.partition("=")
-            if sep and not service.startswith(("http://", "https://")):
-                urls[service] = url
-            else:
-                urls[None] = item
-        target = UrlTarget(urls, region=args.region or "us-east-1")
-        try:
-            target.check_reachable()
-        except TargetError as exc:
-            raise UsageError(str(exc)) from None
-    else:
-        target = EmbeddedTarget(region=args.region or "us-east-1", plant=plant)
-    if getattr(args, "max_response_bytes", None):
-        target.limits.max_bytes = args.max_response_bytes
-    if target.kind != "aws":
-        if getattr(args, "primary_identity", None):
-            target.identities["primary"] = _identity(args.primary_identity, "--primary-identity")
-        if max_rate or max_calls:
-            from harness.safety import CallLimiter
-
-            target.limiter = CallLimiter(max_rate, max_calls)
-    if args.second_identity:
-        target.identities["second"] = _identity(args.second_identity)
-    elif target.kind == "aws":
-        target.identities.pop("second", None)
-    from harness.redaction import protect
-
-    protect(target.identities.values())  # before anything is signed: no output may show them
-    return target
-
-
-def _planted(text: str | None) -> tuple[str, ...]:
-    """The fault names of ``--plant NAME[,NAME]`` (emulator.planted), checked."""
-    if text is None:
-        return ()
-    from emulator.planted import UnknownFault, resolve
-
-    try:
-        faults = resolve(text)
-    except UnknownFault as exc:
-        raise UsageError(f"--plant: {exc}") from None
-    if not faults:
-        raise UsageError("--plant: expected fault names (--plant list names them)")
-    return tuple(f.name for f in faults)
-
-
-def _identity(text: str, option: str = "--second-identity") -> tuple[str, str, str | None]:
-    """``AKID:SECRET[:TOKEN]``, ``profile:NAME`` or ``env`` (the AWS_* variables) as credentials."""
-    if text == "env":
-        import os
-
-        key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
-        if not key or not secret:
-            raise UsageError(f"{option} env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set")
-        return key, secret, os.environ.get("AWS_SESSION_TOKEN") or None
-    if text.startswith("profile:"):
-        import botocore.session
-
-        try:
-            creds = botocore.session.Session(profile=text[8:]).get_credentials()
-        except Exception as exc:  # noqa: BLE001 - botocore's profile errors
-            raise UsageError(f"{option} {text}: {exc}") from None
-        if creds is None:
-            raise UsageError(f"{option} {text}: the profile has no credentials")
-        frozen = creds.get_frozen_credentials()
-        return frozen.access_key, frozen.secret_key, frozen.token
-    parts = text.split(":")
-    if len(parts) not in (2, 3) or not all(parts):
-        raise UsageError(f"{option}: expected ACCESS_KEY_ID:SECRET[:SESSION_TOKEN], profile:NAME or env")
-    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
-
-
-def _run_config(args: argparse.Namespace) -> Any:
-    from harness.engine import DEFAULT_SERVICES, PHASES, RunConfig
-    from harness.examples_db import DEFAULT_DB
-    from specs.loader import available_services
-
-    services = tuple(args.service) or DEFAULT_SERVICES
-    known = set(available_services())
-    for s in services:
-        if s not in known:
-            raise UsageError(f"--service: botocore has no service {s!r}")
-    checks = tuple(c.strip() for c in args.checks.split(",") if c.strip()) if args.checks is not None else CHECK_NAMES
-    if not checks:
-        raise UsageError(f"--checks: expected check names (known: {', '.join(CHECK_NAMES)}), got {args.checks!r}")
-    for c in checks:
-        if c not in CHECK_NAMES:
-            raise UsageError(f"--checks: unknown check {c!r} (known: {', '.join(CHECK_NAMES)})")
-    phases = tuple(x.strip() for x in args.phases.split(",") if x.strip()) if args.phases is not None else PHASES
-    if not phases:
-        raise UsageError(f"--phases: expected phase names (known: {', '.join(PHASES)}), got {args.phases!r}")
-    for ph in phases:
-        if ph not in PHASES:
-            raise UsageError(f"--phases: unknown phase {ph!r} (known: {', '.join(PHASES)})")
-    return RunConfig(services=services, operations=tuple(args.operation), checks=checks, phases=phases,
-                     max_examples=args.max_examples, budget_seconds=args.budget_seconds, seed=args.seed,
-                     failures_dir=args.failures_dir, example_db=args.example_db or DEFAULT_DB,
-                     shard=args.shard)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    from harness.session import run_session
+    from harness.session import SessionOptions, run_session
 
-    config = _run_config(args)
-    if getattr(args, "plant", None) and args.workers > 1:
+    config = run_config(args)
+    if args.plant and args.workers > 1:
         raise UsageError("--plant runs in one process: leave out --workers")
-    target = build_target(args)
-    return run_session(target, config, args, workers=args.workers)
+    options = TargetOptions.from_namespace(args)
+    target = build_target(options)
+    return run_session(target, config, SessionOptions(
+        report_json=args.report_json, junit_xml=args.junit_xml, html=args.html, quiet=args.quiet,
+        dry_run=args.dry_run, allow_untested=args.allow_untested, workers=args.workers, target=options))
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -272,7 +105,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         case = load_case(args.case_file)
     except CaseFileError as exc:
         raise UsageError(str(exc)) from None
-    target = build_target(args)
+    target = build_target(TargetOptions.from_namespace(args))
     try:
         outcome = replay_case(case, target)
     except CaseFileError as exc:
@@ -280,7 +113,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     except ResourceError as exc:  # the endpoint would not make what the case's calls need
         raise UsageError(f"{args.case_file}: cannot replay: {exc}") from None
     finally:
-        if getattr(target, "guard", None) is not None:  # a real account: delete what the replay made
+        if isinstance(target, AwsTarget):  # a real account: delete what the replay made
             from harness.cleanup import finish_run
 
             finish_run(target)
@@ -307,7 +140,9 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         ledgers = [Ledger.load(path)] if path.exists() else []
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"--ledger-dir {folder}: cannot read a ledger: {exc}") from None
-    target = build_target(args, prefix=args.prefix)
+    # a dry run of `cleanup` lists the account (one of `run` sends nothing and needs no credentials)
+    target = build_target(replace(TargetOptions.from_namespace(args), run_prefix=args.prefix,
+                                  resolve_credentials=True))
     if target.limiter is not None:
         target.limiter.draining = True  # cleanup is never cut short by a call cap
     try:
@@ -338,7 +173,10 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
 BROKEN_PIPE_STATUS = 141
 
 
-def _quiet_on_broken_pipe(fn: Any) -> Any:
+_Main = TypeVar("_Main", bound=Callable[..., int])
+
+
+def _quiet_on_broken_pipe(fn: _Main) -> _Main:
     """``fn`` ends quietly when stdout is a pipe its reader closed: no traceback, stdout pointed at
     devnull (so that the flush at exit does not fail again), exit status ``BROKEN_PIPE_STATUS``."""
     import contextlib
@@ -359,7 +197,7 @@ def _quiet_on_broken_pipe(fn: Any) -> Any:
             os.close(devnull)
             return BROKEN_PIPE_STATUS
 
-    return entry
+    return cast(_Main, entry)
 
 
 @_quiet_on_broken_pipe
@@ -382,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     try:
         args = _parser().parse_args(argv)
-        if (getattr(args, "plant", None) or "").strip() == "list":
+        if (getattr(args, "plant", None) or "").strip() == "list":  # run, replay, cleanup
             from emulator.planted import catalogue_text
 
             print(catalogue_text())
@@ -400,7 +238,6 @@ def _main(argv: list[str]) -> int:
         return 2
     except Exception as exc:  # overlay errors, example-db errors and the like: one line, exit 2
         from harness.examples_db import ExampleDbError
-        from harness.targets import TargetError
         from specs.overlay import OverlayError
 
         if isinstance(exc, (OverlayError, ExampleDbError, TargetError)):

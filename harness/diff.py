@@ -11,6 +11,7 @@ Exit status: 0 no difference, 1 differences found, 2 could not run (one line on 
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -18,9 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from botocore.model import Shape
+
+from harness import inputs
 from harness.diff_compare import Difference, IdMap, compare, jsonable, summary
+from harness.engine import Engine, PlanError, RunConfig
+from harness.inputs import UsageError
 from harness.model import Exchange
+from harness.options import run_config
 from harness.reporting.console import PLAIN_PROGRESS_EVERY_S, ConsoleReporter
+from harness.results import FailureRecord
 from harness.targets import Target
 from specs.loader import botocore_model
 from strategies.calls import Call
@@ -70,7 +78,7 @@ class LockstepTarget:
     def __init__(self, a: Target, b: Target, result: DiffResult) -> None:
         self.a, self.b, self.result = a, b, result
         self.ids = IdMap()
-        self.engine: Any = None
+        self.engine: Engine | None = None
         self.limiter = None
         b.identities = dict(a.identities)
 
@@ -144,7 +152,7 @@ class LockstepTarget:
         self.result.differences[d.key] = DiffRecord(d, call, identity, ex_a, ex_b, call_b, preceding)
 
 
-def _output_shape(service: str, operation: str) -> Any:
+def _output_shape(service: str, operation: str) -> Shape | None:
     try:
         return botocore_model(service).operation_model(operation).output_shape
     except Exception:  # noqa: BLE001 - an operation botocore does not know: compared without a shape
@@ -177,13 +185,11 @@ def side_target(text: str, *, region: str) -> Target:
     return target
 
 
-def run_diff(a: Target, b: Target, config: Any, *, progress: TextIO | None = None,
+def run_diff(a: Target, b: Target, config: RunConfig, *, progress: TextIO | None = None,
              labels: tuple[str, str] | None = None) -> DiffResult:
-    """Run the engine with ``config`` (harness.engine.RunConfig) on A and B in lockstep; ``progress``:
-    where to show the phases and the counts while it runs (None: nowhere); ``labels``: how the
-    report names A and B (default: their endpoints)."""
-    from harness.engine import Engine
-
+    """Run the engine with ``config`` on A and B in lockstep; ``progress``: where to show the phases
+    and the counts while it runs (None: nowhere); ``labels``: how the report names A and B (default:
+    their endpoints)."""
     result = DiffResult(*(labels or (a.endpoint, b.endpoint)))
     lockstep = LockstepTarget(a, b, result)
     reporter = _Progress(progress, result) if progress is not None else None
@@ -217,7 +223,7 @@ class _Progress(ConsoleReporter):
         self._line(f"jobfuzz diff: {total_ops} operation{'s' if total_ops != 1 else ''}, "
                    f"A {r.endpoint_a}, B {r.endpoint_b}")
 
-    def on_failure(self, record: Any) -> None:
+    def on_failure(self, record: FailureRecord) -> None:
         pass
 
     def on_progress(self, calls: int, failures: int, elapsed_s: float) -> None:
@@ -316,10 +322,8 @@ def print_diff(result: DiffResult, out: TextIO | None = None) -> None:
 
 
 # -- the command -----------------------------------------------------------------------------------
-def add_arguments(p: Any) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``jobfuzz diff`` (harness.cli registers the subcommand)."""
-    from harness import inputs
-    from harness.cli import BUDGET_SECONDS, MAX_EXAMPLES, SEED
 
     p.add_argument("--endpoint-url", type=_side, action="append", default=[], metavar="URL|embedded|embedded:FAULT",
                    help="give it twice: A (drives the run) then B; each serves every service")
@@ -328,9 +332,9 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--operation", action="append", default=[], metavar="NAME",
                    help="Operation or service.Operation (repeatable)")
     p.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
-    p.add_argument("--max-examples", type=MAX_EXAMPLES, default=None, metavar="N")
-    p.add_argument("--budget-seconds", type=BUDGET_SECONDS, default=None, metavar="S")
-    p.add_argument("--seed", type=SEED, default=None)
+    p.add_argument("--max-examples", type=inputs.MAX_EXAMPLES, default=None, metavar="N")
+    p.add_argument("--budget-seconds", type=inputs.BUDGET_SECONDS, default=None, metavar="S")
+    p.add_argument("--seed", type=inputs.SEED, default=None)
     p.add_argument("--region", type=inputs.region, default=None)
     p.add_argument("--report-json", type=inputs.output_file, default=None, metavar="PATH")
     p.add_argument("--quiet", action="store_true", help="no progress, only the final report")
@@ -339,27 +343,21 @@ def add_arguments(p: Any) -> None:
 
 def _side(text: str) -> str:
     """An ``--endpoint-url`` of diff: ``embedded[:FAULT]`` as it is, a URL checked (harness.inputs)."""
-    from harness import inputs
-
     return text if text == "embedded" or text.startswith("embedded:") else inputs.endpoint_url(text)
 
 
-def cmd_diff(args: Any) -> int:
-    from harness.cli import UsageError, _run_config
-
+def cmd_diff(args: argparse.Namespace) -> int:
     urls = list(args.endpoint_url)
     if len(urls) != 2:
         raise UsageError(f"jobfuzz diff: expected --endpoint-url twice (A, then B), got it {len(urls)} time"
                          f"{'s' if len(urls) != 1 else ''}")
-    config = _run_config(args)
+    config = run_config(args)
     region = args.region or "us-east-1"
     try:
         a = side_target(urls[0], region=region)
         b = side_target(urls[1], region=region)
     except ValueError as exc:
         raise UsageError(f"jobfuzz diff: {exc}") from None
-    from harness.engine import PlanError
-
     try:
         result = run_diff(a, b, config, progress=None if args.quiet else sys.stdout, labels=(urls[0], urls[1]))
     except PlanError as exc:

@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 from specs.regions import region_argument as region
 
-__all__ = ["UsageError", "endpoint_url", "example_db", "number", "output_dir", "output_file", "region", "shard", "whole_number"]
+__all__ = ["BUDGET_SECONDS", "MAX_CALLS", "MAX_EXAMPLES", "MAX_RATE", "MAX_RESPONSE_BYTES", "SEED", "WORKERS",
+           "UsageError", "endpoint_url", "example_db", "names", "number", "output_dir", "output_file", "region",
+           "shard", "whole_number"]
 
 #: the largest --seed: every seed a run prints (at most 2**31) is in range, and so is any 32-bit seed
 MAX_SEED = 2**32 - 1
@@ -57,6 +59,29 @@ def number(above: float, high: float, unit: str) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+#: the ranges of the numeric options: past them a run cannot end or cannot be kept up
+MAX_EXAMPLES = whole_number(1, 1_000_000)
+BUDGET_SECONDS = number(0, 7 * 86400, "seconds")
+SEED = whole_number(0, MAX_SEED)
+WORKERS = whole_number(1, 64)
+MAX_RATE = number(0.001, 100_000, "calls a second")
+MAX_CALLS = whole_number(1, 10**9)
+MAX_RESPONSE_BYTES = whole_number(1, 2**40)
+
+
+def names(text: str | None, known: tuple[str, ...], option: str, what: str) -> tuple[str, ...]:
+    """``a,b,...`` (``--checks``, ``--phases``): each one of ``known``; None: all of them."""
+    if text is None:
+        return known
+    chosen = tuple(x.strip() for x in text.split(",") if x.strip())
+    if not chosen:
+        raise UsageError(f"{option}: expected {what} names (known: {', '.join(known)}), got {text!r}")
+    for name in chosen:
+        if name not in known:
+            raise UsageError(f"{option}: unknown {what} {name!r} (known: {', '.join(known)})")
+    return chosen
 
 
 def endpoint_url(text: str) -> str:

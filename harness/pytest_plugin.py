@@ -8,41 +8,50 @@ but left operations untested is skipped with the reasons (``skip_untested``), ne
 
 from __future__ import annotations
 
-import types
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from harness import inputs
+from harness.engine import RunConfig
+from harness.inputs import UsageError
 from harness.model import CHECK_NAMES
+from harness.options import TargetOptions, add_target_options, build_target
+from harness.results import RunResult
+from harness.targets import Target
+
+#: the plugin's options are stored under this prefix (pytest's own or another plugin's never clash)
+DEST = "jobfuzz_"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     g = parser.getgroup("jobfuzz", "jobfuzz contract tests")
-    g.addoption("--endpoint-url", action="append", default=[], metavar="URL|SERVICE=URL",
-                help="test this endpoint instead of the embedded emulator")
-    g.addoption("--target", choices=("embedded", "aws"), default=None, dest="jobfuzz_target")
-    g.addoption("--i-accept-aws-charges", action="store_true", dest="jobfuzz_aws_opt_in")
-    g.addoption("--region", default=None, dest="jobfuzz_region")
-    g.addoption("--profile", default=None, dest="jobfuzz_profile")
-    g.addoption("--second-identity", default=None, dest="jobfuzz_second_identity")
-    g.addoption("--jobfuzz-max-examples", type=int, default=10, help="examples per operation and phase")
-    g.addoption("--jobfuzz-seed", type=int, default=1)
+    add_target_options(g.addoption, dest_prefix=DEST)  # the target options of ``jobfuzz run``
+    g.addoption("--jobfuzz-max-examples", type=inputs.MAX_EXAMPLES, default=10,
+                help="examples per operation and phase")
+    g.addoption("--jobfuzz-seed", type=inputs.SEED, default=1)
     g.addoption("--jobfuzz-checks", default=None, help="comma-separated check names")
     g.addoption("--jobfuzz-cases", default=None, metavar="DIR", help="replay every case file in DIR")
 
 
-@pytest.fixture(scope="session")
-def jobfuzz_target(request: pytest.FixtureRequest) -> Iterator[Any]:
-    from harness.cli import UsageError, build_target
+def target_options(config: pytest.Config) -> TargetOptions:
+    """The target the pytest command line names (``--endpoint-url``, ``--target aws``, ...)."""
+    return TargetOptions.from_namespace(config.option, dest_prefix=DEST)
 
-    opt = request.config.getoption
-    args = types.SimpleNamespace(endpoint_url=opt("endpoint_url"), target=opt("jobfuzz_target"),
-                                 aws_opt_in=opt("jobfuzz_aws_opt_in"), region=opt("jobfuzz_region"),
-                                 profile=opt("jobfuzz_profile"), second_identity=opt("jobfuzz_second_identity"))
+
+def run_config(config: pytest.Config) -> RunConfig:
+    """The run the contract tests make (each narrows it to its operation or lifecycle)."""
+    opt = config.getoption
+    return RunConfig(max_examples=opt("jobfuzz_max_examples"), seed=opt("jobfuzz_seed"),
+                     checks=inputs.names(opt("jobfuzz_checks"), CHECK_NAMES, "--jobfuzz-checks", "check"),
+                     example_db=":memory:")
+
+
+@pytest.fixture(scope="session")
+def jobfuzz_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     try:
-        target = build_target(args)
+        target = build_target(target_options(request.config))
     except UsageError as exc:
         pytest.exit(str(exc), returncode=2)
     yield target
@@ -50,16 +59,14 @@ def jobfuzz_target(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def jobfuzz_config(request: pytest.FixtureRequest) -> Any:
-    from harness.engine import RunConfig
-
-    opt = request.config.getoption
-    checks = tuple(c for c in (opt("jobfuzz_checks") or "").split(",") if c) or CHECK_NAMES
-    return RunConfig(max_examples=opt("jobfuzz_max_examples"), seed=opt("jobfuzz_seed"), checks=checks,
-                     example_db=":memory:")
+def jobfuzz_config(request: pytest.FixtureRequest) -> RunConfig:
+    try:
+        return run_config(request.config)
+    except UsageError as exc:
+        pytest.exit(str(exc), returncode=2)
 
 
-def describe_failures(result: Any) -> str:
+def describe_failures(result: RunResult) -> str:
     lines = []
     for rec in result.real_failures:
         f = rec.failure
@@ -71,7 +78,7 @@ def describe_failures(result: Any) -> str:
     return redact("\n".join(lines))
 
 
-def skip_untested(result: Any) -> None:
+def skip_untested(result: RunResult) -> None:
     """Skip (never pass) a test whose run left operations untested, with why: an operation the
     endpoint does not implement, did not answer, or could not make what it needs for."""
     if result.untested:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.cases import CaseFileError
+from harness.cases import Case, CaseFileError
 from harness.checks.recipes import recheck_recipe_step
 from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
 from harness.model import Failure
 from harness.resources import dig, fill
+from harness.results import FailureRecord, Reporter
 from harness.targets import Target
 from strategies.calls import Call
 
-__all__ = ["ReplayOutcome", "replay_calls", "replay_case"]
+__all__ = ["ReplayOutcome", "replay_calls", "replay_case", "rerun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +24,30 @@ class ReplayOutcome:
     failures: tuple[Failure, ...]
     calls: int
     unsupported: bool = False
+    #: the call that was accepted with an invalid value now answers 409: what it made then still exists
+    conflict: bool = False
 
     def describe(self) -> str:
         if self.unsupported:
             return "the endpoint does not implement the operation"
+        if self.conflict:
+            return ("still fails: the invalid call is now answered 409 (a conflict with what it made when it was "
+                    "accepted, which still exists)")
         if not self.still_fails:
             return f"passes now ({self.calls} calls)"
         return "still fails: " + "; ".join(f"[{f.check}] {f.title}" for f in self.failures)
 
 
-def _engine(target: Target, check: str, reporter: Any = None) -> Engine:
+def _engine(target: Target, check: str, reporter: Reporter | None = None) -> Engine:
     return Engine(target, RunConfig(services=DEFAULT_SERVICES, checks=(check,), seed=0), reporter)
 
 
-def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> list[Failure]:
-    """Send ``calls`` in order, filling ``{binding}`` templates from earlier answers."""
+def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> tuple[list[Failure], int | None]:
+    """Send ``calls`` in order, filling ``{binding}`` templates from earlier answers; the failures, and
+    the HTTP status of the last call (None: no answer)."""
     values: dict[str, Any] = {}
     found: list[Failure] = []
+    status: int | None = None
     for i, call in enumerate(calls):
         identity = identities[i] if i < len(identities) else "primary"
         values["access_key"] = engine.target.access_key(identity)
@@ -47,11 +56,12 @@ def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> li
         bound = params != call.params
         sent = Call(call.service, call.operation, params, call.mode, call.violation, call.raw)
         ex, failures = engine.send(sent, identity=identity, bound=bound)
+        status = ex.status
         found.extend(failures)
         ex = recheck_recipe_step(engine, ex, sent, identity, call)  # a recipe's step: what was made is found
         for binding, path in call.produces:
             values[binding] = dig(ex.parsed, path)
-    return found
+    return found, status
 
 
 def _named(engine: Engine, scenario: dict[str, Any], kind: str, key: str) -> Any:
@@ -65,15 +75,27 @@ def _named(engine: Engine, scenario: dict[str, Any], kind: str, key: str) -> Any
     return found
 
 
-def replay_case(case: Any, target: Target) -> ReplayOutcome:
-    """``case`` is a loaded case file (harness.cases.Case)."""
+def replay_case(case: Case, target: Target) -> ReplayOutcome:
+    """Rerun a loaded case file (harness.cases.load_case) against ``target``."""
+    return _replay(target, case.check, case.service, case.operation, case.calls, case.identities, case.scenario)
+
+
+def rerun(record: FailureRecord, target: Target) -> ReplayOutcome:
+    """Rerun a failure a run has just found (``still_fails`` False: it was flaky)."""
+    f = record.failure
+    return _replay(target, f.check, f.service, f.operation, record.sequence, record.identities, record.scenario)
+
+
+def _replay(target: Target, check: str, service: str, operation: str, calls: Sequence[Call],
+            identities: Sequence[str], scenario: dict[str, Any] | None) -> ReplayOutcome:
     from harness.lifecycle import LifecycleRun
     from harness.scenarios import run_one_scenario
     from harness.sequences import run_one_sequence
 
-    engine = _engine(target, case.check)
-    scenario = getattr(case, "scenario", None) or {}
+    engine = _engine(target, check)
+    scenario = scenario or {}
     found: list[Failure] = []
+    last_status: int | None = None
     if scenario.get("kind") == "lifecycle":
         sm = _named(engine, scenario, "state_machines", "machine")
         run = LifecycleRun(engine, sm)
@@ -92,8 +114,11 @@ def replay_case(case: Any, target: Target) -> ReplayOutcome:
         if failure is not None:
             found.append(failure)
     else:
-        found = replay_calls(engine, list(case.calls), list(case.identities))
+        found, last_status = replay_calls(engine, list(calls), list(identities))
     found += [r.failure for r in engine.result.failures if r.failure not in found]
-    same = tuple(f for f in found if f.check == case.check and f.operation == case.operation)
-    unsupported = f"{case.service}.{case.operation}" in engine.result.unsupported
-    return ReplayOutcome(bool(same), same, engine.result.calls, unsupported)
+    same = tuple(f for f in found if f.check == check and f.operation == operation)
+    unsupported = f"{service}.{operation}" in engine.result.unsupported
+    # an invalid value that was accepted made something; sent again to the same endpoint it meets that
+    # thing (409) instead of a refusal of the value: the acceptance stands, the failure is not flaky
+    conflict = not same and check == "negative_data_rejection" and last_status == 409
+    return ReplayOutcome(bool(same) or conflict, same, engine.result.calls, unsupported, conflict)

@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore import xform_name
 
+from harness.options import TargetOptions
 from harness.resources import fill
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
@@ -219,14 +220,11 @@ def target_of(endpoint: str, service: str) -> tuple[str | None, str | None, bool
 
     The text is ``embedded``, one URL, ``service=URL, *=URL`` pairs, or ``aws:REGION``.
     """
-    if endpoint.startswith("aws:"):
-        return None, endpoint[4:] or None, True
-    if endpoint in ("", "embedded"):
-        return None, None, False
-    if "=" in endpoint:
-        pairs = dict(p.strip().split("=", 1) for p in endpoint.split(",") if "=" in p)
-        return pairs.get(service, pairs.get("*")), None, False
-    return endpoint, None, False
+    options = TargetOptions.from_endpoint(endpoint)
+    if options.target == "aws":
+        return None, options.region, True
+    urls = options.urls()
+    return urls.get(service, urls.get(None)), None, False
 
 
 def resolve_templates(calls: list[Call], *, prefix: str | None = None) -> tuple[list[Call], dict[str, str]]:
@@ -298,6 +296,6 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
     replay = None
     if record.case_file:
         replay = f"jobfuzz replay {shlex.quote(record.case_file)}"
-        if endpoint.startswith(("http://", "https://")):
-            replay += f" --endpoint-url {shlex.quote(endpoint)}"
+        for url in TargetOptions.from_endpoint(endpoint).endpoint_urls:
+            replay += f" --endpoint-url {shlex.quote(url)}"
     return Reproduction(replay, tuple(cli), tuple(snippets), tuple(notes), omitted)

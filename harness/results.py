@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from harness.model import Failure
 from strategies.calls import Call
 
-__all__ = ["CheckCrash", "FailureRecord", "OperationCoverage", "RunResult"]
+__all__ = ["CheckCrash", "FailureRecord", "OperationCoverage", "Reporter", "RunResult"]
 
 
 @dataclass
@@ -84,3 +84,15 @@ class RunResult:
         if cov is None:
             cov = self.coverage[qualified] = OperationCoverage(errors_declared=declared)
         return cov
+
+
+class Reporter(Protocol):
+    """What the engine tells while it runs (``harness.reporting.console.ConsoleReporter`` prints it)."""
+
+    def on_start(self, plan_description: str, total_ops: int) -> None: ...
+
+    def on_phase(self, phase: str, operation: str) -> None: ...
+
+    def on_progress(self, calls: int, failures: int, elapsed_s: float) -> None: ...
+
+    def on_failure(self, record: FailureRecord) -> None: ...

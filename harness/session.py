@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import multiprocessing
 import os
 import signal
 import sys
-import types
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TextIO
 
 from harness.engine import Engine, PlanError, RunConfig
+from harness.inputs import UsageError
+from harness.options import TargetOptions, build_target
 from harness.reporting.console import ConsoleReporter
-from harness.results import RunResult
+from harness.results import FailureRecord, Reporter, RunResult
+from harness.targets import AwsTarget, Target
 
-__all__ = ["execute", "merge", "run_session", "worker_shard"]
+if TYPE_CHECKING:
+    from harness.safety import Guard
+
+__all__ = ["SessionOptions", "execute", "merge", "run_session", "worker_shard"]
 
 
 def _version() -> str:
@@ -32,7 +40,22 @@ def _version() -> str:
 VERSION = _version()
 
 
-def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
+@dataclass(frozen=True, slots=True)
+class SessionOptions:
+    """What ``jobfuzz run`` does around the engine: reports, console, exit status, workers."""
+
+    report_json: Path | None = None
+    junit_xml: Path | None = None
+    html: Path | None = None
+    quiet: bool = False  # no progress, only the final report
+    dry_run: bool = False  # print the plan, send nothing
+    allow_untested: bool = False  # exit 0 (not 3) on a run with no failure but operations untested
+    workers: int = 1
+    #: what each worker builds its own target from (``workers`` > 1)
+    target: TargetOptions = field(default_factory=TargetOptions)
+
+
+def execute(target: Target, config: RunConfig, reporter: Reporter | None = None) -> RunResult:
     """Run the engine, then rerun each failure once to tell flaky ones apart.
 
     Ctrl-C (KeyboardInterrupt) ends the run early: what it found so far is returned, with
@@ -41,7 +64,7 @@ def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
     sent and left.
     """
     engine = Engine(target, config, reporter)
-    guarded = getattr(target, "guard", None) is not None
+    guarded = target if isinstance(target, AwsTarget) else None
     try:
         try:
             result = engine.run()
@@ -50,34 +73,31 @@ def execute(target: Any, config: RunConfig, reporter: Any = None) -> RunResult:
             result = engine.result
             result.interrupted = True
     except BaseException:
-        if guarded:
-            _finish(target, engine, interrupted=True)
+        if guarded is not None:
+            _finish(guarded, engine, interrupted=True)
         raise
-    if guarded:
-        _finish(target, engine, interrupted=result.interrupted)
+    if guarded is not None:
+        _finish(guarded, engine, interrupted=result.interrupted)
     return result
 
 
-def _rerun_failures(result: RunResult, target: Any) -> None:
+def _rerun_failures(result: RunResult, target: Target) -> None:
     import time
 
-    from harness.replay import replay_case
+    from harness.replay import rerun
     from harness.transport import GRACE_S
 
     deadline = target.limits.deadline
     for rec in result.failures:
         if deadline is not None and time.monotonic() > deadline + GRACE_S:
             break  # past the budget and its grace: the rest stay failures (not rerun, not flaky)
-        case = types.SimpleNamespace(calls=rec.sequence, identities=rec.identities, check=rec.failure.check,
-                                     service=rec.failure.service, operation=rec.failure.operation,
-                                     scenario=rec.scenario)
         try:
-            rec.flaky = not replay_case(case, target).still_fails
+            rec.flaky = not rerun(rec, target).still_fails
         except Exception:  # noqa: BLE001 - a rerun that cannot run says nothing about flakiness
             rec.flaky = False
 
 
-def _finish(target: Any, engine: Engine, *, interrupted: bool = False) -> None:
+def _finish(target: AwsTarget, engine: Engine, *, interrupted: bool = False) -> None:
     """Clean up after a run on a guarded target; on an interrupt, say on stderr what was done."""
     from harness.cleanup import finish_run, finish_summary
 
@@ -95,7 +115,7 @@ def _finish(target: Any, engine: Engine, *, interrupted: bool = False) -> None:
               f"{len(report.left)} left" + (f": {cleanup_hint(target)}" if report.left else ""), file=sys.stderr)
 
 
-def cleanup_hint(target: Any) -> str:
+def cleanup_hint(target: AwsTarget) -> str:
     """The command that removes what a run on ``target`` left."""
     where = (f"--endpoint-url {target.endpoint_url}" if getattr(target, "endpoint_url", None)
              else f"--target aws --i-accept-aws-charges --region {target.region}")
@@ -120,35 +140,30 @@ def _ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _interrupt_once(signum: int, frame: Any) -> None:
+def _interrupt_once(signum: int, frame: FrameType | None) -> None:
     """In a worker's slice the first Ctrl-C (the terminal's or the parent's) ends it; later ones wait."""
     _ignore_ctrl_c()
     raise KeyboardInterrupt
 
 
-def _worker(target_args: dict[str, Any], config: RunConfig, quiet: bool = True) -> RunResult:
-    from argparse import Namespace
-
-    from harness.cli import build_target
-
+def _worker(options: TargetOptions, config: RunConfig, quiet: bool = True) -> RunResult:
     signal.signal(signal.SIGINT, _interrupt_once)
     try:
-        target = build_target(Namespace(**target_args))
+        target = build_target(options)
         return execute(target, config, None if quiet else _FailureLines(sys.stdout))
     finally:
         _ignore_ctrl_c()
 
 
-def _run_workers(target: Any, config: RunConfig, args: Any, workers: int) -> RunResult:
-    """``workers`` processes, each a slice; on Ctrl-C each is told to stop and what they found is merged."""
-    target_args = {k: getattr(args, k, None) for k in (
-        "endpoint_url", "target", "aws_opt_in", "region", "profile", "second_identity",
-        "primary_identity", "max_rate", "max_calls", "run_prefix", "ledger_dir", "max_response_bytes")}
-    quiet = bool(getattr(args, "quiet", False))
+def _run_workers(target: Target, config: RunConfig, options: SessionOptions) -> RunResult:
+    """``options.workers`` processes, each a slice, each with its own target built from
+    ``options.target``; on Ctrl-C each is told to stop and what they found is merged."""
+    workers = options.workers
     interrupted = False
     with ProcessPoolExecutor(max_workers=workers, initializer=_ignore_ctrl_c) as pool:
-        futures = [pool.submit(_worker, target_args, replace(config, shard=worker_shard(config.shard, i, workers)),
-                               quiet) for i in range(workers)]
+        futures = [pool.submit(_worker, options.target,
+                               replace(config, shard=worker_shard(config.shard, i, workers)), options.quiet)
+                   for i in range(workers)]
         try:
             wait(futures)
         except KeyboardInterrupt:
@@ -183,7 +198,7 @@ def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[i
 
 def merge(results: list[RunResult]) -> RunResult:
     out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled)
-    seen: dict[tuple[str, ...], Any] = {}
+    seen: dict[tuple[str, str, str, str], FailureRecord] = {}
     for r in results:
         out.calls += r.calls
         out.duration_s = max(out.duration_s, r.duration_s)
@@ -216,17 +231,12 @@ def merge(results: list[RunResult]) -> RunResult:
     return out
 
 
-def _reporter(args: Any) -> Any:
-    return ConsoleReporter(sys.stdout, verbose=False) if not getattr(args, "quiet", False) else None
-
-
-def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) -> int:
-    from harness.cli import UsageError
-
-    guarded = getattr(target, "guard", None) is not None
-    if guarded and workers > 1:
+def run_session(target: Target, config: RunConfig, options: SessionOptions) -> int:
+    """A whole run on ``target`` (``options.workers`` > 1: each worker builds its own from
+    ``options.target``): the engine, the reports, and the exit status of ``jobfuzz run``."""
+    if isinstance(target, AwsTarget) and options.workers > 1:
         raise UsageError("--target aws runs in one process (its caps and cleanup are the run's): drop --workers")
-    if getattr(args, "dry_run", False):
+    if options.dry_run:
         try:
             describe_plan(target, config, sys.stdout)
         except PlanError as exc:
@@ -236,30 +246,29 @@ def run_session(target: Any, config: RunConfig, args: Any, *, workers: int = 1) 
         import secrets
 
         config = replace(config, seed=secrets.randbelow(2**31))
-    reporter = _reporter(args)
+    reporter = None if options.quiet else ConsoleReporter(sys.stdout, verbose=False)
     try:
-        if workers <= 1:
+        if options.workers <= 1:
             result = execute(target, config, reporter)
         else:
-            result = _run_workers(target, config, args, workers)
+            result = _run_workers(target, config, options)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
     finally:
         target.close()
-    written, problems = write_outputs(result, config, args, endpoint_kind=target.kind)
+    written, problems = write_outputs(result, config, options, endpoint_kind=target.kind)
     (reporter or ConsoleReporter(sys.stdout)).on_finish(result)
-    if guarded:
+    if isinstance(target, AwsTarget):
         print_safety(result, target, sys.stdout)
     if result.interrupted or problems:
         where = f"reports written to {', '.join(written)}" if written else "the report is above"
         said = [f"interrupted after {result.calls} calls; {where}"] if result.interrupted else []
         print(f"jobfuzz: {'; '.join(said + problems)}", file=sys.stderr)
         return 2
-    status, line = exit_status(result, allow_untested=getattr(args, "allow_untested", False))
+    status, line = exit_status(result, allow_untested=options.allow_untested)
     if line:
         print(f"jobfuzz: {line}", file=sys.stderr)
     return status
-
 
 
 #: the exit status of a run that found no failure but left operations it was asked to test untested
@@ -289,7 +298,7 @@ def exit_status(result: RunResult, *, allow_untested: bool = False) -> tuple[int
     return 0, None
 
 
-def print_safety(result: RunResult, target: Any, out: Any) -> None:
+def print_safety(result: RunResult, target: AwsTarget, out: TextIO) -> None:
     """What the safety layer did in a run: prefix, caps, calls refused, cleanup."""
     s = result.safety
     if not s:
@@ -321,11 +330,11 @@ def print_safety(result: RunResult, target: Any, out: Any) -> None:
         print(f"  {cleanup_hint(target)}", file=out)
 
 
-def describe_plan(target: Any, config: RunConfig, out: Any) -> None:
+def describe_plan(target: Target, config: RunConfig, out: TextIO) -> None:
     """A dry run: what a run would create (the recipes) and call (operations, phases), unsent."""
     engine = Engine(target, config)
     maker = engine.resources
-    guard = getattr(target, "guard", None)
+    guard = target.guard if isinstance(target, AwsTarget) else None
     print(f"Dry run: nothing is sent. Target {target.endpoint}.", file=out)
     if guard is not None:
         lim = target.limiter
@@ -370,7 +379,7 @@ def _with_needs(resources: dict[str, Any], name: str, out: list[str]) -> None:
     out.append(name)
 
 
-def _params(params: dict[str, Any], guard: Any) -> str:
+def _params(params: dict[str, Any], guard: Guard | None) -> str:
     import json
 
     text = json.dumps(params, default=str)
@@ -379,7 +388,7 @@ def _params(params: dict[str, Any], guard: Any) -> str:
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def write_outputs(result: RunResult, config: RunConfig, args: Any, *,
+def write_outputs(result: RunResult, config: RunConfig, options: SessionOptions, *,
                   endpoint_kind: str) -> tuple[list[str], list[str]]:
     """Case files, then each report asked for. One that cannot be written (a full disk, a folder
     removed during the run) does not stop the others: returns what was written and what was not."""
@@ -391,7 +400,7 @@ def write_outputs(result: RunResult, config: RunConfig, args: Any, *,
     written: list[str] = []
     problems: list[str] = []
 
-    def attempt(option: str, where: Any, write: Any) -> bool:
+    def attempt(option: str, where: Path, write: Callable[[], object]) -> bool:
         try:
             write()
         except OSError as exc:
@@ -407,8 +416,8 @@ def write_outputs(result: RunResult, config: RunConfig, args: Any, *,
     folder = config.failures_dir
     if folder is not None and result.failures and attempt("--failures-dir", folder, lambda: save_cases(folder)):
         written.append(f"{folder}{os.sep}")
-    for option, writer in (("--report-json", write_json), ("--junit-xml", write_junit), ("--html", write_html)):
-        path = getattr(args, option[2:].replace("-", "_"), None)
-        if path and attempt(option, path, lambda path=path, writer=writer: writer(result, path)):
+    for option, path, writer in (("--report-json", options.report_json, write_json),
+                                 ("--junit-xml", options.junit_xml, write_junit), ("--html", options.html, write_html)):
+        if path and attempt(option, path, functools.partial(writer, result, path)):
             written.append(str(path))
     return written, problems

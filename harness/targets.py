@@ -15,7 +15,8 @@ import dataclasses
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -250,7 +251,7 @@ class EmbeddedTarget(Target):
 
     kind = "embedded"
 
-    def __init__(self, emulator: Any = None, *, plant: Any = (), **kwargs: Any) -> None:
+    def __init__(self, emulator: Any = None, *, plant: Iterable[str] = (), **kwargs: Any) -> None:
         """``plant``: names of planted faults (emulator.planted) to break the emulator with."""
         super().__init__(**kwargs)
         if emulator is None:
@@ -330,7 +331,7 @@ class UrlTarget(Target):
 
 
 class AwsTarget(Target):
-    """A real account. Only constructed after an explicit opt-in (see harness.cli).
+    """A real account. Only constructed after an explicit opt-in (harness.options.build_target).
 
     Every call passes the safety guard (``harness.safety.Guard``): it is sent only when its
     identifiers name what this run made or what carries the run prefix (``run_prefix``), and what
@@ -346,11 +347,9 @@ class AwsTarget(Target):
 
     def __init__(self, *, profile: str | None = None, region: str, prefix: str | None = None,
                  max_rate: float | None = default_max_rate, max_calls: int | None = default_max_calls,
-                 ledger_dir: Any = None, endpoint_url: str | None = None,
+                 ledger_dir: Path | str | None = None, endpoint_url: str | None = None,
                  credentials: tuple[str, str, str | None] | None = None, resolve_credentials: bool = True,
                  **kwargs: Any) -> None:
-        from pathlib import Path
-
         from harness.safety import DEFAULT_LEDGER_DIR, CallLimiter, Guard, Ledger, new_prefix, prefix_problem
 
         session = botocore.session.Session(profile=profile) if profile else botocore.session.get_session()
