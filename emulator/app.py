@@ -171,7 +171,7 @@ class Emulator:
             return self._rest_request(
                 service, proto, method.upper(), path, query, h, body, account, region, rid
             )
-        return self._unsigned(method.upper(), path, query, h, body, rid)
+        return self._unsigned(query, h, body, rid)
 
     def service_for(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> str | None:
         """The service a request goes to (None when none would take it)."""
@@ -188,9 +188,7 @@ class Emulator:
                 return service
         return None
 
-    def _unsigned(
-        self, method: str, path: str, query: str, h: dict[str, str], body: bytes, rid: str
-    ) -> RawResponse:
+    def _unsigned(self, query: str, h: dict[str, str], body: bytes, rid: str) -> RawResponse:
         """A request without a SigV4 credential scope: served only as an Import/Export query
         request signed with SigV2, else refused as AWS refuses it (403 for no authentication)."""
         region = self.config.region

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from specs.schema import SchemaBuilder, body_members, payload_member
@@ -71,33 +71,10 @@ def _split_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
     return path, fixed
 
 
-def _top_level_bar(pattern: str) -> bool:
-    """Whether ``pattern`` has a ``|`` outside every group and bracket expression."""
+def _outside_classes(pattern: str) -> Iterator[tuple[str, int]]:
+    """Each character of ``pattern`` outside bracket expressions and escapes, with the group depth
+    after it (a ``(`` counts itself, a ``)`` does not)."""
     depth, in_class, i = 0, False, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-            if pattern[i + 1:i + 2] == "]":  # a ']' first in a class is a member
-                i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
-        i += 1
-    return False
-
-
-def _balanced(pattern: str) -> bool:
-    """Whether every group ``pattern`` closes, it opened (outside bracket expressions and escapes)."""
-    depth, i, in_class = 0, 0, False
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
@@ -111,14 +88,21 @@ def _balanced(pattern: str) -> bool:
                 i += 1
             if pattern[i + 1:i + 2] == "]":  # a ']' first in a class is a member
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield ch, depth
         i += 1
-    return depth == 0
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and bracket expression."""
+    return any(ch == "|" and depth == 0 for ch, depth in _outside_classes(pattern))
+
+
+def _balanced(pattern: str) -> bool:
+    """Whether every group ``pattern`` closes, it opened, and it closes every group it opens."""
+    depths = [depth for _, depth in _outside_classes(pattern)]
+    return min(depths, default=0) >= 0 and (depths[-1] if depths else 0) == 0
 
 
 def anchored(pattern: str) -> str:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from emulator.app import Emulator
-from emulator.inprocess import attach
+from emulator.inprocess import embedded_client
 
 KEY = "test-auth-key-id"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -52,16 +51,8 @@ class Unsigned:
 
 
 def client(service: str, emu: Emulator, *, signed: bool):
-    c = boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url="http://emulator.invalid",
-        aws_access_key_id=KEY,
-        aws_secret_access_key="secret-not-real",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-    attach(c, emu if signed else Unsigned(emu))
-    return c
+    return embedded_client(service, emu if signed else Unsigned(emu), access_key=KEY,
+                           config=Config(retries={"total_max_attempts": 1}))
 
 
 @pytest.mark.parametrize("service", sorted(CALLS))
