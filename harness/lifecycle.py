@@ -1,276 +1,27 @@
-"""Lifecycles: one Hypothesis state machine for each state machine in the overlays.
-
-``LifecycleRun`` holds the reference model of one resource (its state and version) and applies
-the overlay's transitions to the real endpoint, checking after each step:
-
-- a legal transition (documented) is accepted, an illegal one refused with a documented error;
-- the state read back is the one the model predicts (polling where the step is documented as
-  eventually consistent), is one of the documented states, and a terminal state never changes;
-- a device update increments the version, and a stale expected version is refused;
-- after the documented delete, the resource is not found.
-
-Transitions whose rule the documentation does not give (``inferred``, or listed as uncertain)
-are sent but never judged: the model follows what the endpoint says. An ``inferred`` version rule
-is never checked (neither the increment nor a stale expected version), and a machine whose own
-``source`` is ``inferred`` has its states, terminal states and delete unasserted.
+"""The lifecycle phase: one Hypothesis state machine for each state machine in the overlays, each
+step a ``LifecycleRun`` step (``harness.checks.lifecycle``, where the lifecycle checks are).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from harness.checks import check
-from harness.engine import Engine, Stop, Untestable
-from harness.model import Exchange, Failure
+from harness.checks.lifecycle import LifecycleRun, machine_ops, passed_checks
+from harness.config import Stop, Untestable
+from harness.context import RunContext
+from harness.model import Failure
 from harness.phases import chunks
-from harness.resources import ResourceError, dig, fill
-from specs.overlay import DELETED
-from specs.types import StateMachineSpec, Step, Transition
-from strategies.calls import Call
+from harness.resources import ResourceError
+from specs.types import StateMachineSpec
 
-__all__ = ["LifecycleRun", "run_lifecycles"]
-
-ASSERTED = ("model", "doc")
+__all__ = ["LifecycleRun", "planned_machines", "run_lifecycles"]
 
 
-@check("state_transition_conformance", kind="lifecycle")
-def _state_transition_conformance(*_: Any) -> None:
-    """The lifecycle breaks its state machine (checked by LifecycleRun)."""
-
-
-@check("read_after_write_consistency", kind="lifecycle")
-def _read_after_write_consistency(*_: Any) -> None:
-    """A read after a write does not show the write (checked by LifecycleRun)."""
-
-
-class LifecycleRun:
-    """One resource driven through its state machine, with a reference model."""
-
-    poll_attempts = 20
-
-    def __init__(self, engine: Engine, sm: StateMachineSpec) -> None:
-        self.engine, self.sm = engine, sm
-        self.values: dict[str, Any] = {}
-        # an inferred machine's initial state is a guess: the first read tells it
-        self.state: str | None = sm.initial if sm.source in ASSERTED else None
-        self.version: int | None = None
-        self.deleted = False
-        self.steps: list[str] = []
-        self.by_name = {t.name: t for t in sm.transitions}
-        #: the failure this run raised, its scenario, calls and identities (kept if the budget ends the shrink)
-        self.failed: tuple[Failure, dict[str, Any], list[Call], list[str]] | None = None
-
-    # -- plumbing --------------------------------------------------------------------------
-    def _fail(self, check_name: str, ex: Exchange | None, title: str, message: str) -> None:
-        op = ex.operation if ex is not None else self.sm.read.operation
-        svc = ex.service if ex is not None else self.sm.read.service
-        f = Failure(check=check_name, service=svc, operation=op, title=title,
-                    message=f"{self.sm.name} after {' -> '.join(self.steps) or 'creation'}: {message}",
-                    cause=f"{self.sm.name}:{title}", status_code=ex.status if ex else None,
-                    error_code=ex.error_code if ex else None)
-        if check_name not in self.engine.enabled:
-            return
-        if self.engine.is_known(f):
-            self.engine.record(f)  # counts the occurrence; the search goes on for new failures
-            return
-        self.failed = (f, self.scenario(), list(self.engine.sequence), list(self.engine.identities))
-        raise f
-
-    def _send(self, step: Step, extra: dict[str, Any] | None = None, *, bound: bool = True) -> Exchange:
-        """Send a step. ``bound=False`` for transitions: whether the resource's state allows one is
-        the state machine's to judge, not ``positive_data_acceptance``'s (IoT CancelJob on a
-        COMPLETED job has no declared error but InvalidRequestException)."""
-        params = fill(step.params, self.values)
-        if extra:
-            params.update(extra)
-        template = Call(step.service, step.operation, {**step.params, **(extra or {})})
-        ex, failures = self.engine.send(Call(step.service, step.operation, params), bound=bound,
-                                        record_as=template)
-        for f in failures:
-            if not self.engine.is_known(f):
-                self.engine.record(f, scenario=self.scenario())
-        return ex
-
-    def scenario(self) -> dict[str, Any]:
-        return {"kind": "lifecycle", "machine": self.sm.name, "service": self.sm.service, "steps": list(self.steps)}
-
-    def _unsupported(self, ex: Exchange) -> bool:
-        """No answer, or the endpoint does not implement the step's operation: the step is not judged."""
-        return self.engine.unjudgeable(ex) is not None
-
-    def read(self) -> tuple[Exchange, str | None, int | None]:
-        ex = self.engine.judgeable(self._send(self.sm.read))  # else the machine cannot run: nothing to judge
-        if not ex.ok:
-            return ex, None, None
-        state = dig(ex.parsed, self.sm.state_path)
-        version = dig(ex.parsed, self.sm.version.field) if self.sm.version else None
-        return ex, state, version if isinstance(version, int) else None
-
-    # -- the model -------------------------------------------------------------------------
-    def setup(self) -> None:
-        res = self.engine.resources.resources[self.sm.resource]
-        self.values = self.engine.resources.make(list(res.produces), service=res.service)
-        self.check_read(after=None)
-
-    def expectation(self, t: Transition) -> str:
-        """accept | refuse | either, for ``t`` from the current state."""
-        s = self.state
-        if s is None or t.source not in ASSERTED:
-            return "either"
-        if (t.name, s, t.target or s) in {tuple(u) for u in self.sm.uncertain}:
-            return "either"
-        legal = s in t.sources or ("*" in t.sources and s not in self.sm.terminal)
-        if legal:
-            return "accept"
-        if s in t.refused_from:
-            return "refuse"
-        return "either"
-
-    def apply(self, name: str) -> None:
-        t = self.by_name[name]
-        self.steps.append(name)
-        expected = self.expectation(t)
-        before = self.state
-        ex = self._send(t.step, bound=False)
-        if ex.status is None or self._unsupported(ex):
-            return
-        if expected == "accept" and not ex.ok:
-            self._fail("state_transition_conformance", ex, f"legal {name} refused from {before}",
-                       f"{name} ({t.step.operation}) is documented as legal from {before}, and was refused: "
-                       f"HTTP {ex.status} {ex.error_code}: {ex.error_message}")
-        if expected == "refuse" and ex.ok:
-            self._fail("state_transition_conformance", ex, f"illegal {name} accepted from {before}",
-                       f"{name} ({t.step.operation}) from {before} must be refused "
-                       f"({', '.join(t.refused_errors) or 'an error'}), and was accepted with HTTP {ex.status}")
-        if expected == "refuse" and not ex.ok and t.refused_errors and ex.error_code not in t.refused_errors \
-                and ex.status < 500:
-            self._fail("state_transition_conformance", ex, f"{name} from {before} refused with {ex.error_code}",
-                       f"{name} from {before} must be refused with one of {', '.join(t.refused_errors)}, "
-                       f"got {ex.error_code} (HTTP {ex.status})")
-        if ex.ok:
-            if t.target == DELETED:
-                self.deleted = True
-                if expected == "accept":  # an undocumented delete may leave the resource: nothing to judge
-                    self.check_gone(t)
-                return
-            # an accepted update bumps the version whether or not it is documented from this state; an
-            # inferred transition's bumps_version is a guess: the next read sets the version instead
-            if t.bumps_version and self.version is not None:
-                self.version = self.version + 1 if t.source in ASSERTED else None
-            # undocumented: follow what the endpoint says
-            self.state = (t.target or before) if expected == "accept" else None
-        self.check_read(after=t if ex.ok else None)
-
-    def check_read(self, after: Transition | None) -> None:
-        eventual = after is not None and after.consistency == "eventual"
-        for attempt in range(self.poll_attempts if eventual else 1):
-            ex, state, version = self.read()
-            if not ex.ok or self.state is None or state == self.state:
-                break
-            if attempt + 1 < self.poll_attempts and eventual:
-                self._pause(attempt)
-        if not ex.ok:
-            self._fail("read_after_write_consistency", ex, "the resource cannot be read",
-                       f"{self.sm.read.operation} failed: HTTP {ex.status} {ex.error_code}: {ex.error_message}")
-            return
-        documented = self.sm.source in ASSERTED  # an inferred set of states is a guess: never asserted
-        if documented and state not in self.sm.states:
-            self._fail("state_transition_conformance", ex, f"state {state!r} outside the documented set",
-                       f"{self.sm.state_path} is {state!r}, documented states: {', '.join(self.sm.states)}")
-        prev = self.state
-        if prev is not None and state != prev:
-            if documented and prev in self.sm.terminal:
-                self._fail("state_transition_conformance", ex, f"terminal {prev} changed",
-                           f"the terminal state {prev} became {state}")
-            title = f"{after.name} not visible" if after else f"initial state {state}"
-            self._fail("read_after_write_consistency" if after else "state_transition_conformance", ex, title,
-                       f"expected {self.sm.state_path} {prev}, read {state}")
-        self.state = state
-        self._check_version(ex, version, after)
-
-    def _check_version(self, ex: Exchange, version: int | None, after: Transition | None) -> None:
-        rule = self.sm.version
-        if rule is None or rule.source not in ASSERTED:
-            return
-        if self.version is not None and version is not None and after is not None and after.bumps_version \
-                and version != self.version:
-            self._fail("state_transition_conformance", ex, "version not incremented",
-                       f"after {after.name} the version should be {self.version}, read {version}")
-        self.version = version
-
-    def stale_write(self) -> None:
-        """Send a version-bumping legal transition with a stale expected version: it must be refused."""
-        rule = self.sm.version
-        if rule is None or rule.source not in ASSERTED or rule.expected_param is None or self.version is None \
-                or self.state is None:
-            return
-        legal = [t for t in self.sm.transitions if t.bumps_version and self.expectation(t) == "accept"]
-        if not legal:
-            return
-        t = legal[0]
-        self.steps.append(f"{t.name}[{rule.expected_param}={self.version - 1}]")
-        ex = self._send(t.step, {rule.expected_param: self.version - 1}, bound=False)
-        if self._unsupported(ex):
-            return
-        if ex.ok:
-            self._fail("state_transition_conformance", ex, f"{rule.expected_param} ignored",
-                       f"{t.name} with {rule.expected_param}={self.version - 1} while the version is "
-                       f"{self.version} was accepted")
-        elif rule.mismatch_errors and ex.error_code not in rule.mismatch_errors and ex.status and ex.status < 500:
-            self._fail("state_transition_conformance", ex, f"stale {rule.expected_param} refused with {ex.error_code}",
-                       f"a stale {rule.expected_param} must be refused with one of "
-                       f"{', '.join(rule.mismatch_errors)}, got {ex.error_code} (HTTP {ex.status})")
-        self.check_read(after=None)
-
-    def delete(self) -> None:
-        if self.sm.delete is None or self.deleted:
-            return
-        self.steps.append("delete")
-        ex = self._send(self.sm.delete)
-        if ex.ok:
-            self.deleted = True
-            if self.sm.source in ASSERTED:
-                self.check_gone(None)
-
-    def check_gone(self, t: Transition | None) -> None:
-        """After a delete, the resource must not be read (polled: deletion may take a moment)."""
-        not_found = set(self.engine.op_spec(self.sm.read.service, self.sm.read.operation).not_found_errors)
-        for attempt in range(self.poll_attempts):
-            ex = self._send(self.sm.read)
-            if not ex.ok:
-                break
-            self._pause(attempt)
-        if ex.ok:
-            self._fail("use_after_delete", ex, "read after delete",
-                       f"{self.sm.read.operation} still answers HTTP {ex.status} after "
-                       f"{t.name if t else 'the delete'}")
-        elif not_found and ex.error_code not in not_found and ex.status and ex.status < 500:
-            self._fail("use_after_delete", ex, f"deleted resource answers {ex.error_code}",
-                       f"after the delete, {self.sm.read.operation} should answer {', '.join(sorted(not_found))}, "
-                       f"got {ex.error_code}")
-
-    def _pause(self, attempt: int) -> None:
-        if self.engine.target.kind != "embedded":
-            time.sleep(min(0.05 * 2 ** attempt, 1.0))
-
-    def replay(self, steps: list[str]) -> None:
-        """Rerun a recorded list of steps (from a case file) outside Hypothesis."""
-        self.setup()
-        for name in steps:
-            if name == "delete":
-                self.delete()
-            elif "[" in name:
-                self.stale_write()
-            else:
-                self.apply(name)
-
-
-def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateMachine]:
+def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedStateMachine]:
     names = [t.name for t in sm.transitions]
 
     class Lifecycle(RuleBasedStateMachine):
@@ -279,11 +30,11 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
 
         def __init__(self) -> None:
             super().__init__()
-            engine.new_example()
+            ctx.new_example()
             last = type(self).last_run
             if last is not None and last.failed:
                 type(self).last_failed = last
-            self.run = LifecycleRun(engine, sm)
+            self.run = LifecycleRun(ctx, sm)
             type(self).last_run = self.run  # the run a failure came from, for its scenario
 
         @initialize()
@@ -306,26 +57,26 @@ def _machine_class(engine: Engine, sm: StateMachineSpec) -> type[RuleBasedStateM
 
         @invariant()
         def known(self) -> None:
-            engine.check_budget()
+            ctx.check_budget()
 
     Lifecycle.__name__ = f"Lifecycle_{sm.name}"
-    Lifecycle._hypothesis_internal_use_seed = engine.seed  # type: ignore[attr-defined]  # what @seed does: --seed reruns the same steps
+    Lifecycle._hypothesis_internal_use_seed = ctx.seed  # type: ignore[attr-defined]  # what @seed does: --seed reruns the same steps
     return Lifecycle
 
 
-def run_lifecycles(engine: Engine) -> None:
-    for sm in planned_machines(engine):
-        engine.phase("lifecycle", sm.name)
-        _run_machine(engine, sm)
+def run_lifecycles(ctx: RunContext) -> None:
+    for sm in planned_machines(ctx):
+        ctx.phase("lifecycle", sm.name)
+        _run_machine(ctx, sm)
 
 
-def planned_machines(engine: Engine) -> list[StateMachineSpec]:
+def planned_machines(ctx: RunContext) -> list[StateMachineSpec]:
     """The state machines that drive an operation of the run. Under ``--shard`` or ``--workers``,
     the one shard that holds the first of a machine's operations in the run runs it."""
-    planned = {(op.service, op.name) for op in engine.plan}
-    in_run = {(op.service, op.name) for op in engine.unsharded}
+    planned = {(op.service, op.name) for op in ctx.plan}
+    in_run = {(op.service, op.name) for op in ctx.unsharded}
     out = []
-    for spec in engine.services.values():
+    for spec in ctx.services.values():
         for sm in spec.state_machines:
             ops = {(t.step.service, t.step.operation) for t in sm.transitions} | {(sm.read.service, sm.read.operation)}
             if ops & in_run and min(ops & in_run) in planned:
@@ -333,17 +84,17 @@ def planned_machines(engine: Engine) -> list[StateMachineSpec]:
     return out
 
 
-def _run_machine(engine: Engine, sm: StateMachineSpec) -> None:
-    cls = _machine_class(engine, sm)
+def _run_machine(ctx: RunContext, sm: StateMachineSpec) -> None:
+    cls = _machine_class(ctx, sm)
     # large --max-examples: several searches of at most CHUNK examples each (see phases.CHUNK)
-    for c, examples in enumerate(chunks(max(5, engine.examples // 2))):
-        cls._hypothesis_internal_use_seed = engine.seed + c  # type: ignore[attr-defined]
-        if not _run_chunk(engine, sm, cls, examples):
+    for c, examples in enumerate(chunks(max(5, ctx.examples // 2))):
+        cls._hypothesis_internal_use_seed = ctx.seed + c  # type: ignore[attr-defined]
+        if not _run_chunk(ctx, sm, cls, examples):
             return
-    _count_passed(engine, sm)
+    _count_passed(ctx, sm)
 
 
-def _run_chunk(engine: Engine, sm: StateMachineSpec, cls: Any, examples: int) -> bool:
+def _run_chunk(ctx: RunContext, sm: StateMachineSpec, cls: Any, examples: int) -> bool:
     """One search of ``examples`` sequences, repeated after each new failure (at most 4 times);
     False when the machine cannot go on (its resource cannot be made, or it crashed)."""
     for _ in range(4):
@@ -358,36 +109,25 @@ def _run_chunk(engine: Engine, sm: StateMachineSpec, cls: Any, examples: int) ->
             for run in (cls.last_run, cls.last_failed):  # type: ignore[attr-defined]
                 if run is not None and run.failed:
                     f, scenario, calls, identities = run.failed
-                    engine.record(f, sequence=calls, scenario=scenario).identities = identities
+                    ctx.record(f, sequence=calls, scenario=scenario).identities = identities
                     break
             raise
         except Failure as f:
             run = cls.last_run  # type: ignore[attr-defined]
-            engine.record(f, scenario=run.scenario() if run else None)
+            ctx.record(f, scenario=run.scenario() if run else None)
         except (ResourceError, Untestable) as exc:
             why = exc.reason if isinstance(exc, Untestable) else str(exc)
-            for qualified in _machine_ops(sm):
-                engine.note_untested(qualified, f"lifecycle {sm.name} not run: {why}")
+            for qualified in machine_ops(sm):
+                ctx.note_untested(qualified, f"lifecycle {sm.name} not run: {why}")
             return False
         except Exception as exc:  # noqa: BLE001
-            engine.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
+            ctx.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
             return False
     return False  # a new failure every time: the machine is not counted as passed
 
 
-def _machine_ops(sm: StateMachineSpec) -> list[str]:
-    return sorted({f"{t.step.service}.{t.step.operation}" for t in sm.transitions}
-                  | {f"{sm.read.service}.{sm.read.operation}"})
-
-
-def _count_passed(engine: Engine, sm: StateMachineSpec) -> None:
+def _count_passed(ctx: RunContext, sm: StateMachineSpec) -> None:
     """A machine that ran clean passed its checks on every operation it drove (the matrix shows it)."""
-    read = f"{sm.read.service}.{sm.read.operation}"
-    passed = [(f"{t.step.service}.{t.step.operation}", name) for t in sm.transitions
-              for name in ("state_transition_conformance", "read_after_write_consistency")]
-    passed += [(read, "state_transition_conformance"), (read, "read_after_write_consistency")]
-    if sm.delete is not None or any(t.target == DELETED for t in sm.transitions):
-        passed.append((read, "use_after_delete"))  # the read after the delete is what it checks
-    for qualified, name in sorted(set(passed)):
-        if name in engine.enabled and qualified not in engine.result.unsupported:  # a step it could not take
-            engine.count_check(qualified, name, True)
+    for qualified, name in passed_checks(sm):
+        if name in ctx.enabled and qualified not in ctx.result.unsupported:  # a step it could not take
+            ctx.count_check(qualified, name, True)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
-__all__ = ["CHECK_NAMES", "KEPT_CHARS", "Exchange", "Failure", "RawRequest", "RawResponse", "clip"]
+__all__ = ["CHECK_NAMES", "KEPT_CHARS", "Cause", "CheckContext", "Exchange", "Failure", "RawRequest", "RawResponse",
+           "clip"]
 
 #: the most of any text from an answer a message keeps (a body quoted by a parser's error, say)
 KEPT_CHARS = 2048
@@ -87,6 +89,33 @@ class Exchange:
         return self.call.service
 
 
+@dataclass(slots=True)
+class CheckContext:
+    """What an exchange check may know besides the exchange."""
+
+    service: ServiceSpec
+    op: OperationSpec
+    #: every input binding of the call was filled from a resource that exists
+    bound: bool = False
+    #: the call is one a scenario expects to be refused for reasons the spec knows (not a bug)
+    expected_refusal: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Cause:
+    """What makes two failures of one check on one operation the same failure (deduplication,
+    case file names): the kind of cause (``status``, ``schema``, ``lifecycle``, ...), the member
+    path, machine or step it concerns, and what was expected there. Never a drawn value."""
+
+    kind: str
+    path: str = ""
+    expected: str = ""
+
+    def __str__(self) -> str:
+        return ":".join(part for part in (self.kind, self.path, self.expected) if part)
+
+
 @dataclass(eq=False)
 class Failure(Exception):
     """A contract failure found by one check. ``cause`` identifies it for deduplication.
@@ -99,13 +128,16 @@ class Failure(Exception):
     operation: str
     title: str  # short, stable across examples of the same cause
     message: str  # full explanation: what was expected, what came
-    cause: str = ""  # dedup key beyond check+operation; defaults to title
+    #: what makes it the same failure as another of its check and operation; None: its title
+    cause: Cause | None = None
     status_code: int | None = None
     error_code: str | None = None
 
     def __post_init__(self) -> None:
         if self.check not in CHECK_NAMES:
             raise ValueError(f"unknown check name {self.check!r}")
+        if isinstance(self.cause, str):  # a cause given as words (a test, an old caller): one of kind "text"
+            self.cause = Cause("text", expected=self.cause) if self.cause else None
         # what an endpoint sent may be quoted in a message: reports and case files keep a few KB of it
         self.message = clip(self.message, 2 * KEPT_CHARS)
         self.title = clip(self.title, 200)
@@ -115,8 +147,8 @@ class Failure(Exception):
                           self.status_code, self.error_code))
 
     @property
-    def key(self) -> tuple[str, str, str, str]:
-        return (self.check, self.service, self.operation, self.cause or self.title)
+    def key(self) -> tuple[str, str, str, Cause]:
+        return (self.check, self.service, self.operation, self.cause or Cause("title", expected=self.title))
 
     def __str__(self) -> str:
         return f"[{self.check}] {self.service}.{self.operation}: {self.title}"

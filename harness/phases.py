@@ -14,7 +14,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
-from harness.engine import Engine, Stop
+from harness.binding import bind_call
+from harness.config import Stop
+from harness.context import RunContext
 from harness.examples_db import example_database
 from harness.model import Failure
 from harness.resources import ResourceError
@@ -24,7 +26,6 @@ from strategies.calls import Call
 
 __all__ = ["run_boundary", "run_fuzz", "run_one"]
 
-_MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
 _ROUNDS = 4  # searches per operation and mode, each ending at a new failure or its examples
 #: the most examples one Hypothesis search runs: what it keeps (the tree of choices it explored, a
 #: cache of results) grows with its examples, so a larger --max-examples runs as several searches,
@@ -37,114 +38,57 @@ def chunks(examples: int) -> list[int]:
     return [min(CHUNK, examples - start) for start in range(0, examples, CHUNK)]
 
 
-def _fresh(engine: Engine, op: OperationSpec, call: Call) -> Call:
-    """An invalid call that would make a resource names it afresh (as the recipe does), unless the
-    name is the member it breaks: it must be refused for the rule it breaks, not because an earlier
-    call of the run took its fixed name (CreateJob's jobId)."""
-    if call.violation is None:
-        return call
-    broken = _top(call.violation.path)
-    fresh = {k: v for k, v in engine.resources.fresh_names(op.service, op.name, {}).items() if k != broken}
-    return _with(call, {**call.params, **fresh}) if fresh else call
-
-
-def _top(path: str) -> str:
-    return path.split(".")[0].split("[")[0].split("{")[0]
-
-
-def _bind(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> tuple[Call, Call, bool]:
-    """The call to send, the call to record (with templates) and whether every binding was filled."""
-    call = _fresh(engine, op, call)
-    names = [b for _, b in op.bindings]
-    if not names or not engine.resources.can_bind(names):
-        values = {"access_key": engine.target.access_key()}
-        params = engine.fill_templates(op, call.params, values)
-        return _with(call, params), call, False
-    fresh = op.name.startswith(_MUTATING) or not pool.get(op.qualified)
-    if fresh:
-        start = len(engine.sequence)
-        made = engine.resources.make(names, service=op.service)
-        pool[op.qualified] = (made, engine.sequence[start:], engine.identities[start:])
-    else:  # reused: the calls that made the resources belong to this example's case file too
-        engine.sequence.extend(pool[op.qualified][1])
-        engine.identities.extend(pool[op.qualified][2])
-    values = pool[op.qualified][0]
-    broken = _top(call.violation.path) if call.violation else None
-    params = engine.fill_templates(op, call.params, values)
-    recorded = dict(call.params)
-    service = engine.services[op.service]
-    for param, binding in op.bindings:
-        if param == broken:
-            # a pattern break spliced into a valid value is made on the resource's own id, so that
-            # only the pattern stands between the call and success (a partial match accepts it)
-            rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \
-                and isinstance(values[binding], str) else None
-            if rebased is not None:
-                params[param] = rebased
-                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]
-            continue
-        member = service.shapes[op.input].member_named(param) if op.input else None
-        is_list = member is not None and service.shapes[member.shape].type == "list"
-        params[param] = [values[binding]] if is_list else values[binding]
-        recorded[param] = [f"{{{binding}}}"] if is_list else f"{{{binding}}}"
-    return _with(call, params), _with(call, recorded), broken is None
-
-
-def _with(call: Call, params: dict[str, Any]) -> Call:
-    return Call(call.service, call.operation, params, call.mode, call.violation, call.raw, call.produces)
-
-
-def run_one(engine: Engine, op: OperationSpec, call: Call, pool: dict[str, Any]) -> list[Failure]:
+def run_one(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, Any]) -> list[Failure]:
     """Bind, send and check one call; returns the failures not yet known."""
-    engine.new_example()
+    ctx.new_example()
     try:
-        to_send, recorded, bound = _bind(engine, op, call, pool)
+        to_send, recorded, bound = bind_call(ctx, op, call, pool)
     except ResourceError as exc:  # the recipe's own calls were checked; nothing to learn from this call
-        engine.note_untested(op.qualified, str(exc))
+        ctx.note_untested(op.qualified, str(exc))
         return []
-    if engine.is_unsupported(op):
+    if ctx.is_unsupported(op):
         return []
-    _, failures = engine.send(to_send, bound=bound, record_as=recorded)
-    return [f for f in failures if not engine.is_known(f)]
+    _, failures = ctx.send(to_send, bound=bound, record_as=recorded)
+    return [f for f in failures if not ctx.is_known(f)]
 
 
-def _ops(engine: Engine) -> list[OperationSpec]:
-    return [op for op in engine.plan if not engine.is_unsupported(op)]
+def _ops(ctx: RunContext) -> list[OperationSpec]:
+    return [op for op in ctx.plan if not ctx.is_unsupported(op)]
 
 
-def run_boundary(engine: Engine) -> None:
+def run_boundary(ctx: RunContext) -> None:
     pool: dict[str, Any] = {}
-    for op in _ops(engine):
-        engine.phase("boundary", op.qualified)
-        service = engine.services[op.service]
+    for op in _ops(ctx):
+        ctx.phase("boundary", op.qualified)
+        service = ctx.services[op.service]
         calls = list(boundary_calls(op, service=service)) + list(invalid_calls(op, service=service))
         for call in calls:
-            if engine.is_unsupported(op):
+            if ctx.is_unsupported(op):
                 break
-            for f in run_one(engine, op, call, pool):
-                engine.record(f)
+            for f in run_one(ctx, op, call, pool):
+                ctx.record(f)
 
 
-def run_fuzz(engine: Engine) -> None:
+def run_fuzz(ctx: RunContext) -> None:
     pool: dict[str, Any] = {}
-    db = example_database(engine.config.example_db)
-    for op in _ops(engine):
-        service = engine.services[op.service]
+    db = example_database(ctx.config.example_db)
+    for op in _ops(ctx):
+        service = ctx.services[op.service]
         for mode in ("valid", "invalid"):
-            if engine.is_unsupported(op):
+            if ctx.is_unsupported(op):
                 break
             if not has_calls(op, service=service, mode=mode):
                 continue  # nothing to draw in this mode (e.g. no rule of the input can be broken)
-            engine.phase(f"fuzz ({mode})", op.qualified)
+            ctx.phase(f"fuzz ({mode})", op.qualified)
             strategy = from_operation(op, service=service, mode=mode)
-            for c, examples in enumerate(chunks(engine.examples)):
+            for c, examples in enumerate(chunks(ctx.examples)):
                 for k in range(_ROUNDS):
-                    if not _search(engine, op, strategy, pool, db, mode, examples=examples, seed=engine.seed + c,
+                    if not _search(ctx, op, strategy, pool, db, mode, examples=examples, seed=ctx.seed + c,
                                    reuse=c == 0 and k == 0):
                         break
 
 
-def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call], pool: dict[str, Any],
+def _search(ctx: RunContext, op: OperationSpec, strategy: st.SearchStrategy[Call], pool: dict[str, Any],
             db: Any, mode: str, *, examples: int, seed: int, reuse: bool = True) -> bool:
     """One Hypothesis search; True when it found (and recorded) a new failure.
 
@@ -155,10 +99,10 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     state: dict[str, Any] = {}
 
     def test(call: Call) -> None:
-        new = run_one(engine, op, call, pool)
+        new = run_one(ctx, op, call, pool)
         if new:
             state["failure"] = new[0]
-            state["sequence"], state["identities"] = list(engine.sequence), list(engine.identities)
+            state["sequence"], state["identities"] = list(ctx.sequence), list(ctx.identities)
             raise new[0]
 
     # one example-database key per operation and mode (the function is the same for all)
@@ -172,7 +116,7 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
     # and --example-db still keeps each failure and replays it first on the next run
     test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
     def keep(f: Failure) -> None:
-        rec = engine.record(f, sequence=state.get("sequence"))
+        rec = ctx.record(f, sequence=state.get("sequence"))
         rec.identities = state.get("identities", [])
 
     try:
@@ -188,7 +132,7 @@ def _search(engine: Engine, op: OperationSpec, strategy: st.SearchStrategy[Call]
         if "failure" in state:  # it failed once, not when Hypothesis tried again (a create meeting
             keep(state["failure"])  # what the first call made): kept; the rerun marks it flaky
             return True
-        engine.crashed("not_a_server_error", op.qualified, exc)
+        ctx.crashed("not_a_server_error", op.qualified, exc)
     except Exception as exc:  # noqa: BLE001 - a harness error in one operation must not end the run
-        engine.crashed("not_a_server_error", op.qualified, exc)
+        ctx.crashed("not_a_server_error", op.qualified, exc)
     return False

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.cases import Case, CaseFileError
-from harness.checks.recipes import recheck_recipe_step
-from harness.engine import DEFAULT_SERVICES, Engine, RunConfig
+from harness.checks import run_recipe_checks
+from harness.config import DEFAULT_SERVICES, RunConfig
+from harness.context import RunContext
+from harness.engine import Engine
 from harness.model import Failure
 from harness.resources import dig, fill
 from harness.results import FailureRecord, Reporter
@@ -42,7 +44,7 @@ def _engine(target: Target, check: str, reporter: Reporter | None = None) -> Eng
     return Engine(target, RunConfig(services=DEFAULT_SERVICES, checks=(check,), seed=0), reporter)
 
 
-def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> tuple[list[Failure], int | None]:
+def replay_calls(ctx: RunContext, calls: list[Call], identities: list[str]) -> tuple[list[Failure], int | None]:
     """Send ``calls`` in order, filling ``{binding}`` templates from earlier answers; the failures, and
     the HTTP status of the last call (None: no answer)."""
     values: dict[str, Any] = {}
@@ -50,15 +52,15 @@ def replay_calls(engine: Engine, calls: list[Call], identities: list[str]) -> tu
     status: int | None = None
     for i, call in enumerate(calls):
         identity = identities[i] if i < len(identities) else "primary"
-        values["access_key"] = engine.target.access_key(identity)
-        values["uid"] = engine.resources.uid()
+        values["access_key"] = ctx.target.access_key(identity)
+        values["uid"] = ctx.resources.uid()
         params = fill(call.params, values)
         bound = params != call.params
         sent = Call(call.service, call.operation, params, call.mode, call.violation, call.raw)
-        ex, failures = engine.send(sent, identity=identity, bound=bound)
+        ex, failures = ctx.send(sent, identity=identity, bound=bound)
         status = ex.status
         found.extend(failures)
-        ex = recheck_recipe_step(engine, ex, sent, identity, call)  # a recipe's step: what was made is found
+        ex = run_recipe_checks(ctx, ex, sent, identity, call)  # a recipe's step: what was made is found
         for binding, path in call.produces:
             values[binding] = dig(ex.parsed, path)
     return found, status
@@ -88,7 +90,7 @@ def rerun(record: FailureRecord, target: Target) -> ReplayOutcome:
 
 def _replay(target: Target, check: str, service: str, operation: str, calls: Sequence[Call],
             identities: Sequence[str], scenario: dict[str, Any] | None) -> ReplayOutcome:
-    from harness.lifecycle import LifecycleRun
+    from harness.checks.lifecycle import LifecycleRun
     from harness.scenarios import run_one_scenario
     from harness.sequences import run_one_sequence
 
@@ -98,23 +100,23 @@ def _replay(target: Target, check: str, service: str, operation: str, calls: Seq
     last_status: int | None = None
     if scenario.get("kind") == "lifecycle":
         sm = _named(engine, scenario, "state_machines", "machine")
-        run = LifecycleRun(engine, sm)
+        run = LifecycleRun(engine.ctx, sm)
         try:
             run.replay(list(scenario.get("steps", ())))
         except Failure as raised:
             found.append(raised)
     elif scenario.get("kind") == "sequence":
         seq = _named(engine, scenario, "sequences", "sequence")
-        failure = run_one_sequence(engine, seq)
+        failure = run_one_sequence(engine.ctx, seq)
         if failure is not None:
             found.append(failure)
     elif scenario.get("kind") == "scenario":
         op = engine.op_spec(scenario["service"], scenario["operation"])
-        failure = run_one_scenario(engine, scenario["check"], op)
+        failure = run_one_scenario(engine.ctx, scenario["check"], op)
         if failure is not None:
             found.append(failure)
     else:
-        found, last_status = replay_calls(engine, list(calls), list(identities))
+        found, last_status = replay_calls(engine.ctx, list(calls), list(identities))
     found += [r.failure for r in engine.result.failures if r.failure not in found]
     same = tuple(f for f in found if f.check == check and f.operation == operation)
     unsupported = f"{service}.{operation}" in engine.result.unsupported

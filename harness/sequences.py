@@ -12,17 +12,15 @@ documented as eventually consistent).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jmespath
 
-from harness.model import Exchange, Failure
+from harness.context import RunContext
+from harness.model import Cause, Exchange, Failure
 from harness.resources import fill
 from specs.types import Expect, OperationSpec, SequenceSpec
 from strategies.calls import Call
-
-if TYPE_CHECKING:
-    from harness.engine import Engine
 
 __all__ = ["broken", "run_one_sequence", "run_sequences"]
 
@@ -53,9 +51,9 @@ def broken(expect: Expect, ex: Exchange, values: dict[str, Any]) -> str | None:
     return None
 
 
-def _make(engine: Engine, seq: SequenceSpec) -> dict[str, Any]:
+def _make(ctx: RunContext, seq: SequenceSpec) -> dict[str, Any]:
     """Make the resources ``seq`` needs (their own needs first) into one set of bindings."""
-    maker = engine.resources
+    maker = ctx.resources
     values: dict[str, Any] = {"access_key": maker.access_key("primary")}
     for name in maker.with_needs(list(seq.needs)):
         maker.make_one(maker.resources[name], values, "primary")
@@ -63,33 +61,33 @@ def _make(engine: Engine, seq: SequenceSpec) -> dict[str, Any]:
     return values
 
 
-def _send(engine: Engine, call: Call, template: Call) -> Exchange:
+def _send(ctx: RunContext, call: Call, template: Call) -> Exchange:
     """Send a step; a step that got no answer, or whose operation the endpoint does not implement,
     ends the sequence without a verdict (``Untestable``)."""
-    ex, failures = engine.send(call, record_as=template)
+    ex, failures = ctx.send(call, record_as=template)
     for f in failures:
-        engine.record(f)
-    return engine.judgeable(ex)
+        ctx.record(f)
+    return ctx.judgeable(ex)
 
 
-def run_sequence(engine: Engine, seq: SequenceSpec, op: OperationSpec) -> bool:
+def run_sequence(ctx: RunContext, seq: SequenceSpec, op: OperationSpec) -> bool:
     """Run ``seq``: True when every expectation held, False when the scene could not be set; raises
     the Failure of the first expectation its answers break."""
-    values = _make(engine, seq)
+    values = _make(ctx, seq)
     for k, (step, expect) in enumerate(seq.steps, 1):
         template = Call(step.service, step.operation, dict(step.params), produces=tuple(step.produces.items()))
         call = Call(step.service, step.operation, fill(step.params, values))
-        ex = _send(engine, call, template)
+        ex = _send(ctx, call, template)
         if expect is None:
             if not ex.ok and any(e is not None for _, e in seq.steps[k:]):
                 return False  # the scene cannot be set (a state the overlay does not model): no verdict
         else:
             problem = broken(expect, ex, values)
-            for attempt in range(_TRIES if engine.target.kind != "embedded" else 0):
+            for attempt in range(_TRIES if ctx.target.kind != "embedded" else 0):
                 if problem is None:
                     break
                 time.sleep(min(0.1 * 2 ** attempt, 1.0))
-                ex = _send(engine, call, template)
+                ex = _send(ctx, call, template)
                 problem = broken(expect, ex, values)
             if problem is not None:
                 raise Failure(check=seq.check, service=op.service, operation=op.name,
@@ -97,24 +95,24 @@ def run_sequence(engine: Engine, seq: SequenceSpec, op: OperationSpec) -> bool:
                               message=(f"{op.name}: sequence {seq.name} ({seq.source}"
                                        f"{': ' + seq.note if seq.note else ''}), step {k}, "
                                        f"{step.operation}: {problem}"),
-                              cause=f"sequence {seq.name} step {k}", status_code=ex.status,
+                              cause=Cause("sequence", f"{seq.name} step {k}"), status_code=ex.status,
                               error_code=ex.error_code)
         for binding, path in step.produces.items():
             values[binding] = jmespath.search(path, ex.parsed)
     return True
 
 
-def run_one_sequence(engine: Engine, seq: SequenceSpec) -> Failure | None:
-    op = engine.op_spec(seq.service, seq.operation)
-    return engine.judge(seq.check, op.qualified, lambda: run_sequence(engine, seq, op))
+def run_one_sequence(ctx: RunContext, seq: SequenceSpec) -> Failure | None:
+    op = ctx.op_spec(seq.service, seq.operation)
+    return ctx.judge(seq.check, op.qualified, lambda: run_sequence(ctx, seq, op))
 
 
-def run_sequences(engine: Engine, op: OperationSpec) -> None:
+def run_sequences(ctx: RunContext, op: OperationSpec) -> None:
     """Every sequence of ``op``'s service that checks ``op``, with its check enabled."""
-    for seq in engine.services[op.service].sequences:
-        if seq.operation != op.name or seq.check not in engine.enabled:
+    for seq in ctx.services[op.service].sequences:
+        if seq.operation != op.name or seq.check not in ctx.enabled:
             continue
-        f = run_one_sequence(engine, seq)
+        f = run_one_sequence(ctx, seq)
         if f is not None:
-            engine.record(f, scenario={"kind": "sequence", "service": seq.service, "operation": seq.operation,
+            ctx.record(f, scenario={"kind": "sequence", "service": seq.service, "operation": seq.operation,
                                        "sequence": seq.name, "check": seq.check})

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from harness.engine import Engine, PlanError, RunConfig
 from harness.inputs import UsageError
+from harness.model import Cause
 from harness.options import TargetOptions, build_target
 from harness.reporting.console import ConsoleReporter
 from harness.results import FailureRecord, Reporter, RunResult
@@ -198,7 +199,7 @@ def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[i
 
 def merge(results: list[RunResult]) -> RunResult:
     out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled)
-    seen: dict[tuple[str, str, str, str], FailureRecord] = {}
+    seen: dict[tuple[str, str, str, Cause], FailureRecord] = {}
     for r in results:
         out.calls += r.calls
         out.duration_s = max(out.duration_s, r.duration_s)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
@@ -18,7 +19,7 @@ from specs.schema import output_schema
 from specs.schema_check import Check, compile_check
 from specs.types import OperationSpec, ServiceSpec, ShapeSpec
 
-__all__ = ["describe", "problems", "validator"]
+__all__ = ["Problem", "describe", "problems", "shape_problems", "validator"]
 
 _LOCK = threading.Lock()
 #: (id(service), id(op)) -> (service, op, validator, compiled check); the objects are kept so their
@@ -58,7 +59,27 @@ def _drop_nulls(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One way a body breaks its output shape: where (``Op.a.b[2]``), what was expected there (from
+    the model alone) and what came; ``key`` is the map key a key rule concerns."""
+
+    place: str
+    expected: str  # "expected integer", "expected a value (required member)"
+    got: str
+    key: str | None = None
+
+    def __str__(self) -> str:
+        where = self.place if self.key is None else f"{self.place} (key {self.key})"
+        return f"{where}: {self.expected}, got {self.got}"
+
+
 def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
+    return [str(p) for p in shape_problems(op, service, body)]
+
+
+def shape_problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[Problem]:
+    """``problems`` as values: the place and expectation apart from what came."""
     v, fast = _compiled(op, service)
     if v is None:
         return []
@@ -66,14 +87,14 @@ def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
         body = _drop_nulls(body)
     if fast is not None and fast(body):
         return []
-    out: list[str] = []
-    seen: set[str] = set()
+    out: list[Problem] = []
+    seen: set[Problem] = set()
     errors = sorted(v.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path])
     for e in errors:
-        for msg in _messages(op, service, e):
-            if msg not in seen:
-                seen.add(msg)
-                out.append(msg)
+        for problem in _messages(op, service, e):
+            if problem not in seen:
+                seen.add(problem)
+                out.append(problem)
     return out
 
 
@@ -173,16 +194,13 @@ def _expected(e: ValidationError) -> tuple[str, Any]:
     return f"expected {kw} {json.dumps(val, default=str)[:60]}", inst
 
 
-def _messages(op: OperationSpec, service: ServiceSpec, e: ValidationError) -> list[str]:
+def _messages(op: OperationSpec, service: ServiceSpec, e: ValidationError) -> list[Problem]:
     parts = list(e.absolute_path)
     if e.validator == "required":
         present = e.instance if isinstance(e.instance, dict) else {}
         missing = [name for name in e.validator_value if name not in present]
-        return [f"{_place(op, service, parts + [name])}: expected a value (required member), got nothing"
+        return [Problem(_place(op, service, parts + [name]), "expected a value (required member)", "nothing")
                 for name in missing]
-    if "propertyNames" in e.absolute_schema_path:
-        expected, got = _expected(e)
-        where = _place(op, service, parts)
-        return [f"{where} (key {json.dumps(e.instance)}): {expected}, got {_got(got)}"]
     expected, got = _expected(e)
-    return [f"{_place(op, service, parts)}: {expected}, got {_got(got)}"]
+    key = json.dumps(e.instance) if "propertyNames" in e.absolute_schema_path else None
+    return [Problem(_place(op, service, parts), expected, _got(got), key)]

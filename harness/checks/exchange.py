@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.checks.registry import CheckContext, check
-from harness.model import Exchange, Failure
+from harness.model import Cause, Exchange, Failure
 from harness.wire import BodyError, decode_success_body
 
 #: codes every AWS endpoint may answer whatever the operation (auth, signing, throttling)
@@ -16,9 +16,10 @@ COMMON_AWS_ERRORS = frozenset({
 })
 
 
-def _fail(ex: Exchange, check_name: str, title: str, message: str, cause: str = "") -> Failure:
+def _fail(ex: Exchange, check_name: str, title: str, message: str, cause: Cause | None = None) -> Failure:
+    """``cause`` says what makes two failures the same one; None: their title (which names no drawn value)."""
     return Failure(check=check_name, service=ex.service, operation=ex.operation, title=title,
-                   message=f"{ex.operation}: {message}", cause=cause or title,
+                   message=f"{ex.operation}: {message}", cause=cause,
                    status_code=ex.status, error_code=ex.error_code)
 
 
@@ -41,7 +42,7 @@ def not_a_server_error(ex: Exchange, ctx: CheckContext) -> None:
         # exception reaches the client as one), which is no answer any call may get
         raise _fail(ex, "not_a_server_error", "no answer: the endpoint raised",
                     f"the {ex.call.mode} call got no HTTP answer: {ex.parse_error}",
-                    cause=f"raised:{ex.parse_error.split(':', 1)[0]}")
+                    cause=Cause("raised", expected=ex.parse_error.split(":", 1)[0]))  # the exception's type
     status = ex.status
     if status is None or status < 500:
         return
@@ -50,11 +51,11 @@ def not_a_server_error(ex: Exchange, ctx: CheckContext) -> None:
     if not ex.call.expects_rejection:
         raise _fail(ex, "not_a_server_error", f"HTTP {status} on a well-formed call",
                     f"a well-formed {ex.call.mode} call got HTTP {status} ({ex.error_code or 'no error code'}: "
-                    f"{ex.error_message or ''})", cause=f"{status}:{ex.error_code}")
+                    f"{ex.error_message or ''})", cause=Cause("status", str(status), ex.error_code or ""))
     if not modelled:
         raise _fail(ex, "not_a_server_error", f"unmodelled HTTP {status}",
                     f"got HTTP {status} with {ex.error_code or 'no error code'}, which the operation does not "
-                    f"declare as a server error", cause=f"{status}:{ex.error_code}")
+                    f"declare as a server error", cause=Cause("status", str(status), ex.error_code or ""))
 
 
 @check("status_code_conformance")
@@ -89,10 +90,10 @@ def error_class_conformance(ex: Exchange, ctx: CheckContext) -> None:
         return
     if code.isdigit():  # botocore's stand-in when the body carried no code at all
         raise _fail(ex, "error_class_conformance", f"HTTP {ex.status} without an error code",
-                    f"HTTP {ex.status} carried no error code botocore could read", cause=f"nocode:{ex.status}")
+                    f"HTTP {ex.status} carried no error code botocore could read", cause=Cause("no error code", str(ex.status)))
     raise _fail(ex, "error_class_conformance", f"undeclared error {code}",
                 f"{code} is not declared by {ctx.op.name} ({', '.join(sorted(_declared(ctx))) or 'none'}) "
-                f"nor a common AWS error", cause=code)
+                f"nor a common AWS error", cause=Cause("error code", expected=code))
 
 
 @check("response_schema_conformance")
@@ -100,7 +101,7 @@ def response_schema_conformance(ex: Exchange, ctx: CheckContext) -> None:
     """The raw success body breaks the output shape: type, enum, pattern, length, range, required member."""
     if ex.too_large is not None:  # whatever its status: no answer of the model is that large, none is read whole
         raise _fail(ex, "response_schema_conformance", "answer larger than the size cap",
-                    f"HTTP {ex.status}: {ex.too_large}", cause="too_large")
+                    f"HTTP {ex.status}: {ex.too_large}", cause=Cause("too large"))
     if ex.response is None or not 200 <= ex.response.status < 300:
         return
     if ex.parse_error is not None:
@@ -108,23 +109,18 @@ def response_schema_conformance(ex: Exchange, ctx: CheckContext) -> None:
                     f"botocore failed on the HTTP {ex.response.status} body: {ex.parse_error}")
     if ctx.op.output is None:
         return
-    from specs.schema import output_problems
+    from specs.schema_problems import shape_problems
 
     try:
         body = decode_success_body(ctx.op, ctx.service, ex.response.body)
     except BodyError as exc:
         raise _fail(ex, "response_schema_conformance", "success body cannot be decoded", str(exc)) from None
-    problems = output_problems(ctx.op, ctx.service, body)
+    problems = shape_problems(ctx.op, ctx.service, body)
     if problems:
-        first = problems[0]
-        raise _fail(ex, "response_schema_conformance", _stable(first),
-                    "; ".join(problems[:5]) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
-
-
-def _stable(problem: str) -> str:
-    """The part of a schema message that identifies the cause (the path), not the drawn value."""
-    head = problem.split(": expected", 1)[0]
-    return f"{head}: breaks the output shape" if head != problem else problem[:120]
+        first = problems[0]  # its place and what the model expects there, never the value that came
+        raise _fail(ex, "response_schema_conformance", f"{first.place}: breaks the output shape",
+                    "; ".join(map(str, problems[:5])) + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""),
+                    cause=Cause("schema", first.place, first.expected))
 
 
 @check("negative_data_rejection")
@@ -135,7 +131,7 @@ def negative_data_rejection(ex: Exchange, ctx: CheckContext) -> None:
         return
     raise _fail(ex, "negative_data_rejection", f"accepted: {v.path or '(body)'} {v.rule}",
                 f"the call breaks {v.describe()} and was accepted with HTTP {ex.status}",
-                cause=f"{v.path}:{v.rule}")
+                cause=Cause("violation", v.path, v.rule))
 
 
 @check("positive_data_acceptance")
@@ -146,4 +142,4 @@ def positive_data_acceptance(ex: Exchange, ctx: CheckContext) -> None:
     if ex.error_code in ctx.op.validation_errors:
         raise _fail(ex, "positive_data_acceptance", f"valid call rejected with {ex.error_code}",
                     f"a {ex.call.mode} call that keeps every model and documented rule was rejected: "
-                    f"{ex.error_code}: {ex.error_message}", cause=ex.error_code)
+                    f"{ex.error_code}: {ex.error_message}", cause=Cause("error code", expected=ex.error_code))

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from harness.model import Exchange, Failure
+from harness.checks.registry import check
+from harness.context import RunContext
+from harness.model import Cause, Exchange, Failure
 from specs.types import OperationSpec, Resource
 from strategies.calls import Call
-
-if TYPE_CHECKING:
-    from harness.engine import Engine
 
 __all__ = ["made_not_found", "recheck_recipe_step"]
 
@@ -67,27 +66,28 @@ def made_not_found(ex: Exchange, template: Call, op: OperationSpec,
                    message=(f"{op.name}: making the {res.name} resource, the call on {named} that earlier "
                             f"successful calls of the run made answered HTTP {ex.status} {ex.error_code}: "
                             f"{ex.error_message or ''}; a read after a write must show it"),
-                   cause=f"recipe {res.name}: {ex.error_code}", status_code=ex.status, error_code=ex.error_code)
+                   cause=Cause("recipe", res.name, ex.error_code or ""), status_code=ex.status, error_code=ex.error_code)
 
 
-def recheck_recipe_step(engine: Engine, ex: Exchange, call: Call, identity: str, template: Call) -> Exchange:
+@check(CHECK, kind="recipe", doc="A read after a write does not show the write")
+def recheck_recipe_step(ctx: RunContext, ex: Exchange, call: Call, identity: str, template: Call) -> Exchange:
     """``ex``, or the first success of a few more tries (not on the embedded emulator); records
     the failure when what the run made is still not found."""
-    if CHECK not in engine.enabled or ex.ok:
+    if CHECK not in ctx.enabled or ex.ok:
         return ex
-    op = engine.op_spec(ex.service, ex.operation)
-    resources = engine.resources.resources
+    op = ctx.op_spec(ex.service, ex.operation)
+    resources = ctx.resources.resources
     failure = made_not_found(ex, template, op, resources)
     if failure is None:
         return ex
-    if engine.target.kind != "embedded":
+    if ctx.target.kind != "embedded":
         for attempt in range(_TRIES):
             time.sleep(min(0.1 * 2 ** attempt, 1.0))
-            ex, failures = engine.send(call, identity=identity, bound=True, record_as=template)
+            ex, failures = ctx.send(call, identity=identity, bound=True, record_as=template)
             for f in failures:
-                engine.record(f)
+                ctx.record(f)
             failure = made_not_found(ex, template, op, resources)
             if failure is None:
                 return ex
-    engine.record(failure)
+    ctx.record(failure)
     return ex

@@ -1,56 +1,87 @@
-"""One registry for every check, filled by a decorator.
+"""One registry for every check, filled by a decorator where each check is written.
 
-A check is ``(exchange, context) -> None`` and raises ``Failure`` when the contract is broken. An
-exchange check runs on every exchange; a scenario check drives its own calls through a
-``Driver`` (see harness.scenarios) and raises ``Failure`` the same way. A check that crashes is
-reported as crashed and never stops the run.
+A check is registered under one of the fixed names (``harness.model.CHECK_NAMES``) with the kind of
+place that runs it:
+
+- ``exchange``: ``(exchange, CheckContext) -> None``, run on every exchange of every phase;
+- ``scenario``: ``(RunContext, OperationSpec) -> None``, run once per operation by the scenarios
+  phase; it drives its own calls through the run context;
+- ``lifecycle``: the class that drives a state machine of the overlays (the lifecycle phase);
+- ``recipe``: ``(RunContext, Exchange, Call, identity, template) -> Exchange``, run on each call of
+  a resource recipe.
+
+Each raises ``Failure`` when the contract is broken. One check may be run by several places (a
+read after a write is checked on recipes, by a scenario and by the lifecycles): its first
+registration is its ``kind`` and ``fn``, the others are in ``also``. A check that crashes is
+reported as crashed and never stops the run. ``harness.checks`` imports every module that
+registers one, and refuses to import if a fixed name has none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
-from harness.model import CHECK_NAMES, Exchange, Failure
-from specs.types import OperationSpec, ServiceSpec
+from harness.context import RunContext
+from harness.model import CHECK_NAMES, CheckContext, Exchange, Failure
+from strategies.calls import Call
 
-__all__ = ["CHECKS", "CheckContext", "Registered", "check", "run_exchange_checks"]
+__all__ = ["CHECKS", "KINDS", "CheckContext", "Registered", "check", "registered", "run_exchange_checks",
+           "run_recipe_checks"]
 
-
-@dataclass(slots=True)
-class CheckContext:
-    """What an exchange check may know besides the exchange."""
-
-    service: ServiceSpec
-    op: OperationSpec
-    #: every input binding of the call was filled from a resource that exists
-    bound: bool = False
-    #: the call is one a scenario expects to be refused for reasons the spec knows (not a bug)
-    expected_refusal: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+#: the kinds of place that run a check, and what each runs it on
+KINDS = {
+    "exchange": "every exchange of every phase",
+    "scenario": "each operation, in the scenarios phase",
+    "lifecycle": "each state machine of the overlays, in the lifecycle phase",
+    "recipe": "each call of a resource recipe (what later calls need made)",
+}
 
 
 @dataclass(frozen=True, slots=True)
 class Registered:
     name: str
-    kind: str  # exchange | scenario | lifecycle
-    fn: Callable[..., None] | None
-    doc: str
+    kind: str  # one of KINDS: where the check runs first
+    fn: Callable[..., Any]
+    doc: str  # one line: what the check finds
+    #: the other places that run the same check: (kind, function)
+    also: tuple[tuple[str, Callable[..., Any]], ...] = ()
+
+    def runners(self, kind: str) -> list[Callable[..., Any]]:
+        """The functions that run this check in places of ``kind``."""
+        return [fn for k, fn in ((self.kind, self.fn), *self.also) if k == kind]
 
 
 CHECKS: dict[str, Registered] = {}
+#: (kind, name, function) in the order they were registered: the order places run them
+_ORDER: list[tuple[str, str, Callable[..., Any]]] = []
 
 
-def check(name: str, *, kind: str = "exchange") -> Callable[[Callable[..., None]], Callable[..., None]]:
+def check(name: str, *, kind: str = "exchange",
+          doc: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function (or class) as running check ``name`` in places of ``kind``."""
     if name not in CHECK_NAMES:
         raise ValueError(f"{name!r} is not one of the fixed check names")
+    if kind not in KINDS:
+        raise ValueError(f"check {name!r}: kind {kind!r} is not one of {', '.join(KINDS)}")
 
-    def register(fn: Callable[..., None]) -> Callable[..., None]:
-        CHECKS[name] = Registered(name, kind, fn, (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+        summary = doc if doc is not None else ((fn.__doc__ or "").strip().splitlines() or [""])[0]
+        known = CHECKS.get(name)
+        if known is None:
+            CHECKS[name] = Registered(name, kind, fn, summary)
+        elif (kind, fn) not in ((known.kind, known.fn), *known.also):
+            CHECKS[name] = replace(known, also=(*known.also, (kind, fn)))
+        _ORDER.append((kind, name, fn))
         return fn
 
     return register
+
+
+def registered(kind: str) -> list[tuple[str, Callable[..., Any]]]:
+    """Every (check name, function) of ``kind``, in the order they were registered."""
+    return [(name, fn) for k, name, fn in _ORDER if k == kind]
 
 
 def run_exchange_checks(exchange: Exchange, ctx: CheckContext, enabled: frozenset[str],
@@ -58,12 +89,22 @@ def run_exchange_checks(exchange: Exchange, ctx: CheckContext, enabled: frozense
     """Run every enabled exchange check; collect failures; report crashes through ``on_crash``."""
     failures = []
     for name, reg in CHECKS.items():
-        if reg.kind != "exchange" or name not in enabled or reg.fn is None:
+        if name not in enabled or (reg.kind != "exchange" and not reg.also):
             continue
-        try:
-            reg.fn(exchange, ctx)
-        except Failure as f:
-            failures.append(f)
-        except Exception as exc:  # noqa: BLE001 - a broken check is reported, never fatal
-            on_crash(name, exc)
+        # most checks run in one place: no list is made for them on every exchange
+        for fn in reg.runners("exchange") if reg.also else (reg.fn,):
+            try:
+                fn(exchange, ctx)
+            except Failure as f:
+                failures.append(f)
+            except Exception as exc:  # noqa: BLE001 - a broken check is reported, never fatal
+                on_crash(name, exc)
     return failures
+
+
+def run_recipe_checks(ctx: RunContext, ex: Exchange, call: Call, identity: str, template: Call) -> Exchange:
+    """Every recipe check on ``ex``, the answer to a recipe step (``template`` with its bindings, sent
+    as ``call``); each may send the step again and hands on the exchange to go on with."""
+    for _, fn in registered("recipe"):
+        ex = fn(ctx, ex, call, identity, template)
+    return ex

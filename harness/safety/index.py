@@ -84,7 +84,7 @@ class SpecIndex:
     @property
     def recipes(self) -> _Recipes:
         if self._recipes is None:
-            from harness.engine import DEFAULT_SERVICES
+            from harness.config import DEFAULT_SERVICES
 
             resources: dict[str, Resource] = {}
             for name in (*DEFAULT_SERVICES, *self._services):

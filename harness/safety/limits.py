@@ -46,7 +46,7 @@ class CallLimiter:
         with self._lock:
             if not self.draining and self.max_calls is not None and self.sent >= self.max_calls:
                 self.reached = True
-                from harness.engine import Stop
+                from harness.config import Stop
 
                 raise Stop()
             if self._per_window:

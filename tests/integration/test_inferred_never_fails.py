@@ -120,7 +120,7 @@ def _lifecycle(plant: list[str], service: str, machine: str, steps: list[str]) -
     engine = Engine(_target(plant), RunConfig(services=(service,), operations=(operation,), seed=0))
     sm = next(m for m in engine.services[service].state_machines if m.name == machine)
     try:
-        LifecycleRun(engine, sm).replay(steps)
+        LifecycleRun(engine.ctx, sm).replay(steps)
     except Failure as f:
         return f
     return None

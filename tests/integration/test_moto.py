@@ -59,8 +59,8 @@ def test_data_plane_is_unsupported_not_failures(moto, tmp_path, capsys):
 
 def test_the_servers_not_implemented_500_is_unsupported_its_crash_is_not(moto):
     engine = _engine(moto.url)
-    crash, _ = engine.send(Call("iot", "GetJobDocument", {"jobId": "jobfuzz-no-such-job"}))
-    missing, _ = engine.send(Call("iot", "UpdateJob", {"jobId": "jobfuzz-no-such-job", "description": "x"}))
+    crash, _ = engine.ctx.send(Call("iot", "GetJobDocument", {"jobId": "jobfuzz-no-such-job"}))
+    missing, _ = engine.ctx.send(Call("iot", "UpdateJob", {"jobId": "jobfuzz-no-such-job", "description": "x"}))
     assert crash.status == missing.status == 500 and crash.response.body == missing.response.body  # one wire
     assert "iot.GetJobDocument" not in engine.result.unsupported  # moto's KeyError: a failure
     why = engine.result.unsupported["iot.UpdateJob"]
@@ -70,7 +70,7 @@ def test_the_servers_not_implemented_500_is_unsupported_its_crash_is_not(moto):
 def test_without_the_servers_log_a_500_is_never_called_unsupported(moto, monkeypatch):
     monkeypatch.delenv("JOBFUZZ_MOTO_LOG")  # the moto installed here is not asked in its place
     engine = _engine(moto.url)
-    engine.send(Call("iot", "UpdateJob", {"jobId": "jobfuzz-no-such-job", "description": "x"}))
+    engine.ctx.send(Call("iot", "UpdateJob", {"jobId": "jobfuzz-no-such-job", "description": "x"}))
     assert engine.result.unsupported == {}
 
 
@@ -119,8 +119,8 @@ def test_the_decision_is_the_servers_even_where_the_moto_here_differs(tmp_path, 
         for key, value in MotoServer(url, log).env().items():
             monkeypatch.setenv(key, value)
         engine = _engine(url)
-        engine.send(Call("iot", "GetJobDocument", {"jobId": "jobfuzz-no-such-job"}))
-        engine.send(Call("iot", "DescribeJob", {"jobId": "jobfuzz-no-such-job"}))
+        engine.ctx.send(Call("iot", "GetJobDocument", {"jobId": "jobfuzz-no-such-job"}))
+        engine.ctx.send(Call("iot", "DescribeJob", {"jobId": "jobfuzz-no-such-job"}))
     finally:
         httpd.shutdown()
         httpd.server_close()

@@ -15,9 +15,10 @@ import botocore.session
 import pytest
 
 from harness.checks import CHECKS, CheckContext, run_exchange_checks
+from harness.checks.lifecycle import LifecycleRun
 from harness.checks.registry import Registered
+from harness.context import RunContext
 from harness.engine import Engine, RunConfig
-from harness.lifecycle import LifecycleRun
 from harness.model import CHECK_NAMES, Exchange, Failure, RawRequest, RawResponse
 from harness.scenarios import SCENARIOS
 from harness.targets import EmbeddedTarget
@@ -171,7 +172,7 @@ def _lifecycle(plant: list[str], machine: str, steps: list[str], service: str = 
     engine = _engine(plant, service, "UpdateJobExecution" if service == DATA else "UpdateJob", checks)
     sm = next(m for m in engine.services[service].state_machines if m.name == machine)
     try:
-        LifecycleRun(engine, sm).replay(steps)
+        LifecycleRun(engine.ctx, sm).replay(steps)
     except Failure as f:
         return f
     return None
@@ -218,7 +219,7 @@ def test_use_after_delete_in_a_lifecycle():
 def _scenario(check: str, plant: list[str], service: str, operation: str) -> Failure | None:
     engine = _engine(plant, service, operation)
     try:
-        SCENARIOS[check](engine, engine.op_spec(service, operation))
+        SCENARIOS[check](engine.ctx, engine.op_spec(service, operation))
     except Failure as f:
         return f
     return None
@@ -279,11 +280,11 @@ def test_a_crashing_check_does_not_stop_the_run(monkeypatch):
 def test_a_crashing_scenario_check_is_reported(monkeypatch):
     from harness import scenarios
 
-    def broken(engine: Engine, op) -> None:
-        engine.send(Call(IOT, "DescribeThing", {"thingName": "nothing-here"}))
+    def broken(ctx: RunContext, op) -> None:
+        ctx.send(Call(IOT, "DescribeThing", {"thingName": "nothing-here"}))
         raise ZeroDivisionError("scenario broken on purpose")
 
     monkeypatch.setitem(scenarios.SCENARIOS, "idempotency_conformance", broken)
     engine = _engine([], IOT, "CreateThing", checks=("idempotency_conformance",))
-    assert scenarios.run_one_scenario(engine, "idempotency_conformance", engine.op_spec(IOT, "CreateThing")) is None
+    assert scenarios.run_one_scenario(engine.ctx, "idempotency_conformance", engine.op_spec(IOT, "CreateThing")) is None
     assert [c.check for c in engine.result.crashed_checks] == ["idempotency_conformance"]

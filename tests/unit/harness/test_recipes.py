@@ -119,14 +119,14 @@ def test_the_scenario_finds_an_operation_that_never_finds_what_was_made():
 
     op = load_service("amplifybackend").operation("GetBackendJob")
     config = RunConfig(services=("amplifybackend",), operations=("GetBackendJob",), phases=("scenarios",), seed=1)
-    f = run_one_scenario(Engine(_target([JOB_NEVER_FOUND]), config), "read_after_write_consistency", op)
+    f = run_one_scenario(Engine(_target([JOB_NEVER_FOUND]), config).ctx, "read_after_write_consistency", op)
     assert f is not None and f.check == "read_after_write_consistency" and f.operation == "GetBackendJob"
     assert "NotFoundException" in f.message and "JobId=" in f.message
     # before this scenario, a run of the other scenarios on the same break found nothing
     others = RunConfig(services=("amplifybackend",), operations=("GetBackendJob",), phases=("scenarios",),
                        checks=("namespace_isolation", "resource_hierarchy", "use_after_delete"), seed=1)
     assert not execute(_target([JOB_NEVER_FOUND]), others).real_failures
-    assert run_one_scenario(Engine(_target(), config), "read_after_write_consistency", op) is None
+    assert run_one_scenario(Engine(_target(), config).ctx, "read_after_write_consistency", op) is None
 
 
 def test_an_operation_naming_what_the_run_does_not_make_is_not_judged():
@@ -135,7 +135,7 @@ def test_an_operation_naming_what_the_run_does_not_make_is_not_judged():
 
     config = RunConfig(services=("iot",), operations=("CreateJob",), phases=("scenarios",), seed=1)
     engine = Engine(_target(), config)
-    assert run_one_scenario(engine, "read_after_write_consistency", IOT.operation("CreateJob")) is None
+    assert run_one_scenario(engine.ctx, "read_after_write_consistency", IOT.operation("CreateJob")) is None
     assert engine.result.calls == 0  # CreateJob's jobId (a URI member) is new: nothing sent
 
 

@@ -1,0 +1,320 @@
+"""Scenario checks: short deterministic call sequences driven by the overlays, run once per
+operation by the scenarios phase (``harness.scenarios``) through the run context.
+
+- ``pagination_conformance``: make N items (overlay ``pagination``), page through with a small
+  limit: no page over the limit, no item twice, none of the N missing, the token ends.
+- ``idempotency_conformance``: the same call twice with the same client token (model) or the same
+  configuration (overlay ``idempotent``) gives the same answer.
+- ``namespace_isolation``: what the primary identity made, the second identity cannot read or change.
+- ``resource_hierarchy``: a child reached through a parent it does not belong to is not found.
+- ``use_after_delete``: after a resource documented as deleted (overlay ``deletes``) is deleted,
+  the operations on it answer not found (the lifecycles check the same after their delete).
+- ``read_after_write_consistency``: right after the run made what an operation names, the owner's
+  call on it is not answered not found (the control the scenarios above rely on: an endpoint that
+  never finds anything would pass them all).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jmespath
+
+from harness.binding import bind_call
+from harness.checks.registry import check
+from harness.context import RunContext
+from harness.model import Cause, Exchange, Failure
+from harness.resources import dig
+from specs.types import OperationSpec
+from strategies import boundary_calls
+from strategies.calls import Call
+
+__all__ = ["READ_PREFIXES", "bound_call", "idempotency_conformance", "made_is_found", "namespace_isolation",
+           "pagination_conformance", "resource_hierarchy", "scenario_failure", "send_as", "use_after_delete",
+           "valid_call"]
+
+READ_PREFIXES = ("Get", "Describe", "List")
+CREATE_PREFIXES = ("Create", "Import", "Clone", "Generate")
+DELETE_PREFIXES = ("Delete", "Remove")
+PAGE_ITEMS = 5
+PAGE_LIMIT = 2
+MAX_PAGES = 5000
+
+
+def scenario_failure(check_name: str, op: OperationSpec, ex: Exchange | None, title: str, message: str) -> Failure:
+    """The failure of a scenario on ``op``: ``title`` (which names no drawn value) is its cause."""
+    return Failure(check=check_name, service=op.service, operation=op.name, title=title,
+                   message=f"{op.name}: {message}", cause=Cause(title),
+                   status_code=ex.status if ex else None, error_code=ex.error_code if ex else None)
+
+
+def valid_call(ctx: RunContext, op: OperationSpec) -> Call | None:
+    """A deterministic valid call: the first boundary call (the plain valid call leads that list)."""
+    for call in boundary_calls(op, service=ctx.services[op.service]):
+        if call.violation is None and call.raw is None:
+            return call
+    return None
+
+
+def send_as(ctx: RunContext, op: OperationSpec, params: dict[str, Any], identity: str) -> Exchange:
+    """Send a scenario's call; one that got no answer, or whose operation the endpoint does not
+    implement, ends the scenario without a verdict (``Untestable``)."""
+    ex, failures = ctx.send(Call(op.service, op.name, params), identity=identity)
+    for f in failures:
+        ctx.record(f)
+    return ctx.judgeable(ex)
+
+
+# -- pagination ------------------------------------------------------------------------------
+@check("pagination_conformance", kind="scenario")
+def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
+    """Pages overlap or miss items, a token does not end, a page size limit is not honoured."""
+    spec = ctx.services[op.service]
+    items = next((li for li in spec.lists if li.operation == op.name), None)
+    pg = op.pagination
+    if items is None or pg is None or pg.limit_key is None or not pg.result_keys:
+        return
+    parent_names = [b for _, b in op.bindings]
+    base = ctx.resources.make(parent_names, service=op.service) if parent_names else {}
+    # the items share the parents the list is scoped to (every binding of those parents' resources)
+    maker = ctx.resources
+    reuse = {k: base[k] for dep in maker.resources_for(parent_names, op.service) for k in maker.resources[dep].produces
+             if k in base}
+    made = []
+    for _ in range(PAGE_ITEMS):
+        values = maker.make([items.binding], reuse=reuse, service=op.service)
+        made.append(values[items.binding])
+    params = {param: base[b] for param, b in op.bindings}
+    params[pg.limit_key] = PAGE_LIMIT
+    seen: set[Any] = set()
+    tokens: set[str] = set()
+    token: Any = None
+    # the list may be account-wide (IoT ListJobs): it holds everything the run made so far, so the
+    # page cap is generous and a token that comes back is the loop it would otherwise wait for
+    for page in range(MAX_PAGES):
+        if token is not None:
+            params[pg.input_token[0]] = token
+        ex = send_as(ctx, op, dict(params), "primary")
+        if not ex.ok:
+            raise scenario_failure("pagination_conformance", op, ex, f"page {page + 1} refused",
+                                   f"page {page + 1} with {pg.limit_key}={PAGE_LIMIT} got HTTP {ex.status} {ex.error_code}: "
+                                   f"{ex.error_message}")
+        page_items = jmespath.search(pg.result_keys[0], ex.parsed) or []
+        if len(page_items) > PAGE_LIMIT:
+            raise scenario_failure("pagination_conformance", op, ex, "page size limit not honoured",
+                                   f"{pg.limit_key}={PAGE_LIMIT} returned {len(page_items)} items")
+        ids = [dig(i, items.id) for i in page_items]
+        dup = [i for i in ids if i in seen]
+        if dup:
+            raise scenario_failure("pagination_conformance", op, ex, "pages overlap",
+                                   f"{items.id} {dup[0]!r} came again on page {page + 1}")
+        seen.update(ids)
+        more = bool(jmespath.search(pg.more_results, ex.parsed)) if pg.more_results else True
+        token = jmespath.search(pg.output_token[0], ex.parsed)
+        if not token or not more:
+            break
+        if str(token) in tokens:
+            raise scenario_failure("pagination_conformance", op, ex, "the token does not end",
+                                   f"page {page + 1} returned {pg.output_token[0]} {token!r} a second time")
+        tokens.add(str(token))
+    else:
+        raise scenario_failure("pagination_conformance", op, None, "the token does not end",
+                               f"{MAX_PAGES} pages and the token still goes on")
+    missing = [m for m in made if m not in seen]
+    if missing:
+        raise scenario_failure("pagination_conformance", op, None, "pages miss items",
+                               f"{len(missing)} of the {len(made)} items made were never listed (e.g. {missing[0]!r})")
+
+
+# -- idempotency -----------------------------------------------------------------------------
+_VOLATILE = ("time", "date", "at", "requestid")
+
+
+def _stable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if not k.lower().endswith(_VOLATILE)}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+@check("idempotency_conformance", kind="scenario")
+def idempotency_conformance(ctx: RunContext, op: OperationSpec) -> None:
+    """A repeated call with the same client token or configuration does not give the same result."""
+    documented = op.name in ctx.services[op.service].idempotent
+    if not op.idempotency_tokens and not documented:
+        return
+    call = valid_call(ctx, op)
+    if call is None:
+        return
+    # a fresh name for what the call makes: the boundary call's fixed name may exist already
+    params = ctx.resources.fresh_names(op.service, op.name, dict(call.params))
+    for token in op.idempotency_tokens:
+        params[token] = f"jobfuzz-{ctx.resources.uid()}"
+    sent, _, _ = bind_call(ctx, op, Call(op.service, op.name, params), {})
+    first = send_as(ctx, op, dict(sent.params), "primary")
+    if not first.ok:
+        return  # nothing to repeat (a state the spec does not model); other checks judge the answer
+    second = send_as(ctx, op, dict(sent.params), "primary")
+    what = "client token" if op.idempotency_tokens else "configuration"
+    if not second.ok:
+        raise scenario_failure("idempotency_conformance", op, second, f"repeat with the same {what} refused",
+                               f"the first call succeeded, the same call again got HTTP {second.status} "
+                               f"{second.error_code}: {second.error_message}")
+    if _stable(first.parsed) != _stable(second.parsed):
+        raise scenario_failure("idempotency_conformance", op, second, f"repeat with the same {what} differs",
+                               f"first answer {_stable(first.parsed)!r}, second {_stable(second.parsed)!r}")
+
+
+# -- identities and hierarchy ----------------------------------------------------------------
+def bound_call(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> dict[str, Any] | None:
+    """The parameters of ``op``'s valid call with its bound members set from ``values`` (what the run
+    made); None when ``op`` has no valid call."""
+    call = valid_call(ctx, op)
+    if call is None:
+        return None
+    params = ctx.fill_templates(op, dict(call.params), values)
+    service = ctx.services[op.service]
+    for param, binding in op.bindings:
+        member = service.shapes[op.input].member_named(param) if op.input else None
+        is_list = member is not None and service.shapes[member.shape].type == "list"
+        params[param] = [values[binding]] if is_list else values[binding]
+    return params
+
+
+def _listed_ids(op: OperationSpec, ex: Exchange) -> list[Any]:
+    if op.pagination is None or not op.pagination.result_keys:
+        return []
+    items = jmespath.search(op.pagination.result_keys[0], ex.parsed) or []
+    return [v for i in items if isinstance(i, dict) for v in i.values()]
+
+
+@check("namespace_isolation", kind="scenario")
+def namespace_isolation(ctx: RunContext, op: OperationSpec) -> None:
+    """One identity reads or changes a resource another identity created."""
+    names = [b for _, b in op.bindings]
+    if not names or "second" not in ctx.target.identities:
+        return
+    values = ctx.resources.make(names, service=op.service)
+    params = bound_call(ctx, op, {**values, "access_key": ctx.target.access_key("second")})
+    if params is None:
+        return
+    ex = send_as(ctx, op, params, "second")
+    if not ex.ok:
+        return
+    what = "the primary identity's " + ", ".join(f"{b}={values[b]!r}" for b in names)
+    if op.pagination is not None:
+        if not any(values[b] in _listed_ids(op, ex) for b in names):
+            return
+    elif op.name.startswith(CREATE_PREFIXES):
+        return  # a create under the same ids makes the second identity's own resource
+    elif op.name.startswith(DELETE_PREFIXES):
+        # deletes may succeed on what is not there (IoT DeleteThing's doc): a leak only if the
+        # primary identity's resource is gone afterwards
+        read = _reader(ctx, op, values)
+        if read is None or read.ok or read.status is None or read.status >= 500:
+            return
+        raise scenario_failure("namespace_isolation", op, ex, "another identity deleted the resource",
+                               f"the second identity called {op.name} on {what}, got HTTP {ex.status}, and the "
+                               f"primary identity's {read.operation} then answered {read.error_code or read.status}")
+    raise scenario_failure("namespace_isolation", op, ex, "another identity reached the resource",
+                           f"the second identity called {op.name} on {what} and got HTTP {ex.status}")
+
+
+def _reader(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> Exchange | None:
+    """Read the resource ``op`` names as the primary identity, with a Get/Describe operation of the
+    same service bound to the same names; None when the service has no such operation."""
+    names = {b for _, b in op.bindings}
+    for other in ctx.services[op.service].in_scope():
+        if (other.name.startswith(READ_PREFIXES[:2]) and other.pagination is None
+                and other.bindings and {b for _, b in other.bindings} == names):
+            params = bound_call(ctx, other, values)
+            if params is not None:
+                return send_as(ctx, other, params, "primary")
+    return None
+
+
+@check("resource_hierarchy", kind="scenario")
+def resource_hierarchy(ctx: RunContext, op: OperationSpec) -> None:
+    """A child is reached through a parent it does not belong to."""
+    if len(op.bindings) < 2 or not op.name.startswith(READ_PREFIXES + ("Update",)):
+        return
+    names = [b for _, b in op.bindings]
+    a = ctx.resources.make(names, service=op.service)
+    b = ctx.resources.make(names, service=op.service)
+    child = names[-1]
+    if a[child] == b[child] or all(a[n] == b[n] for n in names[:-1]):
+        return  # the two children carry the same id: a mix would name a real child
+    mixed = {**a, child: b[child]}
+    params = bound_call(ctx, op, mixed)
+    if params is None:
+        return
+    ex = send_as(ctx, op, params, "primary")
+    if ex.ok and op.pagination is None:
+        raise scenario_failure("resource_hierarchy", op, ex, "child reached through another parent",
+                               f"{child}={b[child]!r} belongs to {', '.join(f'{n}={b[n]!r}' for n in names[:-1])}, "
+                               f"and was reached through {', '.join(f'{n}={a[n]!r}' for n in names[:-1])}")
+
+
+# -- deletion --------------------------------------------------------------------------------
+@check("use_after_delete", kind="scenario")
+def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
+    """A deleted resource (or one whose parent was deleted) is still read, listed or changed."""
+    if not op.bindings or not op.name.startswith(READ_PREFIXES) or op.pagination is not None:
+        return
+    names = [b for _, b in op.bindings]
+    producers = {ctx.resources.producer_of(n, op.service) for n in names}
+    if len(producers) != 1:
+        return
+    res = ctx.resources.resources[producers.pop() or ""]
+    if not res.deletes or not res.delete:
+        return
+    values = ctx.resources.make(names, service=op.service)
+    for step in res.delete:
+        if not ctx.judgeable(ctx.resources.run_step(step, values)).ok:
+            return  # not deleted: nothing to check after it (the delete's answer was judged)
+    params = bound_call(ctx, op, values)
+    if params is None:
+        return
+    for attempt in range(10):
+        ex = send_as(ctx, op, params, "primary")
+        if not ex.ok:
+            return
+        if ctx.target.kind != "embedded":
+            time.sleep(min(0.1 * 2 ** attempt, 1.0))
+    raise scenario_failure("use_after_delete", op, ex, "read after delete",
+                           f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+
+
+# -- what was made is found ----------------------------------------------------------------
+@check("read_after_write_consistency", kind="scenario",
+       doc="A read after a write does not show it: what the run just made is not found")
+def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
+    """Right after the run made the resources ``op`` names, the owner's call on them answers
+    something other than the operation's not-found error (overlay ``errors.not_found``). The call
+    keeps the bound members, the required ones and the overlay's templated ones; an operation with
+    a required URI member the run does not make (CreateJob's new jobId) is not judged."""
+    if not op.bindings or not op.not_found_errors or op.input is None:
+        return
+    shape = ctx.services[op.service].shapes[op.input]
+    bound = {p for p, _ in op.bindings}
+    if any(m.location == "uri" and m.name in shape.required and m.name not in bound for m in shape.members):
+        return
+    values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
+    params = bound_call(ctx, op, values)
+    if params is None:
+        return
+    keep = bound | set(shape.required) | {r.path for r in op.rules if r.kind in ("examples", "invalid")}
+    params = {k: v for k, v in params.items() if k in keep}
+    for attempt in range(10):
+        ex = send_as(ctx, op, params, "primary")
+        if ex.error_code not in op.not_found_errors:
+            return
+        if ctx.target.kind == "embedded":
+            break
+        time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a new resource may take a moment to show
+    made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
+    raise scenario_failure("read_after_write_consistency", op, ex, "what the run made is not found",
+                           f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} "
+                           f"{ex.error_code}: {ex.error_message or ''}")
