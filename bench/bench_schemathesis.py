@@ -620,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     try:
-        import schemathesis  # noqa: F401
+        import schemathesis  # noqa: F401 - only whether it is installed
     except ImportError:
         print("bench_schemathesis: Schemathesis is not installed (pip install -e '.[schemathesis]')", file=sys.stderr)
         return 2

@@ -72,7 +72,7 @@ class EmulatorServer:
             proxy_headers=False,
             server_header=False,
             date_header=False,
-            timeout_keep_alive=self.limits.idle_timeout,  # type: ignore[arg-type]
+            timeout_keep_alive=self.limits.idle_timeout,  # type: ignore[arg-type]  # uvicorn types int, waits a float
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)

@@ -103,7 +103,7 @@ def scan_categories() -> dict[str, Ranges]:
         cat = category(chr(cp)) if cp <= MAX else None
         if cat != current:
             cats.setdefault(current, []).append((start, cp - 1))
-            start, current = cp, cat  # type: ignore[assignment]
+            start, current = cp, cat  # type: ignore[assignment]  # None only past the last code point
     return cats
 
 

@@ -176,7 +176,7 @@ class _Seq(_Node):
                 return None
             parts = [i.gen(rnd, k) for i, k in zip(self.items, sizes, strict=True)]
             if None not in parts:
-                return "".join(parts)  # type: ignore[arg-type]
+                return "".join(parts)  # type: ignore[arg-type]  # None not in parts
         return None
 
 
@@ -205,7 +205,7 @@ class _Repeat(_Node):
                 continue
             parts = [sub.gen(rnd, s) for s in sizes]
             if None not in parts:
-                return "".join(parts)  # type: ignore[arg-type]
+                return "".join(parts)  # type: ignore[arg-type]  # None not in parts
         return None
 
 
