@@ -26,7 +26,8 @@ __all__ = ["KeyedDatabase", "searching"]
 
 
 class KeyedDatabase(ExampleDatabase):
-    """``db`` with every key prefixed by ``prefix`` (and a separator Hypothesis keys never start with)."""
+    """``db`` with every key prefixed by ``prefix`` and a NUL byte (which no prefix holds, so two
+    prefixes never share a key)."""
 
     def __init__(self, db: ExampleDatabase, prefix: str) -> None:
         super().__init__()
