@@ -17,9 +17,10 @@ A fault counts as found by a tool when, within the budget, the tool reports a fa
 operation (the broken one, or the one where its effect shows, ``Fault.reported``) whose
 (operation, check, request method, HTTP status) the same tool does not also report against the
 correct emulator. Any check counts, not only the one the fault was planted for, except two kinds of
-Schemathesis failure no planted fault can cause (``excluded``): its authentication checks (the
-emulator authenticates nothing, by design) and its probes with methods the operation does not
-declare (answered by the HTTP server before any operation runs). Import/Export is query protocol: it
+Schemathesis failure no planted fault can cause (``excluded``): its authentication checks (no
+planted fault is about authentication; the emulator refuses an unsigned request with 403, as AWS
+does) and its probes with methods the operation does not declare (answered before any operation of
+the document runs). Import/Export is query protocol: it
 has no OpenAPI form, Schemathesis cannot test it, and its faults count as not found by Schemathesis.
 
 Usage (from the repository root, with the ``schemathesis`` extra installed)::
@@ -396,11 +397,10 @@ def run_jobfuzz(services: Iterable[str], url: str, budget: float, *, seed: int |
 
 
 # -- the benchmark -------------------------------------------------------------------------------
-#: Schemathesis checks about authentication. The emulator authenticates nothing by design (the
-#: access key id is the account; an unsigned request is routed by its shape to the default account),
-#: so these fail wherever a request without credentials gets a 2xx or is not refused with 401, and
-#: no planted fault is about authentication: a new failure of these is not counted as finding a
-#: fault (it is listed apart).
+#: Schemathesis checks about authentication. The emulator refuses a request without credentials
+#: with 403, as AWS does (``missing_required_header`` still fails: it expects 401), and no planted
+#: fault is about authentication: a new failure of these is not counted as finding a fault (it is
+#: listed apart).
 AUTH_CHECKS = frozenset({"ignored_auth", "missing_required_header"})
 
 

@@ -1,12 +1,20 @@
 """The emulator: one object that answers HTTP requests for every service it serves.
 
 A request goes to a service by the SigV4 credential scope of its Authorization header
-(``Credential=AKID/DATE/REGION/SERVICE/aws4_request``; Import/Export signs as
-``IngestionService``), as moto_server and LocalStack route. The access key id is the account
-(``Context.account``). A request without an Authorization header is routed by its shape: a form
-with ``Action=`` goes to Import/Export (whose SigV2 ``AWSAccessKeyId`` field, when present, is the
-account), anything else to the first rest-json service with a matching route, in the order
-iot-jobs-data, iot, amplifybackend; its account is ``DEFAULT_ACCOUNT`` ("000000000000").
+(``Credential=AKID/DATE/REGION/SERVICE/aws4_request``) or of its ``X-Amz-Credential`` query
+parameter (Import/Export signs as ``IngestionService``), as moto_server and LocalStack route. The
+access key id is the account (``Context.account``); the signature itself is not checked. A query
+request (a form, or ``Action=`` in the URL) signed with SigV2 (an ``AWSAccessKeyId`` or ``Signature``
+field) goes to Import/Export, its ``AWSAccessKeyId`` the account (``DEFAULT_ACCOUNT``,
+"000000000000", without one).
+
+Any other request is refused before it is routed, as AWS refuses it. With no authentication at all
+(no Authorization header, no ``X-Amz-Credential`` / ``X-Amz-Signature`` query parameter, no SigV2
+field): HTTP 403 ``MissingAuthenticationTokenException`` "Missing Authentication Token" in the
+rest-json form, and for a query request 403 ``MissingAuthenticationToken`` "Request is missing
+Authentication Token" in the query protocol's XML. With an Authorization header that names no
+credential scope: 403 ``IncompleteSignatureException`` (rest-json), 400 ``IncompleteSignature``
+(query), with AWS's message naming the missing ``Credential``, ``Signature`` and ``SignedHeaders``.
 
 Each request: find the operation, parse it, validate it against the model, call the backend's
 handler, serialise the answer. An operation without a handler, or a request signed for a service
@@ -42,6 +50,14 @@ from emulator.validate import validator
 __all__ = ["DEFAULT_ACCOUNT", "Emulator", "RawResponse"]
 
 _FORM = "application/x-www-form-urlencoded"
+#: the fields of a SigV2-signed query request that say who signed it
+_SIGV2 = frozenset({"AWSAccessKeyId", "Signature"})
+#: AWS's answer to an Authorization header (or query auth) that is not a SigV4 credential scope
+_INCOMPLETE = (
+    "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' "
+    "parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires "
+    "existence of either a 'X-Amz-Date' or a 'Date' header."
+)
 
 
 @functools.cache
@@ -65,6 +81,13 @@ def _scope(headers: dict[str, str], query: str) -> tuple[str, str, str] | None:
     if len(parts) < 5 or not parts[0]:
         return None
     return parts[0], parts[2], parts[3]
+
+
+def _form_fields(query: str, body: bytes) -> set[str]:
+    """The names of the fields of a query request, from its URL and its form body."""
+    names = {k for k, _ in parse_qsl(query, keep_blank_values=True)}
+    names.update(k for k, _ in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return names
 
 
 #: the variant digit of an RFC 4122 UUID for any hex digit in that place (``uuid.uuid4`` sets the
@@ -148,7 +171,7 @@ class Emulator:
             return self._rest_request(
                 service, proto, method.upper(), path, query, h, body, account, region, rid
             )
-        return self._unsigned(method.upper(), path, query, h, body, rid)
+        return self._unsigned(query, h, body, rid)
 
     def service_for(self, method: str, path_and_query: str, headers: Mapping[str, str]) -> str | None:
         """The service a request goes to (None when none would take it)."""
@@ -165,27 +188,22 @@ class Emulator:
                 return service
         return None
 
-    def _unsigned(
-        self, method: str, path: str, query: str, h: dict[str, str], body: bytes, rid: str
-    ) -> RawResponse:
+    def _unsigned(self, query: str, h: dict[str, str], body: bytes, rid: str) -> RawResponse:
+        """A request without a SigV4 credential scope: served only as an Import/Export query
+        request signed with SigV2, else refused as AWS refuses it (403 for no authentication)."""
         region = self.config.region
-        ctype = h.get("content-type", "")
-        if self._query is not None and (ctype.startswith(_FORM) or "Action=" in query):
-            proto = self._protocols[self._query]
-            assert isinstance(proto, QueryProtocol)
-            return self._query_request(self._query, proto, h, query, body, None, region, rid)
-        for service, proto in self._rest:
-            if proto.route(method, path, query) is not None:
-                return self._rest_request(
-                    service, proto, method, path, query, h, body, DEFAULT_ACCOUNT, region, rid
-                )
-        return RestJsonProtocol.error(
-            "UnknownOperationException",
-            f"{method} {path} is not an operation of any service the jobfuzz emulator serves",
-            404,
-            {},
-            rid,
-        )
+        other_auth = "authorization" in h or "X-Amz-Signature=" in query or "X-Amz-Credential=" in query
+        if self._query is not None and (h.get("content-type", "").startswith(_FORM) or "Action=" in query):
+            if not _SIGV2.isdisjoint(_form_fields(query, body)):
+                proto = self._protocols[self._query]
+                assert isinstance(proto, QueryProtocol)
+                return self._query_request(self._query, proto, h, query, body, None, region, rid)
+            if other_auth:
+                return QueryProtocol.error("IncompleteSignature", _INCOMPLETE, 400, rid)
+            return QueryProtocol.error("MissingAuthenticationToken", "Request is missing Authentication Token", 403, rid)
+        if other_auth:
+            return RestJsonProtocol.error("IncompleteSignatureException", _INCOMPLETE, 403, {}, rid)
+        return RestJsonProtocol.error("MissingAuthenticationTokenException", "Missing Authentication Token", 403, {}, rid)
 
     def _call(
         self, service: str, operation: str, params: dict[str, Any], account: str, region: str, rid: str

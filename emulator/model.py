@@ -21,10 +21,11 @@ __all__ = [
     "service_model",
 ]
 
-#: the services the emulator serves, in the order unsigned requests are routed
+#: the services the emulator serves (``Emulator.service_for`` tries them in this order for a request
+#: without a credential scope)
 SERVICES: tuple[str, ...] = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
-#: the account of a request without an Authorization header
+#: the account of a SigV2 query request without an ``AWSAccessKeyId`` field
 DEFAULT_ACCOUNT = "000000000000"
 
 #: SigV4 credential-scope service -> botocore service name. botocore signs Import/Export with the

@@ -9,7 +9,10 @@ What it holds, for every operation the service's overlay puts in scope (or every
 - path, query and header parameters with their members' schemas, and the JSON request body;
 - the success response with the output schema (and output headers), and one response for each
   HTTP status the operation's errors declare, whose schema is the error shape (``message`` and the
-  other members). Errors the model gives no status are listed under ``4XX`` / ``5XX``.
+  other members). Errors the model gives no status are listed under ``4XX`` / ``5XX``. An operation
+  that declares no 403 gets one for the common authentication refusals its overlay names
+  (``common_errors``: ``MissingAuthenticationTokenException``, ``AccessDeniedException`` ...), as AWS
+  answers 403 to an unsigned or badly signed request of any operation.
 
 Shapes are in ``components/schemas`` by shape name. Authentication is AWS SigV4, described as an
 ``apiKey`` scheme on the ``Authorization`` header (``components.securitySchemes`` and a top-level
@@ -19,14 +22,15 @@ so a client must sign by itself. ``Authorization`` is never a header parameter o
 Every ``pattern`` is anchored, ``^(?:...)$``: JSON Schema patterns match anywhere in the value, but
 AWS validates a model pattern against the whole value (Java's ``String.matches``), so an unanchored
 export would call ``thing!`` valid for ``[a-zA-Z0-9:_-]+``. A pattern that is already anchored as
-a whole (``^...$`` with no top-level ``|``) is kept as it is.
+a whole (``^...$`` with no top-level ``|``) is kept as it is, and the schemas' ``^(?:...)\\Z`` (a
+model pattern translated for Python) ends in ``$`` instead of Python's ``\\Z``.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from specs.schema import SchemaBuilder, body_members, payload_member
@@ -35,6 +39,11 @@ from specs.types import ErrorSpec, MemberSpec, OperationSpec, ServiceSpec
 __all__ = ["DEFAULT_SERVER", "OpenApiError", "openapi"]
 
 DEFAULT_SERVER = "http://127.0.0.1:4566"
+#: AWS's common errors (every operation, HTTP 403) for a request whose authentication is missing,
+#: malformed or refused; the export lists those the service's overlay names under ``403``
+_AUTH_REFUSALS = frozenset({"MissingAuthenticationTokenException", "IncompleteSignatureException",
+                           "InvalidSignatureException", "UnrecognizedClientException", "AccessDeniedException",
+                           "ExpiredTokenException"})
 _REF = "#/components/schemas/"
 _LABEL = re.compile(r"\{([^}]+?)(\+?)\}")
 
@@ -62,8 +71,9 @@ def _split_uri(uri: str) -> tuple[str, list[tuple[str, str]]]:
     return path, fixed
 
 
-def _top_level_bar(pattern: str) -> bool:
-    """Whether ``pattern`` has a ``|`` outside every group and bracket expression."""
+def _outside_classes(pattern: str) -> Iterator[tuple[str, int]]:
+    """Each character of ``pattern`` outside bracket expressions and escapes, with the group depth
+    after it (a ``(`` counts itself, a ``)`` does not)."""
     depth, in_class, i = 0, False, 0
     while i < len(pattern):
         ch = pattern[i]
@@ -74,20 +84,36 @@ def _top_level_bar(pattern: str) -> bool:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
+            if pattern[i + 1:i + 2] == "^":
+                i += 1
             if pattern[i + 1:i + 2] == "]":  # a ']' first in a class is a member
                 i += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return True
+        else:
+            depth += (ch == "(") - (ch == ")")
+            yield ch, depth
         i += 1
-    return False
+
+
+def _top_level_bar(pattern: str) -> bool:
+    """Whether ``pattern`` has a ``|`` outside every group and bracket expression."""
+    return any(ch == "|" and depth == 0 for ch, depth in _outside_classes(pattern))
+
+
+def _balanced(pattern: str) -> bool:
+    """Whether every group ``pattern`` closes, it opened, and it closes every group it opens."""
+    depths = [depth for _, depth in _outside_classes(pattern)]
+    return min(depths, default=0) >= 0 and (depths[-1] if depths else 0) == 0
 
 
 def anchored(pattern: str) -> str:
-    """``pattern`` matching only whole values: ``^(?:pattern)$``, or ``pattern`` when it already does."""
+    """``pattern`` matching only whole values: ``^(?:pattern)$``, or ``pattern`` when it already does.
+
+    The schemas' own whole-value form, ``^(?:X)\\Z`` (Python's end of text), becomes ``^(?:X)$``:
+    ``\\Z`` is no ECMA-262 (JSON Schema) syntax, and Schemathesis drops a pattern it cannot read."""
+    inner = pattern[4:-3]
+    escaped = (len(inner) - len(inner.rstrip("\\"))) % 2 == 1  # its ')' is a literal
+    if pattern.startswith("^(?:") and pattern.endswith(")\\Z") and not escaped and _balanced(inner):
+        return f"^(?:{inner})$"
     body = pattern[:-1]
     ends = pattern.endswith("$") and (len(body) - len(body.rstrip("\\"))) % 2 == 0  # not an escaped '$'
     if pattern.startswith("^") and ends and not _top_level_bar(pattern):
@@ -204,7 +230,15 @@ class _Document:
                 "content": {"application/json": {"schema": unique[0] if len(unique) == 1
                                                  else {"anyOf": unique}}},
             }
-        return out
+        refusals = [c for c in self.service.common_errors if c in _AUTH_REFUSALS]
+        if refusals and "403" not in out:
+            out["403"] = {
+                "description": " | ".join(f"{c} (common)" for c in refusals),
+                "x-amazon-error-codes": refusals,
+                "content": {"application/json": {"schema": {"type": "object",
+                                                            "properties": {"message": {"type": "string"}}}}},
+            }
+        return dict(sorted(out.items()))
 
     def operation(self, op: OperationSpec) -> dict[str, Any]:
         out: dict[str, Any] = {"operationId": op.name, "tags": [self.service.name]}

@@ -164,7 +164,9 @@ def test_seed_makes_faults_reproducible() -> None:
         emu = FaultyEmulator(
             Emulator(backends=[Counting()]), FaultConfig(rate=0.5, kinds=("throttle", "unavailable"), seed=42)
         )
-        return [emu.handle("GET", "/jobs", {}, b"").status for _ in range(40)]
+        auth = {"Authorization": "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/iot/aws4_request, "
+                                  "SignedHeaders=host, Signature=00"}
+        return [emu.handle("GET", "/jobs", auth, b"").status for _ in range(40)]
 
     assert run() == run()
     assert {200, 400, 503} <= set(run())

@@ -378,17 +378,16 @@ def test_unknown_route_and_unknown_signing_service(emu) -> None:
     assert "'s3'" in json.loads(resp.body)["message"]
 
 
-def test_unsigned_requests_route_by_shape_with_the_default_account(emu, fakes) -> None:
-    resp = emu.handle("GET", "/things/t/jobs/%24next", {}, b"")
-    assert resp.status == 200
-    assert fakes["iot"].last[:3] == ("iot-jobs-data", "DescribeJobExecution", DEFAULT_ACCOUNT)
+def test_sigv2_query_requests_take_the_account_of_their_key(emu, fakes) -> None:
     resp = emu.handle(
         "POST",
         "/",
         {"Content-Type": "application/x-www-form-urlencoded"},
-        b"Action=ListJobs&Version=2010-06-01&AWSAccessKeyId=AKIASIGV2",
+        b"Action=ListJobs&Version=2010-06-01&AWSAccessKeyId=AKIASIGV2&SignatureVersion=2&Signature=x",
     )
     assert resp.status == 200 and fakes["ie"].last[:3] == ("importexport", "ListJobs", "AKIASIGV2")
+    resp = emu.handle("POST", "/?Action=ListJobs&Version=2010-06-01&Signature=x", {}, b"")
+    assert resp.status == 200 and fakes["ie"].last[:3] == ("importexport", "ListJobs", DEFAULT_ACCOUNT)
 
 
 def test_missing_backend_module_answers_501(monkeypatch) -> None:

@@ -207,7 +207,7 @@ def test_a_connection_over_the_cap_with_no_idle_one_to_close_is_closed() -> None
             assert until_closed(third) == b""
         for sock in (a, b):
             sock.sendall(b"{}")
-            assert one_answer(sock).startswith(b"HTTP/1.1 404")
+            assert one_answer(sock).startswith(b"HTTP/1.1 403")  # answered: unsigned, so refused
 
 
 @pytest.mark.parametrize(

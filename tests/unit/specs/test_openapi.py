@@ -45,7 +45,7 @@ def test_request_body_and_responses():
     assert op["responses"]["409"]["x-amazon-error-codes"] == ["InvalidStateTransitionException",
                                                             "VersionMismatch"]
     assert op["responses"]["429"]["x-amazon-error-codes"] == ["ThrottlingException"]
-    assert set(op["responses"]) == {"200", "400", "404", "409", "429", "503"}
+    assert set(op["responses"]) == {"200", "400", "403", "404", "409", "429", "503"}
     _, _, get = ops["DescribeJobExecution"]
     assert "requestBody" not in get
 
@@ -135,6 +135,7 @@ def test_every_pattern_is_anchored_so_a_whole_value_must_match(service):
     assert found or service == "amplifybackend"  # its model has no pattern
     for where, pattern in found:
         assert pattern.startswith("^") and pattern.endswith("$"), where
+        assert "\\Z" not in pattern, where  # Python-only: Schemathesis would drop the pattern
         re.compile(pattern)
     # the thing name pattern [a-zA-Z0-9:_-]+: a valid prefix followed by a bad character is refused
     if service == "iot-jobs-data":
@@ -155,6 +156,11 @@ def test_every_pattern_is_anchored_so_a_whole_value_must_match(service):
     ("^a$|^b$", "^(?:^a$|^b$)$"),  # a top-level | : grouped (the same meaning)
     ("^a\\$", "^(?:^a\\$)$"),  # an escaped $ does not anchor
     ("[|]x", "^(?:[|]x)$"),
+    # the schemas' whole-value form in Python: its \\Z (no ECMA-262 syntax) becomes $, not wrapped again
+    ("^(?:[a-z]+|^[$]next)\\Z", "^(?:[a-z]+|^[$]next)$"),
+    ("^(?:[)(]\\))\\Z", "^(?:[)(]\\))$"),
+    ("^(?:a)|(?:b)\\Z", "^(?:^(?:a)|(?:b)\\Z)$"),  # not one group around the whole: wrapped
+    ("^(?:a\\)\\Z", "^(?:^(?:a\\)\\Z)$"),  # an escaped ')' closes no group
 ])
 def test_anchored(pattern, anchored):
     from specs.openapi import anchored as anchor
@@ -172,3 +178,13 @@ def test_sigv4_is_a_security_scheme_not_a_header_parameter(service):
     for _, _, op in _operations(doc).values():
         names = {p["name"].lower() for p in op.get("parameters", ()) if p["in"] == "header"}
         assert not names & {"authorization", "x-amz-date", "x-amz-security-token"}, op["operationId"]
+
+
+@pytest.mark.parametrize("service", ["iot-jobs-data", "iot", "amplifybackend"])
+def test_every_operation_lists_403_for_a_refused_authentication(service):
+    """AWS answers an unsigned request of any operation 403 (MissingAuthenticationTokenException): the
+    document that requires SigV4 says so, or a tool sending no signature calls the 403 undocumented."""
+    for _, _, op in _operations(openapi(service)).values():
+        refused = op["responses"]["403"]
+        assert "MissingAuthenticationTokenException" in refused["x-amazon-error-codes"], op["operationId"]
+        assert "AccessDeniedException" in refused["x-amazon-error-codes"]
