@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -60,8 +60,7 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
             ctx.check_budget()
 
     Lifecycle.__name__ = f"Lifecycle_{sm.name}"
-    Lifecycle._hypothesis_internal_use_seed = ctx.seed  # what @seed does: --seed reruns the same steps
-    return Lifecycle
+    return seed(ctx.seed)(Lifecycle)  # --seed reruns the same steps
 
 
 def run_lifecycles(ctx: RunContext) -> None:
@@ -88,7 +87,7 @@ def _run_machine(ctx: RunContext, sm: StateMachineSpec) -> None:
     cls = _machine_class(ctx, sm)
     # large --max-examples: several searches of at most CHUNK examples each (see phases.CHUNK)
     for c, examples in enumerate(chunks(max(5, ctx.examples // 2))):
-        cls._hypothesis_internal_use_seed = ctx.seed + c
+        seed(ctx.seed + c)(cls)
         if not _run_chunk(ctx, sm, cls, examples):
             return
     _count_passed(ctx, sm)

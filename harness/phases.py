@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.errors import FlakyFailure
 
@@ -18,6 +18,7 @@ from harness.binding import bind_call
 from harness.config import Stop
 from harness.context import RunContext
 from harness.examples_db import example_database
+from harness.hypothesis_run import KeyedDatabase, searching
 from harness.model import Failure
 from harness.resources import ResourceError
 from specs.types import OperationSpec
@@ -105,22 +106,19 @@ def _search(ctx: RunContext, op: OperationSpec, strategy: st.SearchStrategy[Call
             state["sequence"], state["identities"] = list(ctx.sequence), list(ctx.identities)
             raise new[0]
 
-    # one example-database key per operation and mode (the function is the same for all)
-    test._hypothesis_internal_add_digest = f"{op.qualified}:{mode}".encode()  # type: ignore[attr-defined]
     steps = [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink] if reuse else [
         Phase.explicit, Phase.generate, Phase.shrink]
-    test = settings(
-        max_examples=examples, deadline=None, database=db, suppress_health_check=list(HealthCheck),
-        report_multiple_bugs=False, phases=steps, print_blob=False)(given(call=strategy)(test))
-    # what @seed does, without the database=None that @seed also sets: --seed reruns the same draws
-    # and --example-db still keeps each failure and replays it first on the next run
-    test._hypothesis_internal_use_seed = seed  # type: ignore[attr-defined]
+    # --seed reruns the same draws; the database keeps each failure under its operation and mode
+    search = searching(test, {"call": strategy}, seed_=seed, run_settings=settings(
+        max_examples=examples, deadline=None, database=KeyedDatabase(db, f"{op.qualified}:{mode}"),
+        suppress_health_check=list(HealthCheck), report_multiple_bugs=False, phases=steps, print_blob=False))
+
     def keep(f: Failure) -> None:
         rec = ctx.record(f, sequence=state.get("sequence"))
         rec.identities = state.get("identities", [])
 
     try:
-        test()
+        search()
     except Stop:
         if "failure" in state:  # the budget ran out while shrinking: keep the smallest failure so far
             keep(state["failure"])

@@ -24,7 +24,7 @@ from strategies.boundary import boundary_values
 from strategies.calls import Call, RawMutation, Violation
 from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
-from strategies.values import Compiler, ProgramStrategy, Rand, context_of
+from strategies.values import Compiler, Rand, context_of, program_strategy
 from strategies.wire import carries, serialise
 
 __all__ = ["boundary_calls", "from_operation", "from_shape", "has_calls", "invalid_calls", "valid_calls"]
@@ -77,8 +77,8 @@ def valid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> Sea
     found = plan.strategies.get("valid")
     if found is None:
         service_name, name = op.service, op.name
-        found = plan.strategies["valid"] = ProgramStrategy(
-            plan.program, lambda params: Call(service_name, name, params, "valid"), name=f"{op.qualified} valid")
+        found = plan.strategies["valid"] = program_strategy(
+            plan.program, lambda params: Call(service_name, name, params, "valid"))
     return found
 
 
@@ -337,7 +337,7 @@ def from_shape(shape: ShapeSpec, *, service: ServiceSpec, path: str = "", rules:
     """Values of ``shape`` (at ``path`` of an input, under overlay ``rules`` with paths from the
     same root): ``valid`` values, or the ``boundary`` values of the place itself."""
     if mode == "valid":
-        return ProgramStrategy(_shape_program(service, shape, path, tuple(rules)), name=shape.name)
+        return program_strategy(_shape_program(service, shape, path, tuple(rules)))
     if mode == "boundary":
         c = Compiler(service, None, tuple(rules))
         rs = place_rules(c.op or _EMPTY, shape, path, None) + tuple(r for r in rules if r.path == path)

@@ -142,7 +142,7 @@ def test_a_failure_found_by_one_shard_replays_from_the_shared_database(tmp_path,
 
     # machine 1: its shard, enough examples to find the fault by generation
     one = _run(tmp_path, "machine1", db, "--service", "iot-jobs-data", "--shard", f"{first}/2",
-               "--seed", "7", "--max-examples", "50")
+               "--seed", "7", "--max-examples", "100")
     assert _found(one), f"machine 1 did not find {FAULT}: {one['failures']}"
     if db.startswith("redis://"):
         import redis

@@ -123,3 +123,15 @@ def test_from_shape_keeps_rules(data):
 @given(value=from_shape(raw_service("iot").shape("DateType"), service=raw_service("iot")))
 def test_timestamps_are_aware(value):
     assert isinstance(value, dt.datetime) and value.utcoffset() is not None
+
+
+def test_the_regex_fallback_gives_the_same_fitting_match_every_time():
+    import re
+
+    from strategies.values import _fallback
+
+    found = _fallback("[a-z]{3}x[0-9]+", 5, 8)
+    assert found is not None and re.fullmatch("[a-z]{3}x[0-9]+", found) and 5 <= len(found) <= 8
+    assert _fallback("[a-z]{3}x[0-9]+", 5, 8) == found
+    assert _fallback("[a-z]{3}", 4, 9) is None  # no match fits the lengths
+    assert _fallback("(?=a)a+", 1, 3) is None  # lookarounds: not tried
