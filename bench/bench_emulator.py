@@ -233,8 +233,8 @@ def bench_http(rounds: int, calls: int) -> None:
                 wall[name].append(t.rate)
                 cpu[name].append(t.calls / (t.cpu_s + server_cpu))
                 split[name].append((t.cpu_s / t.calls * 1e6, server_cpu / t.calls * 1e6))
-    ratios = [a / b for a, b in zip(*wall.values())]
-    cpu_ratios = [a / b for a, b in zip(*cpu.values())]
+    ratios = [a / b for a, b in zip(*wall.values(), strict=True)]
+    cpu_ratios = [a / b for a, b in zip(*cpu.values(), strict=True)]
     print(f"\n[http] iot describe_job_execution over HTTP on 127.0.0.1, {calls} calls a server a round, "
           f"{rounds} rounds, alternating order; boto3, retries off")
     print(f"  emulator: {emu_srv.url}  moto_server: {moto_srv.url}")
@@ -315,7 +315,7 @@ def bench_http_raw(rounds: int, calls: int) -> None:
                 server_cpu = servers[name].cpu() - before
                 wall[name].append(t.rate)
                 split[name].append((t.cpu_s / t.calls * 1e6, server_cpu / t.calls * 1e6))
-    ratios = [a / b for a, b in zip(*wall.values())]
+    ratios = [a / b for a, b in zip(*wall.values(), strict=True)]
     print(f"\n[http-raw] one signed iot describe_job_execution request replayed over http.client on 127.0.0.1, "
           f"{calls} calls a server a round, {rounds} rounds, alternating order")
     print(f"  emulator: {emu_srv.url}  moto_server: {moto_srv.url}")
@@ -325,7 +325,7 @@ def bench_http_raw(rounds: int, calls: int) -> None:
         print(f"    {name:<20} {_fmt(wall[name])}   (CPU a call: client {client_us:,.0f} us, "
               f"server {server_us:,.0f} us)")
     ratio = median(ratios)
-    server_ratios = [b[1] / a[1] for a, b in zip(*split.values())]
+    server_ratios = [b[1] / a[1] for a, b in zip(*split.values(), strict=True)]
     print(f"  emulator / moto_server, wall: {ratio:.2f}x (median of the rounds' ratios: "
           f"{', '.join(f'{x:.2f}' for x in ratios)}); server CPU a call: {median(server_ratios):.2f}x "
           f"({', '.join(f'{x:.2f}' for x in server_ratios)})")
@@ -369,8 +369,8 @@ def bench_moto_inprocess(rounds: int, seconds: float) -> None:
         pair = [(names[0], run_emulator), (names[1], run_moto)]
         for name, fn in pair if r % 2 == 0 else pair[::-1]:
             results[name].append(fn())
-    ratios = [a.rate / b.rate for a, b in zip(*results.values())]
-    cpu_ratios = [a.cpu_rate / b.cpu_rate for a, b in zip(*results.values())]
+    ratios = [a.rate / b.rate for a, b in zip(*results.values(), strict=True)]
+    cpu_ratios = [a.cpu_rate / b.cpu_rate for a, b in zip(*results.values(), strict=True)]
     print(f"\n[moto] iot describe_job_execution in-process, {rounds} rounds x {seconds:g} s, alternating order; "
           f"boto3, retries off")
     for name in names:

@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
             for label, rates in (("engine (in-process)", eng_rates), ("replay, plain boto3", rep_rates),
                                  ("replay, UrlTarget.send", tgt_rates)):
                 print(f"  {label:<24} {median(rates):7,.0f} calls/s   rounds: {', '.join(f'{x:,.0f}' for x in rates)}")
-            print(f"  engine / plain replay: {median(rep_ratios):.0%} (rounds: {', '.join(f'{x:.0%}' for x in rep_ratios)})"
+            print(f"  engine / plain replay: {median(rep_ratios):.0%} "
+                  f"(rounds: {', '.join(f'{x:.0%}' for x in rep_ratios)})"
                   f"; in CPU time (this process + the emulator's): {median(cpu_ratios):.0%} "
                   f"(rounds: {', '.join(f'{x:.0%}' for x in cpu_ratios)})")
             print(f"  UrlTarget.send replay / plain replay: {median(tgt_ratios):.0%} "

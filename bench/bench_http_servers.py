@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         ratio = ""
         if moto and kind != "moto_server":
-            ratios = [a / b for a, b in zip(rates[kind], moto)]
+            ratios = [a / b for a, b in zip(rates[kind], moto, strict=True)]
             ratio = f"   {median(ratios):5.1f}x moto_server (rounds {', '.join(f'{x:.1f}' for x in ratios)})"
         print(f"  {kind:<12} {median(rates[kind]):8,.0f} calls/s (server CPU {median(cpu[kind]):6,.0f} us a call)"
               f"{ratio}")

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
           f"contract test", flush=True)
     if args.fresh:  # every verdict from the whole suite in a fresh process; mutmut only made the mutants
         with ThreadPoolExecutor(max_workers=args.fresh) as pool:
-            fresh = dict(zip(to_run, pool.map(lambda n: verify(tree, n), to_run)))
+            fresh = dict(zip(to_run, pool.map(lambda n: verify(tree, n), to_run), strict=True))
         print(f"  {len(to_run)} run in fresh processes: {sum(fresh.values())} killed", flush=True)
     for i in range(0, 0 if args.fresh else len(to_run), args.batch):
         chunk = to_run[i:i + args.batch]
@@ -269,8 +269,9 @@ def main(argv: list[str] | None = None) -> int:
           f"over the {result['non_equivalent']} non-equivalent: {result['score']:.1%} "
           f"(95 % CI {result['ci95'][0]:.1%} .. {result['ci95'][1]:.1%})")
     if args.json is not None:
-        doc = {"ref": args.ref, "commit": commit, "emulator_ref": args.emulator_ref, "seed": args.seed, "sample": args.sample,
-               "population": len(population), "elapsed_s": round(elapsed, 1), "result": result, "mutants": rows}
+        doc = {"ref": args.ref, "commit": commit, "emulator_ref": args.emulator_ref, "seed": args.seed,
+               "sample": args.sample, "population": len(population), "elapsed_s": round(elapsed, 1),
+               "result": result, "mutants": rows}
         args.json.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return 0
 

@@ -61,7 +61,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from _support import printed_url, stop  # the bench folder is on the path when a bench script runs
+from _support import printed_url, stop  # noqa: E402 - the bench folder is on the path only from here
 
 REST_JSON = ("iot-jobs-data", "iot", "amplifybackend")
 QUERY = ("importexport",)
@@ -407,7 +407,8 @@ AUTH_CHECKS = frozenset({"ignored_auth", "missing_required_header"})
 #: how Schemathesis names the Authorization header as the invalid part of a negative case: the
 #: export declares SigV4 as a required ``apiKey`` header, so a case without it is "invalid data",
 #: and the emulator (authenticating nothing) answers it as the default account
-_AUTH_COMPONENT = re.compile(r"Invalid component: (Missing `Authorization` at header|parameter `Authorization` in header)")
+_AUTH_COMPONENT = re.compile(
+    r"Invalid component: (Missing `Authorization` at header|parameter `Authorization` in header)")
 
 
 def excluded(finding: Finding, declared: set[str]) -> str | None:
@@ -544,7 +545,8 @@ class Bench:
         import bench_detection
 
         with contextlib.redirect_stdout(sys.stderr):
-            det = bench_detection.detect(fault.name, self.args.budget, self.args.seed if self.args.seed is not None else 1)
+            seed = self.args.seed if self.args.seed is not None else 1
+            det = bench_detection.detect(fault.name, self.args.budget, seed)
         row.det_found, row.det_at = det.found, det.seconds
 
     def _schemathesis(self, fault: Any, row: Row) -> None:
@@ -618,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     try:
-        import schemathesis  # noqa: F401
+        import schemathesis  # noqa: F401 - only whether it is installed
     except ImportError:
         print("bench_schemathesis: Schemathesis is not installed (pip install -e '.[schemathesis]')", file=sys.stderr)
         return 2
@@ -682,8 +684,8 @@ def table(rows: list[Row]) -> str:
              "no (n/a)" if r.st_found is None else cell(r.st_found, r.st_at, r.st_hits),
              cell(r.jf_found, r.jf_at, r.jf_hits)] + ([_mark(r.det_found, r.det_at)] if detection else [])
             for r in rows]
-    widths = [max(len(x) for x in col) for col in zip(head, *body)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [head, *body]]
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in [head, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     st = sum(1 for r in rows if r.st_found)
     st_auth = sum(1 for r in rows if r.st_found or r.st_excluded)

@@ -150,7 +150,8 @@ def markdown(rows: list[Row], budget: float) -> str:
 
     lines = ["| fault | planted for | Schemathesis: first failure | own check | jobfuzz: first failure | own check |",
              "|---|---|---|---|---|---|"]
-    lines += [f"| `{r.fault}` | `{r.check}` | {cell(r.st_found, r.st_at, r.st_hits)} | {own(r.st_found, r.st_hits, r)} | "
+    lines += [f"| `{r.fault}` | `{r.check}` | {cell(r.st_found, r.st_at, r.st_hits)} | "
+              f"{own(r.st_found, r.st_hits, r)} | "
               f"{cell(r.jf_found, r.jf_at, r.jf_hits)} | {own(r.jf_found, r.jf_hits, r)} |" for r in rows]
     return "\n".join(lines)
 

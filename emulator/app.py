@@ -200,10 +200,14 @@ class Emulator:
                 return self._query_request(self._query, proto, h, query, body, None, region, rid)
             if other_auth:
                 return QueryProtocol.error("IncompleteSignature", _INCOMPLETE, 400, rid)
-            return QueryProtocol.error("MissingAuthenticationToken", "Request is missing Authentication Token", 403, rid)
+            return QueryProtocol.error(
+                "MissingAuthenticationToken", "Request is missing Authentication Token", 403, rid
+            )
         if other_auth:
             return RestJsonProtocol.error("IncompleteSignatureException", _INCOMPLETE, 403, {}, rid)
-        return RestJsonProtocol.error("MissingAuthenticationTokenException", "Missing Authentication Token", 403, {}, rid)
+        return RestJsonProtocol.error(
+            "MissingAuthenticationTokenException", "Missing Authentication Token", 403, {}, rid
+        )
 
     def _call(
         self, service: str, operation: str, params: dict[str, Any], account: str, region: str, rid: str

@@ -102,6 +102,7 @@ class LimitedProtocol(HttpToolsProtocol):
         self._refusal: tuple[int, str] | None = None  # decided in a parser callback
 
     # -- connections --------------------------------------------------------------------------
+    # asyncio.Protocol declares a BaseTransport; a server's connection is given a Transport
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         sock = transport.get_extra_info("socket")

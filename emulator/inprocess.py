@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 from botocore.awsrequest import AWSResponse
 
+from emulator.protocol import RawResponse
+
+_HeadersDict: type | None
 try:  # the case-insensitive dict of prepared requests: read its entries without the Mapping layer
-    from botocore.awsrequest import HeadersDict as _HeadersDict
+    from botocore.awsrequest import HeadersDict
+
+    _HeadersDict = HeadersDict
 except ImportError:  # pragma: no cover - an older or newer botocore
     _HeadersDict = None
-
-from emulator.protocol import RawResponse
 
 __all__ = ["ENDPOINT_URL", "attach", "embedded_client"]
 
@@ -84,8 +87,10 @@ def attach(client: Any, emulator: _Handles) -> None:
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         raw = emulator.handle(request.method, target, _headers(request.headers), _body(request.body))
-        response = AWSResponse(url, raw.status, raw.headers, _Body(raw.body))
-        response._content = raw.body
+        # botocore copies any mapping into its HeadersDict (the stubs ask for HTTPHeaders), and
+        # _content is its cache of the read body, which .content returns
+        response = AWSResponse(url, raw.status, raw.headers, _Body(raw.body))  # type: ignore[arg-type]
+        response._content = raw.body  # type: ignore[attr-defined]
         return response
 
     client.meta.events.register("before-send", before_send)
@@ -104,6 +109,9 @@ def embedded_client(
 
     client_kwargs.setdefault("endpoint_url", ENDPOINT_URL)
     client_kwargs.setdefault("aws_secret_access_key", "jobfuzz-embedded-secret-not-a-real-key")
-    client = boto3.client(service_name, region_name=region, aws_access_key_id=access_key, **client_kwargs)
+    # the stubs know boto3.client only for literal service names; this one comes at run time
+    client = boto3.client(  # type: ignore[call-overload]
+        service_name, region_name=region, aws_access_key_id=access_key, **client_kwargs
+    )
     attach(client, emulator)
     return client

@@ -72,7 +72,7 @@ class EmulatorServer:
             proxy_headers=False,
             server_header=False,
             date_header=False,
-            timeout_keep_alive=self.limits.idle_timeout,  # type: ignore[arg-type]
+            timeout_keep_alive=self.limits.idle_timeout,  # type: ignore[arg-type]  # uvicorn types int, waits a float
             timeout_graceful_shutdown=1,
         )
         self._server = uvicorn.Server(config)
@@ -142,7 +142,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated S3 buckets that exist for Import/Export (default: every bucket exists)",
     )
-    p.add_argument("--fault-rate", type=options.fraction, default=0.0, help="probability of a fault a request (0 = off)")
+    p.add_argument("--fault-rate", type=options.fraction, default=0.0,
+                   help="probability of a fault a request (0 = off)")
     p.add_argument("--fault-kinds", default="throttle,unavailable,latency,drop")
     p.add_argument("--fault-latency", type=options.seconds, default=0.05, help="seconds a latency fault waits")
     p.add_argument("--fault-seed", type=int, default=None)

@@ -21,7 +21,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from emulator.core import Problem
 from emulator.model import operation_model
@@ -171,7 +171,7 @@ def _blob(shape: Shape) -> Checker:
     return check
 
 
-def _list(shape: Shape, memo: dict[Any, Checker]) -> Checker:
+def _list(shape: ListShape, memo: dict[Any, Checker]) -> Checker:
     item = compile_shape(shape.member, memo)
 
     def items(value: list[Any], path: str, at: str, out: list[Problem]) -> None:
@@ -189,7 +189,7 @@ def _list(shape: Shape, memo: dict[Any, Checker]) -> Checker:
     return check
 
 
-def _map(shape: Shape, memo: dict[Any, Checker]) -> Checker:
+def _map(shape: MapShape, memo: dict[Any, Checker]) -> Checker:
     key = compile_shape(shape.key, memo)
     val = compile_shape(shape.value, memo)
 
@@ -222,7 +222,7 @@ def _map(shape: Shape, memo: dict[Any, Checker]) -> Checker:
     return check
 
 
-def _structure(shape: Shape, memo: dict[Any, Checker]) -> Checker:
+def _structure(shape: StructureShape, memo: dict[Any, Checker]) -> Checker:
     required = tuple(shape.required_members)
     members = tuple((name, compile_shape(m, memo)) for name, m in shape.members.items())
     union = bool(shape.metadata.get("union"))
@@ -256,11 +256,11 @@ def compile_shape(shape: Shape, memo: dict[Any, Checker] | None = None) -> Check
     cell: list[Checker] = []
     memo[key] = lambda v, p, a, o: cell[0](v, p, a, o)
     t = shape.type_name
-    if t == "structure":
+    if isinstance(shape, StructureShape):
         checker = _structure(shape, memo)
-    elif t == "list":
+    elif isinstance(shape, ListShape):
         checker = _list(shape, memo)
-    elif t == "map":
+    elif isinstance(shape, MapShape):
         checker = _map(shape, memo)
     elif t in ("string", "character"):
         checker = _string(shape)

@@ -60,7 +60,7 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
                 and isinstance(values[binding], str) else None
             if rebased is not None:
                 params[param] = rebased
-                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]
+                recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]  # rebased above
             continue
         member = service.shapes[op.input].member_named(param) if op.input else None
         is_list = member is not None and service.shapes[member.shape].type == "list"

@@ -99,12 +99,13 @@ def _decode(value: Any, where: str, path: Path | str) -> Any:
             try:
                 return _dt.datetime.fromisoformat(value["$datetime"])
             except (TypeError, ValueError):
-                raise CaseFileError(path, where, f"expected an ISO 8601 $datetime, got {value['$datetime']!r}")
+                got = value["$datetime"]
+                raise CaseFileError(path, where, f"expected an ISO 8601 $datetime, got {got!r}") from None
         if len(value) == 1 and "$bytes" in value:
             try:
                 return base64.b64decode(value["$bytes"], validate=True)
             except (TypeError, ValueError):
-                raise CaseFileError(path, where, f"expected base64 in $bytes, got {value['$bytes']!r}")
+                raise CaseFileError(path, where, f"expected base64 in $bytes, got {value['$bytes']!r}") from None
         if len(value) == 1 and "$map" in value:
             pairs = value["$map"]
             if not isinstance(pairs, list) or not all(isinstance(p, list) and len(p) == 2 for p in pairs):
@@ -278,15 +279,18 @@ def _where(parts: Any) -> str:
 
 def _schema_problem(error: jsonschema.ValidationError) -> tuple[str, str]:
     where = _where(error.absolute_path)
+    # the keyword's JSON value and the value it failed on (unset only on an error made by hand)
+    value: Any = error.validator_value
+    instance: Any = error.instance
     if error.validator == "required":
-        missing = next((m for m in error.validator_value if m not in (error.instance or {})), "?")
+        missing = next((m for m in value if m not in (instance or {})), "?")
         return where, f"missing field {missing!r}"
     if error.validator == "type":
-        expected = error.validator_value
+        expected = value
         expected = " or ".join(expected) if isinstance(expected, list) else expected
-        return where, f"expected {expected}, got {_json_type(error.instance)}"
+        return where, f"expected {expected}, got {_json_type(instance)}"
     if error.validator == "enum":
-        return where, f"expected one of {', '.join(map(repr, error.validator_value))}, got {error.instance!r}"
+        return where, f"expected one of {', '.join(map(repr, value))}, got {instance!r}"
     return where, error.message if len(error.message) <= 200 else error.message[:197] + "..."
 
 

@@ -95,7 +95,7 @@ def _listed(target: Any, op: OperationSpec, result_key: str) -> list[dict[str, A
     for _ in range(_MAX_PAGES):
         ex = target.send(Call(op.service, op.name, dict(params)))
         if not ex.ok or not isinstance(ex.parsed, dict):
-            return None if not items else items
+            return items or None
         items.extend(i for i in ex.parsed.get(result_key) or () if isinstance(i, dict))
         pag = op.pagination
         token = dig(ex.parsed, pag.output_token[0]) if pag and pag.output_token else None

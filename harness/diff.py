@@ -195,7 +195,7 @@ def run_diff(a: Target, b: Target, config: RunConfig, *, progress: TextIO | None
     reporter = _Progress(progress, result) if progress is not None else None
     started = time.monotonic()
     try:
-        engine = Engine(lockstep, config, reporter)  # type: ignore[arg-type]
+        engine = Engine(lockstep, config, reporter)  # type: ignore[arg-type]  # a Target by duck typing
         lockstep.engine = engine
         run = engine.run()
     finally:

@@ -7,6 +7,7 @@ registry's checks (``harness.checks``) wired in.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -43,8 +44,9 @@ class Engine:
         self.services = services or {name: load_service(name) for name in _all_services(config.services)}
         self.plan, self.unsharded = self._plan()
         enabled = frozenset(config.checks)
-        suite = CheckSuite(exchange_names=tuple(n for n, reg in CHECKS.items() if reg.runners("exchange") and n in enabled),
-                           run_exchange=run_exchange_checks, after_recipe_step=run_recipe_checks)
+        exchange_names = tuple(n for n, reg in CHECKS.items() if reg.runners("exchange") and n in enabled)
+        suite = CheckSuite(exchange_names=exchange_names, run_exchange=run_exchange_checks,
+                           after_recipe_step=run_recipe_checks)
         self.ctx = RunContext(target, config, self.services, self.plan, seed=self.seed, checks=suite,
                               reporter=reporter, unsharded=self.unsharded, run_prefix=f"jf{secrets.token_hex(2)}")
         self.result: RunResult = self.ctx.result
@@ -111,10 +113,8 @@ class Engine:
         client of a process costs about 0.1 s), as a plain boto3 script makes its clients before
         its loop. A client that cannot be made now fails again, with its reason, at its first call."""
         for service in self.services:
-            try:
+            with contextlib.suppress(Exception):  # reported by the first call that needs it
                 self.target.client(service)
-            except Exception:  # noqa: BLE001, S110 - reported by the first call that needs it
-                pass
 
 
 def _all_services(names: tuple[str, ...]) -> tuple[str, ...]:

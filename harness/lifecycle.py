@@ -105,21 +105,21 @@ def _run_chunk(ctx: RunContext, sm: StateMachineSpec, cls: Any, examples: int) -
             return True
         except Stop:
             # the budget ran out, perhaps while shrinking: keep the smallest failure found so far
-            for run in (cls.last_run, cls.last_failed):  # type: ignore[attr-defined]
+            for run in (cls.last_run, cls.last_failed):
                 if run is not None and run.failed:
                     f, scenario, calls, identities = run.failed
                     ctx.record(f, sequence=calls, scenario=scenario).identities = identities
                     break
             raise
         except Failure as f:
-            run = cls.last_run  # type: ignore[attr-defined]
+            run = cls.last_run
             ctx.record(f, scenario=run.scenario() if run else None)
         except (ResourceError, Untestable) as exc:
             why = exc.reason if isinstance(exc, Untestable) else str(exc)
             for qualified in machine_ops(sm):
                 ctx.note_untested(qualified, f"lifecycle {sm.name} not run: {why}")
             return False
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - a crashing lifecycle is reported, never fatal
             ctx.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
             return False
     return False  # a new failure every time: the machine is not counted as passed

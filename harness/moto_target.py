@@ -237,7 +237,7 @@ def second_identity(url: str, account: str = SECOND_ACCOUNT) -> tuple[str, str, 
 
     from harness.targets import PRIMARY_KEYS
 
-    sts = botocore.session.get_session().create_client(
+    sts: Any = botocore.session.get_session().create_client(  # its operation methods are made at run time
         "sts", region_name="us-east-1", endpoint_url=url, aws_access_key_id=PRIMARY_KEYS[0],
         aws_secret_access_key=PRIMARY_KEYS[1])
     creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/jobfuzz-second-identity",

@@ -235,6 +235,8 @@ def parse_identity(text: str, option: str = "--second-identity") -> Identity:
         if creds is None:
             raise UsageError(f"{option} {text}: the profile has no credentials")
         frozen = creds.get_frozen_credentials()
+        if not frozen.access_key or not frozen.secret_key:
+            raise UsageError(f"{option} {text}: the profile's credentials lack a key id or a secret key")
         return frozen.access_key, frozen.secret_key, frozen.token
     parts = text.split(":")
     if len(parts) not in (2, 3) or not all(parts):

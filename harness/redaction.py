@@ -138,16 +138,14 @@ def session() -> Iterator[None]:
 
     def record(*args: Any, **kwargs: Any) -> logging.LogRecord:
         rec = make_record(*args, **kwargs)
-        try:
+        with contextlib.suppress(Exception):  # a message that cannot be formatted is logging's to report
             rec.msg, rec.args = redact(rec.getMessage()), ()
-        except Exception:  # noqa: BLE001, S110 - a message that cannot be formatted is logging's to report
-            pass
         if rec.exc_info and not rec.exc_text:
             rec.exc_text = redact(logging.Formatter().formatException(rec.exc_info))
         return rec
 
     _active = Redactor()
-    sys.stdout, sys.stderr = _RedactingStream(sys.stdout), _RedactingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _RedactingStream(sys.stdout), _RedactingStream(sys.stderr)
     logging.setLogRecordFactory(record)
     try:
         yield

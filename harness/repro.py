@@ -283,7 +283,7 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
         omitted = len(calls) - last
         calls, identities = calls[omitted:], identities[omitted:]
     cli, snippets, notes = [], [], []
-    for call, identity in zip(calls, identities):
+    for call, identity in zip(calls, identities, strict=False):  # identities: padded, may run longer
         url, region, real = target_of(endpoint, call.service)
         cli.append(aws_cli_command(call, url, region, real_aws=real))
         snippets.append(boto3_snippet(call, url, region, identity=identity, real_aws=real))

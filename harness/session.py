@@ -249,10 +249,7 @@ def run_session(target: Target, config: RunConfig, options: SessionOptions) -> i
         config = replace(config, seed=secrets.randbelow(2**31))
     reporter = None if options.quiet else ConsoleReporter(sys.stdout, verbose=False)
     try:
-        if options.workers <= 1:
-            result = execute(target, config, reporter)
-        else:
-            result = _run_workers(target, config, options)
+        result = execute(target, config, reporter) if options.workers <= 1 else _run_workers(target, config, options)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
     finally:

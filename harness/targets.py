@@ -361,6 +361,8 @@ class AwsTarget(Target):
             if creds is None:
                 raise TargetError("--target aws: no AWS credentials found (standard chain or --profile)")
             frozen = creds.get_frozen_credentials()
+            if not frozen.access_key or not frozen.secret_key:
+                raise TargetError("--target aws: the AWS credentials found lack a key id or a secret key")
             identities["primary"] = (frozen.access_key, frozen.secret_key, frozen.token)
         super().__init__(region=region, identities=dict(identities), **kwargs)
         self.identities = identities  # never the dummy keys of the emulator targets

@@ -102,9 +102,11 @@ class BoundedHttp:
             raise ConnectionClosedError(error=exc, request=request, endpoint_url=url) from None
         except urllib3.exceptions.HTTPError as exc:
             raise HTTPClientError(error=exc) from None
-        response = AWSResponse(url, raw.status, raw.headers, raw)
+        # botocore copies any mapping into its HeadersDict (the stubs ask for HTTPHeaders), and
+        # _content is its cache of the read body, which .content returns
+        response = AWSResponse(url, raw.status, raw.headers, raw)  # type: ignore[arg-type]
         if not request.stream_output:
-            response._content = self._read(raw, request)
+            response._content = self._read(raw, request)  # type: ignore[attr-defined]
         return response
 
     def _read(self, raw: Any, request: Any) -> bytes:

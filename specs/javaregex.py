@@ -88,7 +88,7 @@ def _categories() -> dict[str, Ranges]:
     try:
         data = json.loads(CATEGORY_TABLE.read_text(encoding="utf-8"))
         if data["unidata_version"] == unicodedata.unidata_version:
-            return {cat: list(zip(flat[::2], flat[1::2])) for cat, flat in data["categories"].items()}
+            return {cat: list(zip(flat[::2], flat[1::2], strict=True)) for cat, flat in data["categories"].items()}
     except (OSError, ValueError, KeyError, TypeError):
         pass
     return scan_categories()
@@ -103,7 +103,7 @@ def scan_categories() -> dict[str, Ranges]:
         cat = category(chr(cp)) if cp <= MAX else None
         if cat != current:
             cats.setdefault(current, []).append((start, cp - 1))
-            start, current = cp, cat  # type: ignore[assignment]
+            start, current = cp, cat  # type: ignore[assignment]  # None only past the last code point
     return cats
 
 

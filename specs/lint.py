@@ -26,9 +26,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from specs.finding import Finding
+from specs.lint_prose import prose_findings
 from specs.loader import botocore_model, load_service, raw_service
 from specs.overlay import overlay_path, read_yaml
 from specs.types import OperationSpec, Rule, ServiceSpec
@@ -39,20 +40,6 @@ KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "
          "prose-constraint", "no-validation-error", "undeclared-validation-error", "no-source", "no-page")
 _CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
                 "one_of", "format")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    service: str
-    operation: str  # "" when the finding is about the service as a whole
-    where: str  # a member path, an error code or a discrepancy's place
-    kind: str  # one of KINDS
-    message: str
-    source: str  # model | doc | inferred
-
-    def line(self) -> str:
-        op = f"{self.operation}: " if self.operation else ""
-        return f"{self.service}: {op}[{self.kind}] {self.where}: {self.message} ({self.source})"
 
 
 def _rule_text(r: Rule) -> str:
@@ -194,8 +181,6 @@ def provenance(services: Iterable[str]) -> list[Finding]:
 
 def lint(services: Iterable[str]) -> list[Finding]:
     """Every finding for ``services`` (botocore names), grouped by service in the order given."""
-    from specs.lint_prose import prose_findings
-
     specs = [load_service(name) for name in services]
     findings: list[Finding] = []
     for svc in specs:

@@ -14,9 +14,9 @@ import html
 import re
 from collections.abc import Iterator
 
-from botocore.model import ServiceModel, Shape
+from botocore.model import ListShape, MapShape, ServiceModel, Shape, StructureShape
 
-from specs.lint import Finding
+from specs.finding import Finding
 from specs.paths import join
 from specs.types import OperationSpec, ServiceSpec
 
@@ -72,14 +72,14 @@ def _walk(shape: Shape, path: str, stack: tuple[str, ...]) -> Iterator[tuple[str
     if shape.name in stack:
         return
     stack = stack + (shape.name,)
-    if shape.type_name == "structure":
+    if isinstance(shape, StructureShape):
         for name, member in shape.members.items():
             sub = join(path, name)
             yield sub, member
             yield from _walk(member, sub, stack)
-    elif shape.type_name == "list":
+    elif isinstance(shape, ListShape):
         yield from _walk(shape.member, path + "[]", stack)
-    elif shape.type_name == "map":
+    elif isinstance(shape, MapShape):
         yield from _walk(shape.value, path + "{}", stack)
 
 

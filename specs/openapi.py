@@ -300,4 +300,4 @@ def openapi(service: str | ServiceSpec, operations: Iterable[str] | None = None)
     }
     if omitted:
         out["x-jobfuzz-omitted"] = omitted
-    return _anchor_patterns(out)  # type: ignore[no-any-return]
+    return _anchor_patterns(out)

@@ -21,6 +21,7 @@ import jsonschema
 import yaml
 
 from specs import paths
+from specs.models import raw_service
 from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.types import (
     Discrepancy,
@@ -123,13 +124,11 @@ class _Checker:
 
     def operation(self, where: str, name: str, service: str | None = None) -> None:
         if (service or self.service.name) != self.service.name:
-            from specs.loader import raw_service
-
             try:
-                raw_service(service)  # type: ignore[arg-type]
+                raw_service(service)
             except KeyError:
                 self.fail(where, f"unknown service {service!r}")
-            if name not in raw_service(service).operations:  # type: ignore[arg-type]
+            if name not in raw_service(service).operations:
                 self.fail(where, f"{service} has no operation {name!r}")
             return
         if name not in self.service.operations:
@@ -345,7 +344,7 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
         name=raw["name"], service=check.service.name, resource=raw["resource"], states=states,
         initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
-        uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),  # type: ignore[misc]
+        uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),
         delete=delete, note=raw.get("note", ""), source=raw["source"])
 
 
@@ -359,8 +358,6 @@ def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:
 
 @functools.cache
 def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
-    from specs.loader import raw_service
-
     raw = raw_service(service)
     o = parse_overlay(Path(file), raw)
     errors = o["errors"]

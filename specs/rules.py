@@ -2,11 +2,12 @@
 
 A place's rules come from two sources: the model (the shape's ``min``/``max``, ``pattern`` and
 ``enum`` traits, and the member's ``required`` flag) and ``op.rules`` at that path (the overlay's,
-tagged ``doc`` or ``inferred``, and the page tokens the loader derives, ``inferred``). ``limits`` merges the rules of the chosen sources into the
-effective constraint: the tightest ``min`` and ``max`` (an overlay range narrows the model range),
-the values an ``also`` rule lets through beyond an overlay range, every pattern, the enum and the
-``allowed`` subsets, the ``one_of`` groups of a structure, whether the place takes a page token and
-the format of its text (``format: json``: a JSON document).
+tagged ``doc`` or ``inferred``, and the page tokens the loader derives, ``inferred``). ``limits``
+merges the rules of the chosen sources into the effective constraint: the tightest ``min`` and
+``max`` (an overlay range narrows the model range), the values an ``also`` rule lets through beyond
+an overlay range, every pattern, the enum and the ``allowed`` subsets, the ``one_of`` groups of a
+structure, whether the place takes a page token and the format of its text (``format: json``: a JSON
+document).
 Both the validator and the strategies read places through this module, so what is generated and
 what is checked cannot drift apart.
 """

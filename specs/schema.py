@@ -44,8 +44,7 @@ from specs.paths import join
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec
 
 __all__ = [
-    "DIALECT", "SchemaBuilder", "body_members", "compiled_output_validator", "input_schema",
-    "output_problems", "output_schema", "payload_member",
+    "DIALECT", "SchemaBuilder", "body_members", "input_schema", "output_schema", "payload_member",
 ]
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -349,21 +348,3 @@ def output_schema(op: OperationSpec, service: ServiceSpec) -> dict[str, Any] | N
 def input_schema(op: OperationSpec, service: ServiceSpec) -> dict[str, Any] | None:
     """The schema of ``op``'s request body (its ``model``/``doc`` rules included)."""
     return _schema(op, service, op.input, op.rules)
-
-
-def compiled_output_validator(op: OperationSpec, service: ServiceSpec) -> Any:
-    """A cached ``Draft202012Validator`` of ``output_schema`` (format checking off), or None."""
-    from specs.schema_problems import validator
-
-    return validator(op, service)
-
-
-def output_problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
-    """Every way ``body`` (the decoded raw success body) breaks ``op``'s output, one message each.
-
-    Messages read ``UpdateJobExecution.executionState.versionNumber: expected integer, got "7"``.
-    As botocore does, a JSON member whose value is null counts as absent.
-    """
-    from specs.schema_problems import problems
-
-    return problems(op, service, body)

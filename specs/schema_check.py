@@ -89,10 +89,7 @@ def compile_check(schema: dict[str, Any]) -> Check | None:
         checks = tuple(parts)
 
         def every(v: Any) -> bool:
-            for check in checks:
-                if not check(v):
-                    return False
-            return True
+            return all(check(v) for check in checks)
         return every
 
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ _MISSING = object()
 
 
 def validator(op: OperationSpec, service: ServiceSpec) -> jsonschema.Draft202012Validator | None:
+    """A cached ``Draft202012Validator`` of ``output_schema`` (format checking off), or None."""
     return _compiled(op, service)[0]
 
 
@@ -75,6 +77,11 @@ class Problem:
 
 
 def problems(op: OperationSpec, service: ServiceSpec, body: Any) -> list[str]:
+    """Every way ``body`` (the decoded raw success body) breaks ``op``'s output, one message each.
+
+    Messages read ``UpdateJobExecution.executionState.versionNumber: expected integer, got "7"``.
+    As botocore does, a JSON member whose value is null counts as absent.
+    """
     return [str(p) for p in shape_problems(op, service, body)]
 
 
@@ -171,7 +178,11 @@ def describe(schema: dict[str, Any]) -> str:
 
 def _expected(e: ValidationError) -> tuple[str, Any]:
     """What the failing keyword expected, and what to show as what came."""
-    kw, val, inst = e.validator, e.validator_value, e.instance
+    kw = e.validator
+    # the keyword's JSON value and the value it failed on (unset only on an error made by hand)
+    val: Any = e.validator_value
+    inst: Any = e.instance
+    schema = e.schema if isinstance(e.schema, Mapping) else {}
     if kw in _SIZED:
         side, unit, measure = _SIZED[kw]
         return f"expected {side} {val} {unit}", measure(inst)
@@ -182,9 +193,10 @@ def _expected(e: ValidationError) -> tuple[str, Any]:
     if kw == "const":
         return f"expected {json.dumps(val)}", inst
     if kw == "pattern":
-        if e.schema.get("x-timestamp-format") in _TIMESTAMPS:
-            return f"expected {_TIMESTAMPS[e.schema['x-timestamp-format']]}", inst
-        return f"expected a string matching {e.schema.get('x-java-pattern', val)}", inst
+        fmt = schema.get("x-timestamp-format")
+        if fmt in _TIMESTAMPS:
+            return f"expected {_TIMESTAMPS[fmt]}", inst
+        return f"expected a string matching {schema.get('x-java-pattern', val)}", inst
     if kw == "minimum":
         return f"expected at least {val}", inst
     if kw == "maximum":
@@ -198,7 +210,8 @@ def _messages(op: OperationSpec, service: ServiceSpec, e: ValidationError) -> li
     parts = list(e.absolute_path)
     if e.validator == "required":
         present = e.instance if isinstance(e.instance, dict) else {}
-        missing = [name for name in e.validator_value if name not in present]
+        required: Any = e.validator_value  # the list of required names
+        missing = [name for name in required if name not in present]
         return [Problem(_place(op, service, parts + [name]), "expected a value (required member)", "nothing")
                 for name in missing]
     expected, got = _expected(e)

@@ -2,16 +2,16 @@
 
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
 names) against the model's rules (required, type, min/max value, min/max length, pattern (the whole
-value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources (min, max, also,
-min_length, max_length, pattern, allowed, required, one_of, page_token, format). Every problem is returned, at most one a rule
-kind and place: when several rules of one kind are broken at one place (a model ``min`` and a
-tighter doc ``min``), the most authoritative source is named, and a value outside the enum is not
-reported again for an ``allowed`` subset.
+value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources
+(min, max, also, min_length, max_length, pattern, allowed, required, one_of, page_token, format).
+Every problem is returned, at most one a rule kind and place: when several rules of one kind are
+broken at one place (a model ``min`` and a tighter doc ``min``), the most authoritative source is
+named, and a value outside the enum is not reported again for an ``allowed`` subset.
 
-A ``one_of`` group is broken when not exactly one of its members is present. A page token cannot be checked by value: whether it
-came from an earlier page is not in the call, so any token is reported when the rule's source is
-chosen (the loader's page-token rules are ``inferred``: validating the calls of a real pagination
-with the model and doc sources reports nothing).
+A ``one_of`` group is broken when not exactly one of its members is present. A page token cannot be
+checked by value: whether it came from an earlier page is not in the call, so any token is reported
+when the rule's source is chosen (the loader's page-token rules are ``inferred``: validating the
+calls of a real pagination with the model and doc sources reports nothing).
 
 An operation is compiled once (per sources) into checkers; a call costs one walk over its params.
 Problem paths are spec paths (``statusDetails{}``); messages name the concrete place:
@@ -276,7 +276,7 @@ class _Compiler:
                             f"unexpected member (members: {', '.join(children) or 'none'})")
                 else:
                     found[1](v, join(g, name), _concrete(c, name), out)
-            for name, child_path, source in required:
+            for name, _child_path, source in required:
                 if name not in value:
                     problem(out, join(g, name), _concrete(c, name), "required", source, "missing required member")
             if union:

@@ -91,7 +91,7 @@ def _strings(c: Compiler, p: Place, n: int, avoid: frozenset[Any] = frozenset())
     for rule in p.limits.patterns:
         try:
             pats.append(pattern_for(rule.value, p.context))
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - untranslatable: no pattern breaks for it
             return
     if n > MAX_TEXT:
         return

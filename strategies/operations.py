@@ -144,8 +144,8 @@ def _structural(plan: _Plan) -> list[Call]:
         has_body = op.protocol == "json" or any(
             m.location == "body" for m in (plan.service.shapes[op.input].members if op.input else ()))
         if has_body:
-            out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model", "the body is not valid JSON"),
-                                 RawMutation("malformed_body", body=b'{"a":')))
+            bad_json = Violation("", "malformed_body", "model", "the body is not valid JSON")
+            out.append(plan.call(base, "invalid", bad_json, RawMutation("malformed_body", body=b'{"a":')))
             # no page says these services refuse another Content-Type: sent, never asserted
             out.append(plan.call(base, "invalid", Violation("", "content_type", "inferred",
                                                             "the body is sent as text/plain"),
@@ -174,7 +174,8 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
             got = _accepts(plan, put(c, plan.op, plan.base, p.path, value), p.path, "type", "model", marker)
             if got is not None:
                 params = put(c, plan.op, plan.base, p.path, value)
-                out.append(plan.call(params, "invalid", Violation(p.path, "type", "model", _detail(got))))  # type: ignore[arg-type]
+                violation = Violation(p.path, "type", "model", _detail(got))
+                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
                 break
         for rule, value in breaks(c, p):
             spliced = value if isinstance(value, Spliced) else None
@@ -190,7 +191,7 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                     done.add(key)
                 detail = f"{spliced.describe()}: {_detail(got)}" if spliced else _detail(got)
                 where = (spliced.where, spliced.char) if spliced else None
-                out.append(plan.call(params, "invalid",  # type: ignore[arg-type]
+                out.append(plan.call(params, "invalid",  # type: ignore[arg-type]  # _accepts: not None
                                      Violation(p.path, rule.kind, rule.source, detail, spliced=where)))
     for rule in plan.op.rules:
         if rule.kind != "one_of" or rule.source not in BREAKABLE:
@@ -201,7 +202,7 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
             if got is not None:
                 violation = Violation(rule.path, "one_of", rule.source, _detail(got))
                 plan.remakes[violation] = functools.partial(_group_break, plan, rule=rule, present=present)
-                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]
+                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
     for rule in plan.op.rules:
         if rule.kind == "invalid" and rule.source in BREAKABLE and isinstance(rule.value, dict):
             params = put(c, plan.op, plan.base, rule.path, rule.value.get("value"))
@@ -233,7 +234,7 @@ def _invalid_strategy(plan: _Plan) -> SearchStrategy[Call]:
         params = remake(plan.program(Rand(seed, level)))
         if _accepts(plan, params, violation.path, violation.rule, violation.source) is None:
             return next(call for call in calls if call.violation is violation)
-        return plan.call(params, "invalid", violation)  # type: ignore[arg-type]
+        return plan.call(params, "invalid", violation)  # type: ignore[arg-type]  # _accepts: not None
 
     richer = st.tuples(st.integers(0, len(values) - 1), st.integers(1, 3), st.integers(0, 2**32)).map(variant)
     return st.one_of(fixed, richer)
@@ -263,7 +264,7 @@ def _group_break(plan: _Plan, params: dict[str, Any], rule: Rule, present: str) 
 
 def _value_at(plan: _Plan, call: Call) -> Any:
     """The value a deterministic invalid call carries at its violation's place (REMOVE if absent)."""
-    return _value_in(call.params, call.violation.path)  # type: ignore[union-attr]
+    return _value_in(call.params, call.violation.path)  # type: ignore[union-attr]  # an invalid call has one
 
 
 def _value_in(params: dict[str, Any], path: str) -> Any:
@@ -304,7 +305,9 @@ def has_calls(op: OperationSpec, *, service: ServiceSpec | None = None, mode: st
     return bool(calls)
 
 
-def from_operation(op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid") -> SearchStrategy[Call]:
+def from_operation(
+    op: OperationSpec, *, service: ServiceSpec | None = None, mode: str = "valid"
+) -> SearchStrategy[Call]:
     """Calls of ``op``: ``valid`` (drawn), ``boundary`` (from the list) or ``invalid`` (the list
     and the same breaks inside richer valid calls).
 

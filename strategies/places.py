@@ -76,7 +76,7 @@ def put(c: Compiler, op: OperationSpec, params: dict[str, Any], path: str, value
     root: dict[str, Any] = {"": copy.deepcopy(params)}
     holder: Any = root
     key: Any = ""
-    shape = shapes[op.input]  # type: ignore[index]
+    shape = shapes[op.input]  # type: ignore[index]  # callers put only into an operation with input
     walked, context = "", "any"
     parts = split(path)
     for i, part in enumerate(parts):

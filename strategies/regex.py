@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import functools
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-try:  # Python 3.11+
+if TYPE_CHECKING:  # typeshed types the parser under its old public names, the same modules
+    import sre_constants as C
+    import sre_parse as sre
+else:  # the old names warn of their deprecation since Python 3.11
     import re._constants as C
     import re._parser as sre
-except ImportError:  # pragma: no cover
-    import sre_constants as C  # type: ignore[no-redef]
-    import sre_parse as sre  # type: ignore[no-redef]
 
 from specs.javaregex import matcher, to_python
 
@@ -121,7 +121,7 @@ def char_pool(ranges: Ranges, context: str = "any") -> str:
 def _allocate(rnd: random.Random, los: list[int], his: list[int], n: int) -> list[int] | None:
     """Share ``n`` among parts bounded by ``los``/``his``, at random; None when impossible."""
     extra = n - sum(los)
-    if extra < 0 or extra > sum(min(h - lo, INF) for lo, h in zip(los, his)):
+    if extra < 0 or extra > sum(min(h - lo, INF) for lo, h in zip(los, his, strict=True)):
         return None
     sizes = list(los)
     order = list(range(len(los)))
@@ -174,9 +174,9 @@ class _Seq(_Node):
             sizes = _allocate(rnd, [i.lo for i in self.items], [i.hi for i in self.items], n)
             if sizes is None:
                 return None
-            parts = [i.gen(rnd, k) for i, k in zip(self.items, sizes)]
+            parts = [i.gen(rnd, k) for i, k in zip(self.items, sizes, strict=True)]
             if None not in parts:
-                return "".join(parts)  # type: ignore[arg-type]
+                return "".join(parts)  # type: ignore[arg-type]  # None not in parts
         return None
 
 
@@ -205,7 +205,7 @@ class _Repeat(_Node):
                 continue
             parts = [sub.gen(rnd, s) for s in sizes]
             if None not in parts:
-                return "".join(parts)  # type: ignore[arg-type]
+                return "".join(parts)  # type: ignore[arg-type]  # None not in parts
         return None
 
 

@@ -1,12 +1,13 @@
 """Valid values of shapes, compiled once into programs that draw from a ``random.Random``.
 
-A Hypothesis draw costs about 10 µs a primitive choice here, so drawing a call member by member
-(and a string character by character) would cost milliseconds. Instead each place of an input tree
-is compiled once into a *program*: a closure that builds a value from a ``Rand`` (a seeded
+A Hypothesis draw costs about 10 µs a primitive choice here, so drawing a call member by member (and
+a string character by character) would cost milliseconds. Instead each place of an input tree is
+compiled once into a *program*: a closure that builds a value from a ``Rand`` (a seeded
 ``random.Random`` with a richness ``level`` from 0 to 3). ``program_strategy`` draws the level and
-the seed from Hypothesis — one choice of 9 bytes a call, through public strategies — so Hypothesis still drives generation, replays
-from its database and shrinks: the level shrinks to 0, where a program gives its smallest value
-(required members only, shortest strings, numbers nearest zero), and the seed to 0.
+the seed from Hypothesis — one choice of 9 bytes a call, through public strategies — so Hypothesis
+still drives generation, replays from its database and shrinks: the level shrinks to 0, where a
+program gives its smallest value (required members only, shortest strings, numbers nearest zero),
+and the seed to 0.
 
 Every rule of every source holds for the values drawn: model rules, doc rules and inferred rules
 (an inferred rule marks the zone where validity is uncertain, so valid values stay out of it).
@@ -83,7 +84,7 @@ def _length(r: Rand, lo: int, hi: int, spans: dict[int, int]) -> int:
 def _closest_to_zero(lo: float | None, hi: float | None) -> float:
     if (lo is None or lo <= 0) and (hi is None or hi >= 0):
         return 0
-    return lo if lo is not None and lo > 0 else hi  # type: ignore[return-value]
+    return lo if lo is not None and lo > 0 else hi  # type: ignore[return-value]  # here hi < 0
 
 
 class Compiler:
@@ -130,8 +131,7 @@ class Compiler:
         self.cache[key] = lambda r: cell[0](r)  # recursive shapes refer to themselves
         _, lim = self.place_limits(shape, path, member)
         if lim.examples:
-            examples = lim.examples
-            built: Program = lambda r: examples[0] if r.level <= 0 else r.choice(examples)
+            built = _from_examples(lim.examples)
         elif shape.document:
             built = _document
         elif lim.format is not None and shape.type == "string":
@@ -231,7 +231,7 @@ def _fallback(java: str, lo: int, hi: int, budget: float = 0.25) -> str | None:
     try:
         strat = st.from_regex(to_python(java), fullmatch=True)
         strat.validate()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a pattern Hypothesis cannot generate from: none
         return None
     end = time.monotonic() + budget
 
@@ -347,6 +347,11 @@ def json_text(n: int) -> str | None:
     if n < 8:
         return "{" + " " * (n - 2) + "}"
     return '{"a":"' + "x" * (n - 8) + '"}'
+
+
+def _from_examples(examples: tuple[Any, ...]) -> Program:
+    """An overlay's examples: the first at level 0, any of them above."""
+    return lambda r: examples[0] if r.level <= 0 else r.choice(examples)
 
 
 def _formatted(lim: Limits) -> Program:

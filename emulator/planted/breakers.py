@@ -207,7 +207,9 @@ def _without(*names: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda p: {k: v for k, v in p.items() if k not in names}
 
 
-def _refuse_if(test: Callable[[dict[str, Any]], bool], code: str, message: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def _refuse_if(
+    test: Callable[[dict[str, Any]], bool], code: str, message: str
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
     def fn(p: dict[str, Any]) -> dict[str, Any]:
         if test(p):
             raise ServiceError(code, message, status=400)

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from emulator.model import operation_model
 from emulator.planted.base import DATA, Breaker, Fault, Proceed, Request
@@ -46,12 +46,12 @@ def _read(shape: Shape, value: Any, partial: Partial, depth: int = 0) -> Any:
     t = shape.type_name
     if t == "string" and isinstance(value, str):
         return _part(shape, value, partial)
-    if t == "structure" and isinstance(value, dict):
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
         members = shape.members
         return {k: (_read(members[k], v, partial, depth + 1) if k in members else v) for k, v in value.items()}
-    if t == "list" and isinstance(value, list):
+    if isinstance(shape, ListShape) and isinstance(value, list):
         return [_read(shape.member, v, partial, depth + 1) for v in value]
-    if t == "map" and isinstance(value, dict):
+    if isinstance(shape, MapShape) and isinstance(value, dict):
         return {_read(shape.key, k, partial, depth + 1): _read(shape.value, v, partial, depth + 1)
                 for k, v in value.items()}
     return value

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from emulator.protocol.values import format_timestamp, parse_blob, parse_timestamp, timestamp_format
 
@@ -40,7 +40,7 @@ def _decoder(shape: Shape, memo: dict[str, Any]) -> Decoder | None:
         return parse_blob
     if t in ("float", "double"):
         return _float
-    if t == "list":
+    if isinstance(shape, ListShape):
         item = _decoder(shape.member, memo)
         if item is None:
             return None
@@ -51,7 +51,7 @@ def _decoder(shape: Shape, memo: dict[str, Any]) -> Decoder | None:
             return [v if v is None else item(v, f"{path}[{i}]") for i, v in enumerate(value)]
 
         return dec_list
-    if t == "map":
+    if isinstance(shape, MapShape):
         val = _decoder(shape.value, memo)
         if val is None:
             return None
@@ -62,7 +62,7 @@ def _decoder(shape: Shape, memo: dict[str, Any]) -> Decoder | None:
             return {k: v if v is None else val(v, f"{path}[{k!r}]") for k, v in value.items()}
 
         return dec_map
-    if t != "structure":
+    if not isinstance(shape, StructureShape):
         return None
     if shape.name in memo:
         return memo[shape.name]
@@ -111,17 +111,17 @@ def _encoder(shape: Shape, memo: dict[str, Any]) -> Encoder | None:
         return lambda v: format_timestamp(v, fmt)
     if t == "blob":
         return _blob
-    if t == "list":
+    if isinstance(shape, ListShape):
         item = _encoder(shape.member, memo)
         if item is None:
             return None
         return lambda v: [item(x) for x in v if x is not None] if type(v) is list else v
-    if t == "map":
+    if isinstance(shape, MapShape):
         val = _encoder(shape.value, memo)
         if val is None:
             return None
         return lambda v: {k: val(x) for k, x in v.items() if x is not None} if type(v) is dict else v
-    if t != "structure":
+    if not isinstance(shape, StructureShape):
         return None
     if shape.name in memo:
         return memo[shape.name]

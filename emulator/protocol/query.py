@@ -19,7 +19,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from botocore.model import Shape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 from emulator.core import Problem, ServiceError
 from emulator.model import service_model
@@ -93,8 +93,7 @@ def _indexed(node: Any, path: str) -> list[Any]:
 
 
 def _decode(shape: Shape, node: Any, path: str) -> Any:
-    t = shape.type_name
-    if t == "structure":
+    if isinstance(shape, StructureShape):
         if node == "":
             return {}
         if not isinstance(node, dict):
@@ -105,13 +104,13 @@ def _decode(shape: Shape, node: Any, path: str) -> Any:
             if child is not None:
                 out[name] = _decode(m, child, f"{path}.{name}" if path else name)
         return out
-    if t == "list":
+    if isinstance(shape, ListShape):
         if not shape.serialization.get("flattened") and isinstance(node, dict):
             if set(node) - {"member"}:
                 raise _problem(path, "type", f"expected {path}.member.N")
             node = node.get("member", "")
         return [_decode(shape.member, v, f"{path}[{i}]") for i, v in enumerate(_indexed(node, path))]
-    if t == "map":
+    if isinstance(shape, MapShape):
         if isinstance(node, dict) and not shape.serialization.get("flattened"):
             node = node.get("entry", "")
         out = {}
@@ -230,13 +229,13 @@ class QueryProtocol:
         )
 
 
-def _members(shape: Shape, value: dict[str, Any], parts: list[str]) -> None:
+def _members(shape: StructureShape, value: dict[str, Any], parts: list[str]) -> None:
     for name, m in shape.members.items():
         v = value.get(name)
         if v is None:
             continue
         tag = m.serialization.get("name", name)
-        if m.type_name == "list" and m.serialization.get("flattened"):
+        if isinstance(m, ListShape) and m.serialization.get("flattened"):
             for item in v:
                 _element(m.member, tag, item, parts)
         else:
@@ -246,15 +245,15 @@ def _members(shape: Shape, value: dict[str, Any], parts: list[str]) -> None:
 def _element(shape: Shape, tag: str, value: Any, parts: list[str]) -> None:
     t = shape.type_name
     parts.append(f"<{tag}>")
-    if t == "structure":
+    if isinstance(shape, StructureShape):
         if isinstance(value, dict):
             _members(shape, value, parts)
-    elif t == "list":
+    elif isinstance(shape, ListShape):
         item_tag = shape.member.serialization.get("name", "member")
         for item in value:
             if item is not None:
                 _element(shape.member, item_tag, item, parts)
-    elif t == "map":
+    elif isinstance(shape, MapShape):
         for k, v in value.items():
             if v is None:
                 continue

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote
 
-from botocore.model import OperationModel, Shape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 
 from emulator.core import Problem
 from emulator.model import service_model
@@ -88,7 +88,7 @@ def _route(op: OperationModel) -> Route:
 class _OpCodec:
     labels: tuple[tuple[str, str, Shape], ...]  # (member, label, shape)
     query: tuple[tuple[str, str, Shape], ...]  # (member, key, shape)
-    query_map: tuple[str, Shape] | None
+    query_map: tuple[str, MapShape] | None
     headers: tuple[tuple[str, str, Shape], ...]  # (member, lowercase header, shape)
     header_maps: tuple[tuple[str, str], ...]  # (member, lowercase prefix)
     has_body: bool
@@ -117,7 +117,7 @@ def _codec(op: OperationModel) -> _OpCodec:
             if loc == "uri":
                 labels.append((name, wire, m))
             elif loc == "querystring":
-                if m.type_name == "map":
+                if isinstance(m, MapShape):
                     query_map = (name, m)
                 else:
                     query.append((name, wire, m))
@@ -185,9 +185,8 @@ class RestJsonProtocol:
                 self._greedy.setdefault(r.method, []).append(r)
             else:
                 self._fixed.setdefault((r.method, len(r.segments)), []).append(r)
-        order = lambda r: (-r.literals, -len(r.query))
         for routes in (*self._fixed.values(), *self._greedy.values()):
-            routes.sort(key=order)
+            routes.sort(key=lambda r: (-r.literals, -len(r.query)))
         self._codecs: dict[str, _OpCodec] = {}
 
     def codec(self, operation: str) -> _OpCodec:
@@ -259,7 +258,7 @@ class RestJsonProtocol:
             if values is None:
                 continue
             claimed.add(key)
-            if shape.type_name == "list":
+            if isinstance(shape, ListShape):
                 params[name] = [from_text(shape.member, v, f"{name}[{i}]") for i, v in enumerate(values)]
             else:
                 params[name] = from_text(shape, values[0], name)
@@ -272,7 +271,7 @@ class RestJsonProtocol:
 
     @staticmethod
     def _header(shape: Shape, value: str, path: str) -> Any:
-        if shape.type_name == "list":
+        if isinstance(shape, ListShape):
             return [
                 from_text(shape.member, v.strip(), f"{path}[{i}]") for i, v in enumerate(value.split(","))
             ]
@@ -319,9 +318,9 @@ class RestJsonProtocol:
             raise _problem(
                 "body", "type", f"{operation}: expected a JSON object as the body, got {type(data).__name__}"
             )
-        if c.payload is not None:
+        if c.payload is not None:  # a structure: a blob or string payload was the raw body, above
             name, shape = c.payload
-            params[name] = body_decoder(dict(shape.members))(data, name)
+            params[name] = body_decoder(dict(cast(StructureShape, shape).members))(data, name)
         elif c.decode_body is not None:
             params.update(c.decode_body(data, ""))
 
@@ -349,7 +348,7 @@ class RestJsonProtocol:
         if c.out_payload is not None:
             name, shape = c.out_payload
             v = output.get(name)
-            if shape.type_name == "structure":
+            if isinstance(shape, StructureShape):
                 body = _COMPACT(encoder(dict(shape.members))(v or {})).encode()
             elif v is None:
                 body = b""

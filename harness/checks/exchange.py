@@ -90,7 +90,8 @@ def error_class_conformance(ex: Exchange, ctx: CheckContext) -> None:
         return
     if code.isdigit():  # botocore's stand-in when the body carried no code at all
         raise _fail(ex, "error_class_conformance", f"HTTP {ex.status} without an error code",
-                    f"HTTP {ex.status} carried no error code botocore could read", cause=Cause("no error code", str(ex.status)))
+                    f"HTTP {ex.status} carried no error code botocore could read",
+                    cause=Cause("no error code", str(ex.status)))
     raise _fail(ex, "error_class_conformance", f"undeclared error {code}",
                 f"{code} is not declared by {ctx.op.name} ({', '.join(sorted(_declared(ctx))) or 'none'}) "
                 f"nor a common AWS error", cause=Cause("error code", expected=code))

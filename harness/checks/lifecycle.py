@@ -35,7 +35,8 @@ ASSERTED = ("model", "doc")
 
 
 @check("state_transition_conformance", kind="lifecycle",
-       doc="A lifecycle breaks its state machine: a legal step refused, an illegal one accepted, a state outside the documented set")
+       doc="A lifecycle breaks its state machine: a legal step refused, an illegal one accepted, "
+           "a state outside the documented set")
 @check("read_after_write_consistency", kind="lifecycle",
        doc="A read after a write does not show the write")
 @check("use_after_delete", kind="lifecycle", doc="A deleted resource is still read")

@@ -66,7 +66,8 @@ def made_not_found(ex: Exchange, template: Call, op: OperationSpec,
                    message=(f"{op.name}: making the {res.name} resource, the call on {named} that earlier "
                             f"successful calls of the run made answered HTTP {ex.status} {ex.error_code}: "
                             f"{ex.error_message or ''}; a read after a write must show it"),
-                   cause=Cause("recipe", res.name, ex.error_code or ""), status_code=ex.status, error_code=ex.error_code)
+                   cause=Cause("recipe", res.name, ex.error_code or ""), status_code=ex.status,
+                   error_code=ex.error_code)
 
 
 @check(CHECK, kind="recipe", doc="A read after a write does not show the write")

@@ -98,8 +98,8 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
         ex = send_as(ctx, op, dict(params), "primary")
         if not ex.ok:
             raise scenario_failure("pagination_conformance", op, ex, f"page {page + 1} refused",
-                                   f"page {page + 1} with {pg.limit_key}={PAGE_LIMIT} got HTTP {ex.status} {ex.error_code}: "
-                                   f"{ex.error_message}")
+                                   f"page {page + 1} with {pg.limit_key}={PAGE_LIMIT} got HTTP {ex.status} "
+                                   f"{ex.error_code}: {ex.error_message}")
         page_items = jmespath.search(pg.result_keys[0], ex.parsed) or []
         if len(page_items) > PAGE_LIMIT:
             raise scenario_failure("pagination_conformance", op, ex, "page size limit not honoured",

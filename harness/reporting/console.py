@@ -99,10 +99,10 @@ class ConsoleReporter:
         widths = [max(len(h), 1) for h in heads]
         columns = sum(w + 1 for w in widths)
         label_w = min(max(len(op) for op in matrix.operations), max(20, WIDTH - columns - 1))
-        self._line(f"{'operation':<{label_w}} " + " ".join(h.center(w) for h, w in zip(heads, widths)))
+        self._line(f"{'operation':<{label_w}} " + " ".join(h.center(w) for h, w in zip(heads, widths, strict=True)))
         for op in matrix.operations:
             label = op if len(op) <= label_w else op[: label_w - 1] + "…"
-            cells = " ".join(SYMBOLS[matrix.cell(op, c)].center(w) for c, w in zip(matrix.checks, widths))
+            cells = " ".join(SYMBOLS[matrix.cell(op, c)].center(w) for c, w in zip(matrix.checks, widths, strict=True))
             row = f"{label:<{label_w}} {cells}".rstrip()
             if op in unsupported and len(row) + 13 <= WIDTH:
                 row += "  unsupported"

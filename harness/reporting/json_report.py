@@ -1,4 +1,5 @@
-"""The JSON report (``--report-json``): the format the README documents ("`--report-json PATH`"), plus keys it allows adding.
+"""The JSON report (``--report-json``): the format the README documents ("`--report-json PATH`"),
+plus keys it allows adding.
 
 Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failures`` (one entry a
 distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
@@ -85,7 +86,8 @@ def report_document(result: RunResult) -> dict[str, Any]:
         "flaky": [_failure(r) for r in result.flaky_failures],
         "unsupported": dict(sorted(result.unsupported.items())),
         "untested": [{"service": service, "operation": operation, "reason": why}
-                     for (service, operation), why in ((split_qualified(q), w) for q, w in sorted(result.untested.items()))],
+                     for (service, operation), why in ((split_qualified(q), w)
+                                                       for q, w in sorted(result.untested.items()))],
         "gave_up": result.gave_up,
         "transient": {k: v for k, v in sorted(result.transient.items()) if v},
         "crashed_checks": [{"check": c.check, "operation": c.operation, "error": c.error}

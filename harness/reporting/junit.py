@@ -26,7 +26,7 @@ _UNTESTED_CASE = "untested"
 
 def _clean(text: str) -> str:
     """XML 1.0 allows neither most control characters nor lone surrogates."""
-    return "".join(ch if ch in "\t\n\r" or (" " <= ch and not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
+    return "".join(ch if ch in "\t\n\r" or (ch >= " " and not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
                    else f"\\x{ord(ch):02x}" for ch in text)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
-from _support import printed_url, stop
+from _support import printed_url, stop  # noqa: E402 - the bench folder is on the path only from here
 
 __all__ = ["ROOT", "emulator", "stop"]
 

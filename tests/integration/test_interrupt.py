@@ -14,7 +14,6 @@ import subprocess
 import sys
 
 import pytest
-
 from processes import ROOT, emulator
 
 PLANT = "iotdata-update-crash-on-document"

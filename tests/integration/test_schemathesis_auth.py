@@ -22,13 +22,13 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
+from processes import emulator
+
+from specs.openapi import openapi
 
 schemathesis = pytest.importorskip("schemathesis")
 
-from processes import emulator
-from schemathesis.auths import AuthContext
-
-from specs.openapi import openapi
+from schemathesis.auths import AuthContext  # noqa: E402 - once importorskip knows Schemathesis is installed
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import botocore.session
 import pytest
@@ -178,7 +178,7 @@ def test_get_status_new_job(ie: IE) -> None:
     st = ie.status(job_id)
     assert st["LocationCode"] == "NotReceived" and st["ProgressCode"] == "Pending" and st["ErrorCount"] == 0
     assert st["CurrentManifest"] == manifest() and st["JobType"] == "Import"
-    assert st["CreationDate"] == datetime.fromtimestamp(START, tz=timezone.utc)
+    assert st["CreationDate"] == datetime.fromtimestamp(START, tz=UTC)
     assert st["LogBucket"] == "jobfuzz-import" and st["LogKey"] == f"import-log-{job_id}"
     assert "Carrier" not in st and "TrackingNumber" not in st
     model = botocore.session.get_session().get_service_model("importexport")
@@ -318,7 +318,7 @@ def test_list_jobs_reverse_chronological_with_marker(ie: IE) -> None:
     entry = everything["Jobs"][0]
     assert set(entry) == {"JobId", "CreationDate", "IsCanceled", "JobType"}
     assert entry["IsCanceled"] is False and entry["JobType"] == "Import"
-    assert entry["CreationDate"] == datetime.fromtimestamp(START + 4, tz=timezone.utc)
+    assert entry["CreationDate"] == datetime.fromtimestamp(START + 4, tz=UTC)
 
 
 def test_list_jobs_same_second_keeps_creation_order(ie: IE) -> None:

@@ -33,7 +33,8 @@ def _files(tmp: Path) -> dict[str, str]:
     for name, text in broken.items():
         (tmp / f"{name}.json").write_text(text)
     (tmp / "ledgers" / "jf123456.jsonl").mkdir(parents=True)  # the run's ledger, a folder
-    return {"DIR": str(tmp), "FILE": str(tmp / "afile"), "LEDGERS": str(tmp / "ledgers"), **{name.upper(): str(tmp / f"{name}.json") for name in broken}}
+    return {"DIR": str(tmp), "FILE": str(tmp / "afile"), "LEDGERS": str(tmp / "ledgers"),
+            **{name.upper(): str(tmp / f"{name}.json") for name in broken}}
 
 
 # (argv, what the one line must contain)

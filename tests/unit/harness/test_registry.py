@@ -51,7 +51,7 @@ def test_a_fresh_import_of_the_registry_holds_every_check_and_where_it_runs():
 
 def test_the_places_that_run_checks_take_them_from_the_registry():
     assert set(KINDS) == {"exchange", "scenario", "lifecycle", "recipe"}
-    assert SCENARIOS == dict(registered("scenario"))
+    assert dict(registered("scenario")) == SCENARIOS
     assert {name for name, reg in CHECKS.items() if reg.runners("lifecycle") == [LifecycleRun]} == {
         "state_transition_conformance", "read_after_write_consistency", "use_after_delete"}
 
@@ -63,7 +63,8 @@ def _schema_failure(body: dict) -> Failure:
                   response=RawResponse(200, {"Content-Type": "application/json"}, json.dumps(body).encode()),
                   parsed={})
     try:
-        CHECKS["response_schema_conformance"].fn(ex, CheckContext(service=spec, op=spec.operation("UpdateJobExecution")))
+        ctx = CheckContext(service=spec, op=spec.operation("UpdateJobExecution"))
+        CHECKS["response_schema_conformance"].fn(ex, ctx)
     except Failure as f:
         return f
     raise AssertionError(f"no failure on {body}")

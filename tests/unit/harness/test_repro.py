@@ -126,7 +126,7 @@ def _run(snippet: str, monkeypatch) -> dict:
         return _FakeClient(log)
 
     monkeypatch.setattr(boto3, "client", client)
-    exec(compile(snippet, "<snippet>", "exec"), {"print": lambda *a: log.setdefault("printed", a)})  # noqa: S102
+    exec(compile(snippet, "<snippet>", "exec"), {"print": lambda *a: log.setdefault("printed", a)})
     return log
 
 
@@ -227,8 +227,8 @@ def test_a_value_only_the_service_chooses_stays_a_template_with_where_it_comes_f
     assert _options(shlex.split(repro.cli[-1]))["--execution-number"] == "{executionNumber}"
     assert ("{executionNumber} is execution.executionNumber in the answer of call 3 "
             "(iot DescribeJobExecution)") in repro.notes
-    created = reproduce(FailureRecord(Failure("not_a_server_error", "iot", "CreateJob", "t", "m"), sequence=[THING, JOB], seed=1),
-                        "embedded")
+    failure = Failure("not_a_server_error", "iot", "CreateJob", "t", "m")
+    created = reproduce(FailureRecord(failure, sequence=[THING, JOB], seed=1), "embedded")
     # the thing's ARN is the service's: left for the reader, with the call that answers it
     assert _options(shlex.split(created.cli[1]))["--targets"] == '["{thingArn}"]'
     assert "{thingArn} is thingArn in the answer of call 1 (iot CreateThing)" in created.notes

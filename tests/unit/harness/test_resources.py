@@ -108,7 +108,8 @@ def test_a_sequence_that_needs_a_resource_no_overlay_has_is_refused(services, tm
     monkeypatch.setenv(OVERLAY_PATH_ENV, str(tmp_path))
     with pytest.raises(OverlayError) as err:
         _maker({**services, "batch": load_service("batch")})
-    assert err.value.where == "sequences/0/needs" and "no overlay of the run has a resource 'batch_job'" in str(err.value)
+    assert err.value.where == "sequences/0/needs"
+    assert "no overlay of the run has a resource 'batch_job'" in str(err.value)
     _maker(services)  # the shipped overlays' sequences need only resources they define
 
 

@@ -216,7 +216,8 @@ def test_a_recipe_without_delete_steps_is_deleted_by_the_models_delete_operation
 def test_list_operations_are_found_from_the_model():
     specs = SpecIndex()
     res = specs.recipes.resources
-    assert [(op.name, key) for op, key in list_operations(specs, res["thing"], "thingName")] == [("ListThings", "things")]
+    things = list_operations(specs, res["thing"], "thingName")
+    assert [(op.name, key) for op, key in things] == [("ListThings", "things")]
     assert ("ListJobs", "jobs") in [(op.name, key) for op, key in list_operations(specs, res["job"], "jobId")]
     assert list_operations(specs, res["backend"], "AppId") == []  # ListBackendJobs needs an AppId
 

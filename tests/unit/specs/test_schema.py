@@ -11,13 +11,9 @@ import jsonschema
 import pytest
 
 from specs.loader import load_service, raw_service
-from specs.schema import (
-    SchemaBuilder,
-    compiled_output_validator,
-    input_schema,
-    output_problems,
-    output_schema,
-)
+from specs.schema import SchemaBuilder, input_schema, output_schema
+from specs.schema_problems import problems as output_problems
+from specs.schema_problems import validator as compiled_output_validator
 
 FOUR = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 
@@ -82,7 +78,8 @@ def test_doc_output_rule_limits_status_details_values():
 def test_pattern_is_the_model_pattern_translated_from_java():
     body = {"execution": {"statusDetails": {"k": "\x07"}}}
     [msg] = problems("iot-jobs-data", "DescribeJobExecution", body)
-    assert msg == 'DescribeJobExecution.execution.statusDetails["k"]: expected a string matching [^\\p{C}]+, got "\\u0007"'
+    assert msg == ('DescribeJobExecution.execution.statusDetails["k"]: '
+                   'expected a string matching [^\\p{C}]+, got "\\u0007"')
 
 
 @pytest.mark.parametrize("value", ["ok\u200d", "\u200dok", "o\u200dk"])
@@ -205,7 +202,8 @@ def test_query_timestamp_is_iso_8601_text(stamp):
                                    "1796418753", "Fri, 04 Dec 2026 21:12:33 GMT", "", "\u0662026-12-04T21:12:33Z"])
 def test_query_timestamp_in_another_format_is_refused(stamp):
     assert problems("importexport", "GetStatus", {"JobId": "ABC12", "CreationDate": stamp}) == [
-        f"GetStatus.CreationDate: expected an ISO 8601 timestamp like 2026-12-04T21:12:33Z, got {json.dumps(stamp, ensure_ascii=False)}"]
+        "GetStatus.CreationDate: expected an ISO 8601 timestamp like 2026-12-04T21:12:33Z, "
+        f"got {json.dumps(stamp, ensure_ascii=False)}"]
     [msg] = problems("importexport", "ListJobs", {"Jobs": [{"JobId": "ABC12", "CreationDate": stamp}]})
     assert msg.startswith("ListJobs.Jobs[0].CreationDate: expected an ISO 8601 timestamp")
 

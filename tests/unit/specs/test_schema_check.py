@@ -9,8 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specs.loader import load_service
-from specs.schema import output_problems, output_schema
+from specs.schema import output_schema
 from specs.schema_check import compile_check
+from specs.schema_problems import problems as output_problems
 from specs.schema_problems import validator
 
 SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")

@@ -3,7 +3,7 @@ botocore-named params (see conftest.py)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -106,7 +106,7 @@ def test_create_job_queues_one_execution_per_thing(env):
     assert [e["status"] for e in execs] == ["QUEUED", "QUEUED"]
     assert [e["versionNumber"] for e in execs] == [1, 1]
     assert execs[0]["executionNumber"] != execs[1]["executionNumber"]
-    assert execs[0]["queuedAt"] == datetime.fromtimestamp(int(env.START), tz=timezone.utc)
+    assert execs[0]["queuedAt"] == datetime.fromtimestamp(int(env.START), tz=UTC)
     assert "startedAt" not in execs[0]
     assert execs[0]["statusDetails"] == {"detailsMap": {}} and execs[0]["thingArn"] == env.arn("t1")
 
@@ -224,7 +224,7 @@ def test_snapshot_job_completes_when_all_executions_are_terminal(env):
     env.data("UpdateJobExecution", thingName="t2", jobId="j1", status="SUCCEEDED")
     job = env.iot("DescribeJob", jobId="j1")["job"]
     assert job["status"] == "COMPLETED"
-    assert job["completedAt"] == datetime.fromtimestamp(int(env.START) + 5, tz=timezone.utc)
+    assert job["completedAt"] == datetime.fromtimestamp(int(env.START) + 5, tz=UTC)
 
 
 def test_continuous_job_never_completes(env):

@@ -262,7 +262,7 @@ def test_next_prefers_in_progress_then_oldest_queued(env):
 
 
 def test_pending_lists_in_progress_and_queued_by_queued_at(env):
-    for i, name in enumerate(("a", "b", "c", "d")):
+    for name in ("a", "b", "c", "d"):
         env.clock.advance(5)
         env.job(name, "t1")
     update(env, "IN_PROGRESS", job="c")
