@@ -136,93 +136,102 @@ def sweep(target: Any, prefix: str, *, ledgers: Sequence[Ledger] = (), listing: 
         raise ValueError(problem)
     guard = getattr(target, "guard", None)
     specs = specs or (guard.specs if guard is not None else SpecIndex())
-    recipes = specs.recipes
     report = SweepReport()
     done: set[tuple[str, str]] = set()
     for ledger in ledgers:
-        if guard is not None:  # what the earlier run made is the guard's to let through
-            for _, entry in ledger.open_entries():
-                guard.made.update(v for v in entry["values"].values() if isinstance(v, str))
-        children: list[tuple[int, dict[str, Any], Resource]] = []
-        for idx, entry in reversed(ledger.open_entries()):
-            res = recipes.resources.get(entry["resource"])
-            if res is None:
-                report.left.append(f"{entry['resource']}: no recipe of that name")
-                continue
-            steps = recipes.delete_steps[res.name]
-            if not steps and res.needs:  # removed with what it lives in (a storage job with its backend)
-                children.append((idx, entry, res))
-                continue
-            what = _describe(res, entry["values"])
-            member = id_member(res)
-            if member:  # the listing below leaves it to the ledger, deleted or not
-                done.add((res.name, str(entry["values"].get(member) or what)))
-            if dry_run:
-                report.would_delete.append(what)
-                continue
-            why = _delete(target, steps, entry["values"], entry.get("identity") or "primary")
-            if why is None:
-                ledger.mark_deleted(idx)
-                report.deleted.append(what)
-            else:
-                report.left.append(f"{what}: {why}")
-        for idx, entry, res in children:
-            what = _describe(res, entry["values"])
-            mine = {v for v in entry["values"].values() if isinstance(v, str)}
-            parents = [e for _, e in ledger.open_entries() if e["resource"] in res.needs
-                       and mine & {v for v in e["values"].values() if isinstance(v, str)}]
-            if dry_run:
-                report.would_delete.append(f"{what} (with its {', '.join(res.needs)})")
-            elif parents:
-                report.left.append(f"{what}: its {parents[0]['resource']} is left")
-            else:
-                ledger.mark_deleted(idx)
-                report.deleted.append(f"{what} (with its {', '.join(res.needs)})")
-    if not listing:
-        return report
-    for res in _order(recipes.resources):
-        member = id_member(res)
-        ops = list_operations(specs, res, member) if member else []
-        if not member or not ops:
-            report.not_listed.append(res.name)
-            continue
-        listed_any = False
-        tags = TagReader(specs.service(res.service), target.send)
-        for op, key in ops:
-            items = _listed(target, op, key)
-            if items is None:
-                continue
-            listed_any = True
-            for item in items:
-                rid = item.get(member)
-                if not isinstance(rid, str) or not rid.startswith(prefix) or (res.name, rid) in done \
-                        or _being_deleted(item):
-                    continue
-                done.add((res.name, rid))
-                tagged, why_not = tags.says_ours(item, prefix)
-                if not tagged:
-                    report.untouched.append(f"{res.name} {rid}: carries the prefix, but no ledger holds it and "
-                                            f"{why_not}")
-                    continue
-                if guard is not None:  # the tag says it is the run's: the guard lets its delete through
-                    guard.made.update({rid, *(v for k, v in item.items() if k.lower().endswith("arn")
-                                              and isinstance(v, str))})
-                report.found.append(f"{res.name} {rid}")
-                values: dict[str, Any] = {member: rid}
-                for binding, path in res.create[0].produces.items():
-                    v = item.get(path.split(".")[-1])
-                    if v is not None:
-                        values[binding] = v
-                if dry_run:
-                    report.would_delete.append(f"{res.name} {rid}")
-                    continue
-                why = _delete(target, recipes.delete_steps[res.name], values, "primary")
-                (report.deleted.append(f"{res.name} {rid}") if why is None
-                 else report.left.append(f"{res.name} {rid}: {why}"))
-            break
-        if not listed_any:
-            report.not_listed.append(res.name)
+        _sweep_ledger(target, ledger, specs, guard, report, done, dry_run)
+    if listing:
+        for res in _order(specs.recipes.resources):
+            _sweep_listed(target, res, prefix, specs, guard, report, done, dry_run)
     return report
+
+
+def _sweep_ledger(target: Any, ledger: Ledger, specs: SpecIndex, guard: Any, report: SweepReport,
+                  done: set[tuple[str, str]], dry_run: bool) -> None:
+    """Delete what one ledger holds, newest first; a child deleted with its parent comes last."""
+    recipes = specs.recipes
+    if guard is not None:  # what the earlier run made is the guard's to let through
+        for _, entry in ledger.open_entries():
+            guard.made.update(v for v in entry["values"].values() if isinstance(v, str))
+    children: list[tuple[int, dict[str, Any], Resource]] = []
+    for idx, entry in reversed(ledger.open_entries()):
+        res = recipes.resources.get(entry["resource"])
+        if res is None:
+            report.left.append(f"{entry['resource']}: no recipe of that name")
+            continue
+        steps = recipes.delete_steps[res.name]
+        if not steps and res.needs:  # removed with what it lives in (a storage job with its backend)
+            children.append((idx, entry, res))
+            continue
+        what = _describe(res, entry["values"])
+        member = id_member(res)
+        if member:  # the listing below leaves it to the ledger, deleted or not
+            done.add((res.name, str(entry["values"].get(member) or what)))
+        if dry_run:
+            report.would_delete.append(what)
+            continue
+        why = _delete(target, steps, entry["values"], entry.get("identity") or "primary")
+        if why is None:
+            ledger.mark_deleted(idx)
+            report.deleted.append(what)
+        else:
+            report.left.append(f"{what}: {why}")
+    for idx, entry, res in children:
+        what = _describe(res, entry["values"])
+        mine = {v for v in entry["values"].values() if isinstance(v, str)}
+        parents = [e for _, e in ledger.open_entries() if e["resource"] in res.needs
+                   and mine & {v for v in e["values"].values() if isinstance(v, str)}]
+        if dry_run:
+            report.would_delete.append(f"{what} (with its {', '.join(res.needs)})")
+        elif parents:
+            report.left.append(f"{what}: its {parents[0]['resource']} is left")
+        else:
+            ledger.mark_deleted(idx)
+            report.deleted.append(f"{what} (with its {', '.join(res.needs)})")
+
+
+def _sweep_listed(target: Any, res: Resource, prefix: str, specs: SpecIndex, guard: Any, report: SweepReport,
+                  done: set[tuple[str, str]], dry_run: bool) -> None:
+    """Delete the listed resources of one recipe whose id carries ``prefix`` and that carry the run's
+    tag; the others with the prefix are reported untouched."""
+    member = id_member(res)
+    ops = list_operations(specs, res, member) if member else []
+    if not member or not ops:
+        report.not_listed.append(res.name)
+        return
+    tags = TagReader(specs.service(res.service), target.send)
+    for op, key in ops:
+        items = _listed(target, op, key)
+        if items is None:
+            continue
+        for item in items:
+            rid = item.get(member)
+            if not isinstance(rid, str) or not rid.startswith(prefix) or (res.name, rid) in done \
+                    or _being_deleted(item):
+                continue
+            done.add((res.name, rid))
+            tagged, why_not = tags.says_ours(item, prefix)
+            if not tagged:
+                report.untouched.append(f"{res.name} {rid}: carries the prefix, but no ledger holds it and "
+                                        f"{why_not}")
+                continue
+            if guard is not None:  # the tag says it is the run's: the guard lets its delete through
+                guard.made.update({rid, *(v for k, v in item.items() if k.lower().endswith("arn")
+                                          and isinstance(v, str))})
+            report.found.append(f"{res.name} {rid}")
+            values: dict[str, Any] = {member: rid}
+            for binding, path in res.create[0].produces.items():
+                v = item.get(path.split(".")[-1])
+                if v is not None:
+                    values[binding] = v
+            if dry_run:
+                report.would_delete.append(f"{res.name} {rid}")
+                continue
+            why = _delete(target, specs.recipes.delete_steps[res.name], values, "primary")
+            (report.deleted.append(f"{res.name} {rid}") if why is None
+             else report.left.append(f"{res.name} {rid}: {why}"))
+        return  # one list operation that answered is enough
+    report.not_listed.append(res.name)
 
 
 def finish_run(target: Any, maker: Any = None) -> SweepReport:
