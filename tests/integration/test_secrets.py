@@ -22,9 +22,9 @@ from harness.cli import main
 # shaped like real AWS credentials, which is what the scrubbing must catch; put together here so
 # that no credential-shaped literal sits in the source
 PRIMARY = ("AKIA" + "SECRETSTESTPRIM1", "Pr1mArYs3cReT/kEy+" + "ThAtMuStNeVeRlEaKxYz01",
-           "FwoGZXIvYXdzEPRIMARYSESSIONTOKENthatmustneverleak/+0123456789abcdefXYZ==")
+           "FwoGZXIvYXdz" + "EPRIMARYSESSIONTOKENthatmustneverleak/+0123456789abcdefXYZ==")
 SECOND = ("AKIA" + "SECRETSTESTSEC02", "S3c0NdS3cReT/kEy+" + "ThAtMuStNeVeRlEaKxYz0002",
-          "FwoGZXIvYXdzESECONDSESSIONTOKENthatmustneverleak/+9876543210fedcbaXYZ==")
+          "FwoGZXIvYXdz" + "ESECONDSESSIONTOKENthatmustneverleak/+9876543210fedcbaXYZ==")
 SIGNATURE = re.compile(r"Signature=([0-9a-f]{16,})")
 CREDENTIAL = re.compile(r"Credential=([A-Z0-9]{16,})/")
 

@@ -22,9 +22,9 @@ from emulator.app import Emulator
 from harness.cli import main
 
 PRIMARY = ("AKIA" + "ECHOTESTPRIMAR1", "EchoPr1mArY/s3cReT+" + "kEyThAtMuStNeVeRlEaK01",
-           "IQoJb3JpZ2luX2VjEPRIMARYECHOTOKEN/thatmustneverleak+0123456789abcdefXYZ==")
+           "IQoJb3JpZ2luX2Vj" + "EPRIMARYECHOTOKEN/thatmustneverleak+0123456789abcdefXYZ==")
 SECOND = ("ASIA" + "ECHOTESTSECOND2", "EchoS3c0Nd/s3cReT+" + "kEyThAtMuStNeVeRlEaK002",
-          "IQoJb3JpZ2luX2VjESECONDECHOTOKEN/thatmustneverleak+9876543210fedcbaXYZ==")
+          "IQoJb3JpZ2luX2Vj" + "ESECONDECHOTOKEN/thatmustneverleak+9876543210fedcbaXYZ==")
 SIGNATURE = re.compile(r"Signature=([0-9a-f]{16,})")
 OPERATIONS = ("iot.DescribeJob", "iot.ListJobs", "iot-jobs-data.UpdateJobExecution", "importexport.GetStatus",
               "importexport.ListJobs")

