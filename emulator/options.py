@@ -6,10 +6,10 @@ error), e.g. ``jobfuzz emulator: argument --port: expected a whole number from 0
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import NoReturn
 
+from specs.arguments import number, whole_number
 from specs.regions import region_argument as region
 
 __all__ = ["Parser", "fraction", "port", "region", "seconds"]
@@ -23,31 +23,9 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 0 to 65535, got {text!r}")
-    return value
-
-
-def _finite(text: str, low: float, high: float, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and low <= value <= high):
-        raise argparse.ArgumentTypeError(f"expected {what} from {low:g} to {high:g}, got {text!r}")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A probability: 0 to 1."""
-    return _finite(text, 0.0, 1.0, "a number")
-
-
-def seconds(text: str) -> float:
-    """A wait of at most a minute."""
-    return _finite(text, 0.0, 60.0, "seconds")
+#: a TCP port; 0 asks the system for a free one
+port = whole_number(0, 65535)
+#: a probability: 0 to 1
+fraction = number(0.0, 1.0, "a number")
+#: a wait of at most a minute
+seconds = number(0.0, 60.0, "seconds")

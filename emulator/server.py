@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Self
 
 import uvicorn
@@ -25,6 +24,7 @@ import uvicorn
 from emulator.asgi import EmulatorASGI, Limits, protocol_for
 from emulator.core import EmulatorConfig
 from emulator.faults import FaultConfig, FaultyEmulator
+from specs.arguments import positive
 
 __all__ = ["EmulatorServer", "Limits", "main"]
 
@@ -114,22 +114,6 @@ class EmulatorServer:
         self.stop()
 
 
-def _positive(convert: Callable[[str], float]) -> Callable[[str], float]:
-    """An argparse type: a positive finite number (``convert`` is float or int)."""
-    whole = " whole" if convert is int else ""
-
-    def parse(text: str) -> float:
-        try:
-            value = convert(text)
-        except ValueError:
-            value = math.nan
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"expected a positive{whole} number, got {text!r}")
-        return value
-
-    return parse
-
-
 def _parser() -> argparse.ArgumentParser:
     from emulator import options
 
@@ -148,13 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--fault-latency", type=options.seconds, default=0.05, help="seconds a latency fault waits")
     p.add_argument("--fault-seed", type=int, default=None)
     defaults = Limits()
-    p.add_argument("--read-timeout", type=_positive(float), default=defaults.read_timeout,
+    p.add_argument("--read-timeout", type=positive(float), default=defaults.read_timeout,
                    help="seconds a request may take to arrive whole (then 408 and close)")
-    p.add_argument("--idle-timeout", type=_positive(float), default=defaults.idle_timeout,
+    p.add_argument("--idle-timeout", type=positive(float), default=defaults.idle_timeout,
                    help="seconds a connection may stay open with no request under way")
-    p.add_argument("--max-connections", type=_positive(int), default=defaults.max_connections,
+    p.add_argument("--max-connections", type=positive(int), default=defaults.max_connections,
                    help="open connections; over it the one idle the longest is closed")
-    p.add_argument("--max-body", type=_positive(int), default=defaults.max_body,
+    p.add_argument("--max-body", type=positive(int), default=defaults.max_body,
                    help="bytes of a request body (413 over it)")
     p.add_argument(
         "--plant",

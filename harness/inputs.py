@@ -10,12 +10,13 @@ case file goes to), so that a run never learns at its end that its reports canno
 from __future__ import annotations
 
 import argparse
-import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from specs.arguments import number as _number
+from specs.arguments import whole_number
 from specs.regions import region_argument as region
 
 __all__ = ["BUDGET_SECONDS", "MAX_CALLS", "MAX_EXAMPLES", "MAX_RATE", "MAX_RESPONSE_BYTES", "SEED", "WORKERS",
@@ -30,35 +31,9 @@ class UsageError(Exception):
     """A bad argument, overlay, config, endpoint or credential: exit 2 with one line."""
 
 
-def whole_number(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: a whole number from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"expected a whole number from {low} to {high}, got {text!r}")
-        return value
-
-    return parse
-
-
 def number(above: float, high: float, unit: str) -> Callable[[str], float]:
     """An argparse type: a finite number more than ``above`` and at most ``high`` (of ``unit``)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and above < value <= high):
-            raise argparse.ArgumentTypeError(f"expected {unit} more than {above:g} and at most {high:g}, "
-                                             f"got {text!r}")
-        return value
-
-    return parse
+    return _number(above, high, unit, above=True)
 
 
 #: the ranges of the numeric options: past them a run cannot end or cannot be kept up
