@@ -15,6 +15,7 @@ import botocore.session
 from botocore import xform_name
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
+from specs.roles import default_role
 from specs.types import ErrorSpec, MemberSpec, OperationSpec, Pagination, Rule, ServiceSpec, ShapeSpec
 
 __all__ = ["available_services", "botocore_model", "raw_service"]
@@ -204,6 +205,7 @@ def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, S
         deprecated=bool(op.deprecated),
         documentation=op.documentation or "",
         rules=_page_tokens(op, pagination),
+        role=default_role(name, pagination),
     )
 
 

@@ -12,6 +12,7 @@ Paths name a place inside an operation's input or output, with botocore member n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 SOURCES = ("model", "doc", "inferred")
@@ -101,6 +102,21 @@ class ErrorSpec:
     source: str = "model"
 
 
+class Role(StrEnum):
+    """What an operation does to the resource it works on: how checks choose and judge its calls."""
+
+    CREATE = "create"  # makes a resource (CreateJob, SubmitJob, StartJobRun)
+    READ = "read"  # reads one resource, or several by id (DescribeJobExecution, DescribeJobs)
+    LIST = "list"  # lists resources (ListJobs, GetJobRuns)
+    UPDATE = "update"  # changes a resource's content or state (UpdateJobExecution)
+    DELETE = "delete"  # removes a resource (DeleteJob)
+    ACTION = "action"  # anything else (CancelJob, TerminateJob, BatchStopJobRun)
+
+    @property
+    def mutating(self) -> bool:
+        return self not in (Role.READ, Role.LIST)
+
+
 @dataclass(frozen=True, slots=True)
 class Pagination:
     input_token: tuple[str, ...]
@@ -139,6 +155,8 @@ class OperationSpec:
     doc_errors: tuple[ErrorSpec, ...] = ()
     #: input member -> binding name filled from a resource made by a recipe (overlay)
     bindings: tuple[tuple[str, str], ...] = ()
+    #: what the operation does to its resource (specs.roles: the overlay's, else derived)
+    role: Role = Role.ACTION
 
     @property
     def qualified(self) -> str:
