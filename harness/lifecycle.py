@@ -1,5 +1,7 @@
-"""The lifecycle phase: one Hypothesis state machine for each state machine in the overlays, each
-step a ``LifecycleRun`` step (``harness.checks.lifecycle``, where the lifecycle checks are).
+"""The lifecycle phase: for each state machine in the overlays, first its systematic sweep (every
+transition tried from every state reached: ``harness.sweep``), then random walks, one Hypothesis
+state machine whose every step is a ``LifecycleRun`` step (``harness.checks.lifecycle``, where the
+lifecycle checks are).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from harness.context import RunContext
 from harness.model import Failure
 from harness.phases import chunks
 from harness.resources import ResourceError
+from harness.sweep import Sweep
 from specs.types import StateMachineSpec
 
 __all__ = ["LifecycleRun", "planned_machines", "run_lifecycles"]
@@ -63,10 +66,16 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
     return seed(ctx.seed)(Lifecycle)  # --seed reruns the same steps
 
 
-def run_lifecycles(ctx: RunContext) -> None:
+def run_lifecycles(ctx: RunContext, sweeps: dict[str, Sweep] | None = None) -> None:
+    """Each planned machine: the rest of its sweep (``sweeps``: those the first pass began), then
+    its random walks. A machine whose sweep could not make or read its resource walks no further."""
+    sweeps = sweeps or {}
     for sm in planned_machines(ctx):
         ctx.phase("lifecycle", sm.name)
-        _run_machine(ctx, sm)
+        sweep = sweeps.get(sm.name) or Sweep(ctx, sm)
+        sweep.advance()
+        if sweep.paths:
+            _run_machine(ctx, sm)
 
 
 def planned_machines(ctx: RunContext) -> list[StateMachineSpec]:
