@@ -30,6 +30,11 @@ class FailureRecord:
     #: seconds from the start of the run's clock to the first occurrence (None: not measured)
     first_seen_s: float | None = None
 
+    @property
+    def first_seen(self) -> str | None:
+        """When it was first seen, as the reports print it."""
+        return None if self.first_seen_s is None else f"first seen {self.first_seen_s:.1f} s into the run"
+
 
 @dataclass
 class OperationCoverage:

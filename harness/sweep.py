@@ -52,6 +52,7 @@ class Sweep:
         self.paths: dict[str, list[str]] = {}
         self.frontier: deque[str] = deque()
         self.covered: list[str] = []  # the states whose every step was tried, in order
+        self.tried: list[tuple[str, str]] = []  # (state, step), in the order they were tried
         self.started = self.done = False
         self._current: str | None = None  # the state being covered, and the next step to try from it
         self._index = 0
@@ -117,6 +118,7 @@ class Sweep:
             self.ctx.sequence, self.ctx.identities = res.sequence, res.identities
             step = steps[self._index]
             self._index += 1
+            self.tried.append((state, step))
             if not self._try(res.run, step):
                 continue  # a failure: this resource's model is no longer trusted
             reached = res.run.state
