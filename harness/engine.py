@@ -87,7 +87,7 @@ class Engine:
             self.reporter.on_start(f"{len(self.plan)} operations, phases {', '.join(self.config.phases)}, "
                                    f"seed {self.seed}, endpoint {self.target.endpoint}", len(self.plan))
         try:
-            run_schedule(self.ctx, self.config.phases)  # breadth first, then the phases in order
+            run_schedule(self.ctx, self.config.phases)  # breadth first, then deeper
         except Stop:
             pass
         finally:

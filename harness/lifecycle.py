@@ -21,7 +21,7 @@ from harness.resources import ResourceError
 from harness.sweep import Sweep
 from specs.types import StateMachineSpec
 
-__all__ = ["LifecycleRun", "planned_machines", "run_lifecycles"]
+__all__ = ["LifecycleRun", "finish_sweeps", "planned_machines", "run_lifecycles"]
 
 
 def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedStateMachine]:
@@ -64,6 +64,14 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
 
     Lifecycle.__name__ = f"Lifecycle_{sm.name}"
     return seed(ctx.seed)(Lifecycle)  # --seed reruns the same steps
+
+
+def finish_sweeps(ctx: RunContext, sweeps: dict[str, Sweep]) -> None:
+    """The rest of each sweep the first pass began, machine after machine."""
+    for sm in planned_machines(ctx):
+        if sm.name in sweeps:
+            ctx.phase("lifecycle sweep", sm.name)
+            sweeps[sm.name].advance()
 
 
 def run_lifecycles(ctx: RunContext, sweeps: dict[str, Sweep] | None = None) -> None:

@@ -5,12 +5,15 @@
    boundary value and first invalid call: ``phases.single_calls``), and each lifecycle of the run,
    right after the first operation of the plan it drives, the beginning of its sweep (``harness.sweep``):
    the steps one new resource can be tried with from its first state.
-2. Then the phases in their order (``config.Phase``), each going on where the first pass left it:
-   the boundary phase sends the rest of each operation's calls, the lifecycle phase finishes each
-   sweep before its random walks.
+2. The second pass, one of everything that is short: the rest of each lifecycle's sweep (every
+   transition tried from every state reached), then the scenarios phase (each operation's
+   scenario checks and documented sequences, run once).
+3. The long searches: the rest of the boundary phase's calls, the fuzz phase, and the lifecycle
+   phase's random walks.
 
-A run that the budget stops after the first pass has judged every operation of the plan; a run
-with no budget sends the same calls as one phase after another would, in another order.
+A run that the budget stops after the first pass has judged every operation of the plan, and one
+stopped after the second has asked each of them every kind of question once; a run with no budget
+sends what the phases one after another would, in another order.
 """
 
 from __future__ import annotations
@@ -47,7 +50,7 @@ def first_pass_order(plan: list[OperationSpec], machines: list[StateMachineSpec]
 
 
 def run_schedule(ctx: RunContext, enabled: tuple[str, ...]) -> None:
-    """The first pass, then every enabled phase in order (``Stop`` ends it anywhere)."""
+    """The first pass, the second, then the long searches (``Stop`` ends it anywhere)."""
     boundary, walks = Phase.BOUNDARY in enabled, Phase.LIFECYCLE in enabled
     sweeps = {sm.name: Sweep(ctx, sm) for sm in lifecycle.planned_machines(ctx)} if walks else {}
     pool: dict[str, Any] = {}
@@ -57,12 +60,13 @@ def run_schedule(ctx: RunContext, enabled: tuple[str, ...]) -> None:
             sweeps[item.name].advance(fresh=FIRST_RESOURCES)
         elif boundary:
             phases.run_first_calls(ctx, item, pool)
-    steps: dict[Phase, Callable[[RunContext], None]] = {
-        Phase.BOUNDARY: lambda c: phases.run_boundary(c, rest=True, pool=pool),
-        Phase.FUZZ: phases.run_fuzz,
-        Phase.LIFECYCLE: lambda c: lifecycle.run_lifecycles(c, sweeps),
-        Phase.SCENARIOS: scenarios.run_scenarios,
-    }
-    for phase, step in steps.items():
+    steps: list[tuple[Phase, Callable[[RunContext], None]]] = [
+        (Phase.LIFECYCLE, lambda c: lifecycle.finish_sweeps(c, sweeps)),
+        (Phase.SCENARIOS, scenarios.run_scenarios),
+        (Phase.BOUNDARY, lambda c: phases.run_boundary(c, rest=True, pool=pool)),
+        (Phase.FUZZ, phases.run_fuzz),
+        (Phase.LIFECYCLE, lambda c: lifecycle.run_lifecycles(c, sweeps)),
+    ]
+    for phase, step in steps:
         if phase in enabled:
             step(ctx)
