@@ -11,28 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
-import botocore.session
+from test_planted import _share_session, _StopTarget  # one botocore session; a target that stops when told
 
 from emulator.app import Emulator
 from emulator.faults import FaultConfig, FaultyEmulator
-from harness.engine import Engine, RunConfig, Stop
+from harness.engine import Engine, RunConfig
 from harness.lifecycle import planned_machines
 from harness.results import FailureRecord
 from harness.safety.limits import CallLimiter
 from harness.session import execute
 from harness.targets import EmbeddedTarget
 
-_SESSION = botocore.session.get_session()
-
-
-def _shared(target: Any) -> Any:
-    target._session = _SESSION  # model loading is most of the cost of a new client
-    return target
-
 
 def test_a_short_budget_on_a_slow_endpoint_reaches_every_operation():
     slow = FaultyEmulator(Emulator(), FaultConfig(rate=1.0, kinds=("latency",), latency_s=0.01, seed=1))
-    target = _shared(EmbeddedTarget(slow))
+    target = _share_session(EmbeddedTarget(slow))
     target.limiter = CallLimiter(max_calls=600)  # a few percent of the default run's calls
     seen = _Phases()
     engine = Engine(target, RunConfig(seed=1, budget_seconds=300), reporter=seen)
@@ -58,19 +51,8 @@ class _Phases:
         return lambda *args, **kwargs: None
 
 
-class _StopAtFault(EmbeddedTarget):
-    """Stops the run (as a spent budget does) once the planted fault has been found."""
-
-    stopping = False
-
-    def send(self, call: Any, *, identity: str = "primary") -> Any:
-        if self.stopping:
-            raise Stop()
-        return super().send(call, identity=identity)
-
-
 class _Watch:
-    def __init__(self, target: _StopAtFault) -> None:
+    def __init__(self, target: _StopTarget) -> None:
         self.target = target
 
     def on_failure(self, rec: FailureRecord) -> None:
@@ -90,7 +72,7 @@ def _is_the_fault(rec: FailureRecord) -> bool:
 def test_the_readme_example_finds_its_fault_on_every_seed():
     found = []
     for seed in range(1, 21):
-        target = _shared(_StopAtFault(plant=["iotdata-terminal-restart"]))
+        target = _share_session(_StopTarget(plant=["iotdata-terminal-restart"]))
         config = RunConfig(operations=("UpdateJobExecution",), max_examples=5, seed=seed)
         result = execute(target, config, _Watch(target))
         found += [seed] if any(_is_the_fault(r) for r in result.failures) else []
