@@ -9,6 +9,8 @@ engine, which plans and orchestrates, hands it the registry's checks (``CheckSui
 
 from __future__ import annotations
 
+from specs.templates import fill
+
 import threading
 import time
 import traceback
@@ -18,7 +20,7 @@ from typing import Any
 
 from harness.config import MAX_UNANSWERED, RunConfig, Stop, Untestable
 from harness.model import CheckContext, Exchange, Failure
-from harness.resources import ResourceError, ResourceMaker, fill
+from harness.resources import ResourceError, ResourceMaker
 from harness.results import CheckCrash, FailureRecord, RunResult
 from harness.targets import Target
 from harness.unsupported import UnsupportedDetector

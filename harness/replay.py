@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from specs.templates import fill
+
+from specs.paths import search
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +16,6 @@ from harness.config import DEFAULT_SERVICES, RunConfig
 from harness.context import RunContext
 from harness.engine import Engine
 from harness.model import Failure
-from harness.resources import dig, fill
 from harness.results import FailureRecord, Reporter
 from harness.targets import Target
 from strategies.calls import Call
@@ -62,7 +65,7 @@ def replay_calls(ctx: RunContext, calls: list[Call], identities: list[str]) -> t
         found.extend(failures)
         ex = run_recipe_checks(ctx, ex, sent, identity, call)  # a recipe's step: what was made is found
         for binding, path in call.produces:
-            values[binding] = dig(ex.parsed, path)
+            values[binding] = search(path, ex.parsed)
     return found, status
 
 

@@ -14,6 +14,8 @@ that parameter's value. What only the service chooses (a ``JobId`` it makes up, 
 
 from __future__ import annotations
 
+from specs.templates import fill, names
+
 import base64
 import datetime as _dt
 import json
@@ -27,7 +29,6 @@ from typing import Any
 from botocore import xform_name
 
 from harness.options import TargetOptions
-from harness.resources import fill
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
 from specs.loader import botocore_model
@@ -251,20 +252,6 @@ def resolve_templates(calls: list[Call], *, prefix: str | None = None) -> tuple[
     return out, sources
 
 
-_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _left(value: Any) -> set[str]:
-    """The ``{name}`` templates ``value`` still holds."""
-    if isinstance(value, str):
-        return set(_TEMPLATE.findall(value))
-    if isinstance(value, dict):
-        return set().union(*(_left(v) for v in value.values())) if value else set()
-    if isinstance(value, (list, tuple)):
-        return set().union(*(_left(v) for v in value)) if value else set()
-    return set()
-
-
 @dataclass(frozen=True, slots=True)
 class Reproduction:
     replay: str | None  # "jobfuzz replay CASE" when there is a case file
@@ -288,7 +275,7 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
         cli.append(aws_cli_command(call, url, region, real_aws=real))
         snippets.append(boto3_snippet(call, url, region, identity=identity, real_aws=real))
         notes += [n for n in _cli_notes(call, url, real) if n not in notes]
-    left = set().union(*(_left(c.params) for c in calls)) - {"access_key"} if calls else set()
+    left = set().union(*(names(c.params) for c in calls)) - {"access_key"} if calls else set()
     notes += [f"{{{b}}} is {sources.get(b, 'a value a call before these returned')}" for b in sorted(left)]
     if record.scenario is not None:
         notes.append(f"found by a {record.scenario.get('kind', 'scenario')} run: "

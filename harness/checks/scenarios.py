@@ -16,6 +16,8 @@ operation by the scenarios phase (``harness.scenarios``) through the run context
 
 from __future__ import annotations
 
+from specs.paths import search
+
 import time
 from typing import Any
 
@@ -25,7 +27,6 @@ from harness.binding import bind_call
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
-from harness.resources import dig
 from specs.types import OperationSpec
 from strategies import boundary_calls
 from strategies.calls import Call
@@ -104,7 +105,7 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
         if len(page_items) > PAGE_LIMIT:
             raise scenario_failure("pagination_conformance", op, ex, "page size limit not honoured",
                                    f"{pg.limit_key}={PAGE_LIMIT} returned {len(page_items)} items")
-        ids = [dig(i, items.id) for i in page_items]
+        ids = [search(items.id, i) for i in page_items]
         dup = [i for i in ids if i in seen]
         if dup:
             raise scenario_failure("pagination_conformance", op, ex, "pages overlap",
