@@ -11,15 +11,14 @@ the prefix is someone else's as far as the harness can tell: it is reported, nev
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness.safety import NOT_FOUND_CODES, Ledger, SpecIndex, id_member, prefix_problem
 from harness.safety.tags import TagReader
-from specs.templates import fill, names
 from specs.paths import search
+from specs.templates import fill, names
 from specs.types import OperationSpec, Resource, Step
 from strategies.calls import Call
 

@@ -9,8 +9,6 @@ engine, which plans and orchestrates, hands it the registry's checks (``CheckSui
 
 from __future__ import annotations
 
-from specs.templates import fill
-
 import threading
 import time
 import traceback
@@ -25,6 +23,7 @@ from harness.results import CheckCrash, FailureRecord, RunResult
 from harness.targets import Target
 from harness.unsupported import UnsupportedDetector
 from specs.loader import load_service
+from specs.templates import fill
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 

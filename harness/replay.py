@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from specs.templates import fill
-
-from specs.paths import search
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +14,8 @@ from harness.engine import Engine
 from harness.model import Failure
 from harness.results import FailureRecord, Reporter
 from harness.targets import Target
+from specs.paths import search
+from specs.templates import fill
 from strategies.calls import Call
 
 __all__ = ["ReplayOutcome", "replay_calls", "replay_case", "rerun"]

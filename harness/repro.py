@@ -14,13 +14,10 @@ that parameter's value. What only the service chooses (a ``JobId`` it makes up, 
 
 from __future__ import annotations
 
-from specs.templates import fill, names
-
 import base64
 import datetime as _dt
 import json
 import pprint
-import re
 import secrets
 import shlex
 from dataclasses import dataclass, replace
@@ -32,6 +29,7 @@ from harness.options import TargetOptions
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
 from specs.loader import botocore_model
+from specs.templates import fill, names
 from strategies.calls import Call
 
 __all__ = ["EMULATOR_URL", "Reproduction", "aws_cli_command", "boto3_snippet", "reproduce", "resolve_templates",

@@ -11,16 +11,13 @@ documented as eventually consistent).
 
 from __future__ import annotations
 
-from specs.templates import fill
-
-from specs.paths import search
-
 import time
 from typing import Any
 
-
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from specs.paths import search
+from specs.templates import fill
 from specs.types import Expect, OperationSpec, SequenceSpec
 from strategies.calls import Call
 

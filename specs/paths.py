@@ -76,7 +76,8 @@ def jmespath_form(place: str) -> str:
 @functools.lru_cache(maxsize=1024)
 def _parse(expr: str) -> dict[str, Any]:
     try:
-        return jmespath.compile(expr).parsed  # type: ignore[no-any-return]  # jmespath is untyped
+        tree: dict[str, Any] = dict(jmespath.compile(expr).parsed)
+        return tree
     except JMESPathError as exc:
         first = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).removesuffix(", for expression:")
         raise PathError(f"is not a JMESPath expression ({first})") from None
@@ -114,7 +115,8 @@ def _parts(node: dict[str, Any], answer: bool) -> list[str]:
         return _parts(kids[0], answer) + [_ITEM]
     if kind == "function_expression" and node["value"] == "keys" and len(kids) == 1 and not answer:
         return _parts(kids[0], answer) + [_KEY]
-    what = {"flatten": "'[]' (write '[*]' for each item)", "index_expression": "an index (a place is every item: '[*]')",
+    what = {"flatten": "'[]' (write '[*]' for each item)",
+            "index_expression": "an index (a place is every item: '[*]')",
             "function_expression": f"the function {node.get('value')}()"}.get(kind, f"a {kind.replace('_', ' ')}")
     raise PathError(f"uses {what}, which {'a path into an answer' if answer else 'a place'} cannot use")
 

@@ -18,10 +18,6 @@ is never checked (neither the increment nor a stale expected version), and a mac
 
 from __future__ import annotations
 
-from specs.templates import fill
-
-from specs.paths import search
-
 import time
 from typing import Any
 
@@ -29,6 +25,8 @@ from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
 from specs.overlay import DELETED
+from specs.paths import search
+from specs.templates import fill
 from specs.types import StateMachineSpec, Step, Transition
 from strategies.calls import Call
 

@@ -13,9 +13,7 @@ a moment to show, as the scenarios poll after a delete); a later success lets th
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Any
 
 from harness.checks.registry import check
 from harness.context import RunContext

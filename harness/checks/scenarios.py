@@ -16,8 +16,6 @@ operation by the scenarios phase (``harness.scenarios``) through the run context
 
 from __future__ import annotations
 
-from specs.paths import search
-
 import time
 from typing import Any
 
@@ -27,6 +25,7 @@ from harness.binding import bind_call
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from specs.paths import search
 from specs.types import OperationSpec
 from strategies import boundary_calls
 from strategies.calls import Call

@@ -11,10 +11,6 @@ makes is recorded in the ledger (``before_send``, then ``observe``).
 
 from __future__ import annotations
 
-from specs.templates import fill, names, whole
-
-from specs.paths import search
-
 import dataclasses
 import json
 import re
@@ -26,6 +22,8 @@ from harness.model import Exchange
 from harness.resources import add_run_tag
 from harness.safety.index import NOT_FOUND_CODES, SpecIndex, id_member
 from harness.safety.ledger import Ledger
+from specs.paths import search
+from specs.templates import fill, names, whole
 from specs.types import OperationSpec, ServiceSpec, Step
 from strategies.calls import Call
 

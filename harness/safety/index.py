@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 from harness.resources import run_tag_member
+from specs.templates import whole
 from specs.types import OperationSpec, Resource, ServiceSpec, Step
 
 __all__ = ["MIN_PREFIX", "NOT_FOUND_CODES", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]

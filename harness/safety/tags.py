@@ -10,12 +10,11 @@ the run's.
 
 from __future__ import annotations
 
-from specs.paths import search
-
 from collections.abc import Callable
 from typing import Any
 
 from harness.resources import RUN_TAG_KEY
+from specs.paths import search
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
