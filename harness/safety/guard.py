@@ -22,7 +22,7 @@ from harness.model import Exchange
 from harness.resources import add_run_tag
 from harness.safety.index import NOT_FOUND_CODES, SpecIndex, id_member
 from harness.safety.ledger import Ledger
-from specs.paths import search
+from specs.paths import jmespath_form, search
 from specs.templates import fill, names, whole
 from specs.types import OperationSpec, ServiceSpec, Step
 from strategies.calls import Call
@@ -101,10 +101,11 @@ class Guard:
         named_ours = False
         scalars = []
         write = not op.name.startswith(READ_VERBS)
-        for param in ids.bound:
-            if param not in params or params[param] is None:
+        for place in ids.bound:
+            param = jmespath_form(place)  # a member, or a member of each list item (a list of its values)
+            value = search(param, params)
+            if value is None:
                 continue
-            value = params[param]
             if isinstance(value, (str, list, tuple)):
                 bad = self._foreign(value, made_only=write)
                 if bad is not None and write and self.ours(bad):

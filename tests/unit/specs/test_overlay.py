@@ -149,7 +149,7 @@ def test_unknown_step_operation_in_another_service(overlay):
               - {service: iot, operation: MakeThing}
     """)
     err = _error("iot-jobs-data")
-    assert err.where == "resources/thing/step 0"
+    assert err.where == "resources/thing/create/0"
     assert "iot has no operation 'MakeThing'" in err.problem
 
 
