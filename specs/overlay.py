@@ -233,6 +233,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             op = service.operations[op_name]
             for i, raw in enumerate(items):
                 place = check.place(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
+                if place == "" and raw["kind"] != "one_of":
+                    check.fail(f"{key}/{op_name}/{i}/path", "'@': the input itself is a place only for one_of")
                 shape = paths.resolve(service, op.output if output else op.input, place)
                 overlay_check.check_value(check.fail, f"{key}/{op_name}/{i}", op, raw, shape)
                 check.rule(f"{key}/{op_name}/{i}", op, {**raw, "path": place}, output=output)
