@@ -163,8 +163,8 @@ def _sequence(expect: dict | None, step: dict | None = None, **extra: str) -> st
 
 
 def test_a_sequence_is_read(overlay):
-    overlay("iot-jobs-data", _sequence({"equals": {"execution.jobId": "{jobId}", "execution.versionNumber": None}}, needs=["job"],
-                                       check="state_transition_conformance"))
+    expect = {"equals": {"execution.jobId": "{jobId}", "execution.versionNumber": None}}
+    overlay("iot-jobs-data", _sequence(expect, needs=["job"], check="state_transition_conformance"))
     (seq,) = load_service("iot-jobs-data").sequences
     assert (seq.name, seq.operation, seq.check, seq.needs, seq.source) == (
         "s1", "DescribeJobExecution", "state_transition_conformance", ("job",), "doc")
