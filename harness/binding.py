@@ -54,7 +54,7 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
     recorded = dict(call.params)
     service = ctx.services[op.service]
     for param, binding in op.bindings:
-        if param == broken:
+        if param == broken or (call.violation is not None and call.violation.path == param):
             # a pattern break spliced into a valid value is made on the resource's own id, so that
             # only the pattern stands between the call and success (a partial match accepts it)
             rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \

@@ -136,16 +136,6 @@ def _has_control(value: Any) -> bool:
     return False
 
 
-def _has_template(value: Any) -> bool:
-    if isinstance(value, str):
-        return "{" in value and "}" in value
-    if isinstance(value, dict):
-        return any(_has_template(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_template(v) for v in value)
-    return False
-
-
 def _fill_key(value: Any, key: str) -> Any:
     if isinstance(value, str):
         return value.replace("{access_key}", key)
@@ -207,7 +197,7 @@ def boto3_snippet(call: Call, endpoint_url: str | None, region: str | None, *, i
             lines.append("    pass")
         lines.append('c.meta.events.register_first("before-send", _break)')
     lines.append("params = " + pprint.pformat(params, width=81, sort_dicts=False).replace("\n", "\n" + " " * 9))
-    if key_expr is None and _has_template(params):
+    if key_expr is None and names(params):
         lines.append("params = json.loads(json.dumps(params).replace('{access_key}', key))")
         lines.insert(0, "import json")
     lines.append(f"print(c.{xform_name(call.operation)}(**params))")
@@ -241,7 +231,7 @@ def resolve_templates(calls: list[Call], *, prefix: str | None = None) -> tuple[
         out.append(call if params == call.params else replace(call, params=params))
         for binding, path in call.produces:
             echoed = params.get(path) if "." not in path else None
-            if isinstance(echoed, (str, int)) and not (isinstance(echoed, str) and _has_template(echoed)):
+            if isinstance(echoed, (str, int)) and not names(echoed):
                 values[binding] = echoed
                 sources.pop(binding, None)
             else:

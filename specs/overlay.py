@@ -468,7 +468,8 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:
     """Raise OverlayError when two overlays of ``services`` define a resource of the same name, or
-    a sequence needs a resource none of them defines.
+    a piece (a ``needs``, a state machine's or a list's ``resource``) names a resource none of them
+    defines.
 
     Resource names are one namespace across the overlays a run loads: a state machine or a list of
     one service may name another service's resource (iot-jobs-data's lifecycle runs on iot's
@@ -483,10 +484,13 @@ def check_resource_names(services: Iterable[ServiceSpec]) -> None:
                                    f"the resource name {name!r} is taken by {overlay_path(owner) or owner} "
                                    f"(service {owner}); resource names are shared by every overlay of a run, "
                                    f"so one would replace the other: rename one of them")
-    for spec in services:  # a sequence may need another overlay's resource (iot-jobs-data's need iot's job)
-        for i, seq in enumerate(spec.sequences):
-            for name in seq.needs:
-                if name not in first:
-                    raise OverlayError(overlay_path(spec.name) or spec.name, f"sequences/{i}/needs",
-                                       f"no overlay of the run has a resource {name!r} (resources: "
-                                       f"{', '.join(sorted(first)) or 'none'})")
+    for spec in services:  # a piece may name another overlay's resource (iot-jobs-data's need iot's job)
+        named = [(f"sequences/{i}/needs", n) for i, seq in enumerate(spec.sequences) for n in seq.needs]
+        named += [(f"resources/{r.name}/needs", n) for r in spec.resources.values() for n in r.needs]
+        named += [(f"state_machines/{i}/resource", sm.resource) for i, sm in enumerate(spec.state_machines)]
+        named += [(f"pagination/{li.operation}/resource", li.resource) for li in spec.lists]
+        for where, name in named:
+            if name not in first:
+                raise OverlayError(overlay_path(spec.name) or spec.name, where,
+                                   f"no overlay of the run has a resource {name!r} (resources: "
+                                   f"{', '.join(sorted(first)) or 'none'})")
