@@ -333,6 +333,22 @@ def _list_id(check: _Checker, where: str, op: OperationSpec, expr: str) -> None:
         check.fail(where, f"{op.name}: an item of {pag.result_keys[0]}: {exc}")
 
 
+@functools.cache
+def _resources_in(file: str, _mtime: int) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The resources an overlay file defines: name -> (needs, produces), read without checking the file
+    (its own load says what is wrong with it)."""
+    try:
+        data = read_yaml(Path(file))
+    except OverlayError:
+        return {}
+    out = {}
+    for name, raw in (data.get("resources") or {}).items():
+        if isinstance(raw, dict):
+            steps = [s for s in raw.get("create") or () if isinstance(s, dict)]
+            out[name] = (tuple(raw.get("needs") or ()), tuple(b for s in steps for b in (s.get("produces") or {})))
+    return out
+
+
 def _catalog(file: Path, resources: dict[str, Resource]) -> overlay_check.Catalog:
     """The resources a piece of ``file`` may name: its own and those of the other overlays on the path."""
     needs: dict[str, tuple[str, ...]] = {}
@@ -340,17 +356,9 @@ def _catalog(file: Path, resources: dict[str, Resource]) -> overlay_check.Catalo
     folders = [Path(p) for p in os.environ.get(OVERLAY_PATH_ENV, "").split(os.pathsep) if p] + [OVERLAY_DIR]
     others = {f.stem: f for folder in reversed(folders) if folder.is_dir() for f in sorted(folder.glob("*.yaml"))}
     for stem, other in others.items():
-        if stem == file.stem:
-            continue
-        try:
-            data = read_yaml(other)
-        except OverlayError:
-            continue  # its own load says what is wrong with it
-        for name, raw in (data.get("resources") or {}).items():
-            if isinstance(raw, dict):
-                steps = [s for s in raw.get("create") or () if isinstance(s, dict)]
-                needs[name] = tuple(raw.get("needs") or ())
-                produces[name] = tuple(b for s in steps for b in (s.get("produces") or {}))
+        if stem != file.stem:
+            for name, (need, made) in _resources_in(str(other), other.stat().st_mtime_ns).items():
+                needs[name], produces[name] = need, made
     for name, res in resources.items():
         needs[name], produces[name] = res.needs, res.produces
     return overlay_check.Catalog(needs, produces)
