@@ -269,13 +269,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     idempotent = tuple(data.get("idempotent", ()))
     for i, name in enumerate(idempotent):
         check.operation(f"idempotent/{i}", name)
-    lists = []
-    for name, raw in data.get("pagination", {}).items():
-        check.operation(f"pagination/{name}", name)
-        if service.operations[name].pagination is None:
-            check.fail(f"pagination/{name}", f"{name} has no paginator in the model")
-        _list_id(check, f"pagination/{name}/id", service.operations[name], raw["id"])
-        lists.append(ListItems(name, raw["resource"], raw["id"], raw["binding"]))
+    catalog = _catalog(file, resources)
+    lists = [_list(check, catalog, name, raw) for name, raw in data.get("pagination", {}).items()]
 
     machines = tuple(_machine(check, i, raw) for i, raw in enumerate(data.get("state_machines", ())))
     sequences = tuple(_sequence(check, i, raw) for i, raw in enumerate(data.get("sequences", ())))
@@ -284,13 +279,7 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         if seq.name in seen:
             check.fail(f"sequences/{i}/name", f"{seq.name!r} is already the name of sequence {seen[seq.name]}")
         seen[seq.name] = i
-    overlay_check.check_references(check.fail, _catalog(file, resources), resources, machines, sequences, rules,
-                                   bindings)
-    for name, raw in data.get("pagination", {}).items():
-        if raw["resource"] in resources and raw["binding"] not in resources[raw["resource"]].produces:
-            check.fail(f"pagination/{name}/binding", f"the resource {raw['resource']!r} produces no "
-                                                     f"{raw['binding']!r} (it produces: "
-                                                     f"{', '.join(resources[raw['resource']].produces) or 'nothing'})")
+    overlay_check.check_references(check.fail, catalog, resources, machines, sequences, rules, bindings)
     discrepancies = tuple(
         Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
         for d in data.get("discrepancies", ()))
@@ -314,6 +303,22 @@ def _binding_place(check: _Checker, where: str, op: OperationSpec, expr: str) ->
         check.fail(where, f"{op.name}: {expr!r}: a binding names the list member itself ({expr[:-3]!r}), "
                           f"which takes a list of the one value")
     return place
+
+
+def _list(check: _Checker, catalog: overlay_check.Catalog, name: str, raw: dict[str, Any]) -> ListItems:
+    """A ``pagination`` entry: a paginated operation, a resource that produces its ``binding``, an ``id``
+    its result items have."""
+    where = f"pagination/{name}"
+    check.operation(where, name)
+    if check.service.operations[name].pagination is None:
+        check.fail(where, f"{name} has no paginator in the model")
+    catalog.known(check.fail, f"{where}/resource", raw["resource"])
+    made = catalog.produces[raw["resource"]]
+    if raw["binding"] not in made:
+        check.fail(f"{where}/binding", f"the resource {raw['resource']!r} produces no {raw['binding']!r} "
+                                       f"(it produces: {', '.join(made) or 'nothing'})")
+    _list_id(check, f"{where}/id", check.service.operations[name], raw["id"])
+    return ListItems(name, raw["resource"], raw["id"], raw["binding"])
 
 
 def _list_id(check: _Checker, where: str, op: OperationSpec, expr: str) -> None:
