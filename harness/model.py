@@ -8,8 +8,8 @@ from typing import Any
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
-__all__ = ["BASES", "CHECK_BASIS", "CHECK_NAMES", "KEPT_CHARS", "Cause", "CheckContext", "Exchange", "Failure", "RawRequest", "RawResponse",
-           "clip"]
+__all__ = ["BASES", "CHECK_BASIS", "CHECK_NAMES", "KEPT_CHARS", "Cause", "CheckContext", "Exchange", "Failure",
+           "RawRequest", "RawResponse", "clip"]
 
 #: the most of any text from an answer a message keeps (a body quoted by a parser's error, say)
 KEPT_CHARS = 2048
