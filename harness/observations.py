@@ -65,15 +65,18 @@ class ShapeSeen:
     nulls: set[str] = field(default_factory=set)  # members seen null on the wire
     unmodelled: set[str] = field(default_factory=set)  # keys the model lacks, seen on the wire
     where: list[str] = field(default_factory=list)  # distinct places, in the order seen
+    wire_where: list[str] = field(default_factory=list)  # those of the answers seen as they came
 
     def always(self) -> set[str]:
         if self.instances < MIN_ALWAYS:
             return set()
         return {m for m, n in self.present.items() if n == self.instances}
 
-    def places(self) -> str:
-        more = len(self.where) - _WHERE_SHOWN
-        return ", ".join(self.where[:_WHERE_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
+    def places(self, *, wire: bool = False) -> str:
+        """Where it was seen (``wire``: as the answers came), the first few."""
+        where = self.wire_where if wire else self.where
+        more = len(where) - _WHERE_SHOWN
+        return ", ".join(where[:_WHERE_SHOWN]) + (f" (+{more} more)" if more > 0 else "")
 
 
 @dataclass
@@ -98,6 +101,8 @@ class Observed:
             known = _members(spec, shape, cli=answer.form == "cli")
             if answer.form == "wire":
                 seen.wire += 1
+                if answer.where not in seen.wire_where:
+                    seen.wire_where.append(answer.where)
                 seen.unmodelled.update(k for k in value if k not in known)
                 seen.nulls.update(known[k] for k, v in value.items() if v is None and k in known)
             seen.present.update(known[k] for k, v in value.items() if v is not None and k in known)

@@ -66,11 +66,12 @@ def observed_conformance(ex: Exchange, ctx: CheckContext) -> None:
         return
     first = found[0]
     more = f" (+{len(found) - 1} more: {', '.join(d.path for d in found[1:4])})" if len(found) > 1 else ""
+    where = first.seen.places(wire=first.kind != "missing")  # nulls and unmodelled members: wire answers only
     raise Failure(check="observed_conformance", service=ex.service, operation=ex.operation,
                   title=f"{first.path}: {_TITLES[first.kind]}",
-                  message=f"{ex.operation}: {first.path}: {first.words} (seen at {first.seen.places()}){more}",
+                  message=f"{ex.operation}: {first.path}: {first.words} (seen at {where}){more}",
                   cause=Cause(first.kind, first.path), status_code=ex.status, error_code=ex.error_code,
-                  basis="observation", reference=first.seen.places())
+                  basis="observation", reference=where)
 
 
 _TITLES = {"missing": "a member always observed is missing", "null": "null for an absent member",
