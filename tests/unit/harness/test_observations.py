@@ -9,7 +9,7 @@ import pytest
 
 from harness.checks.observed import OBSERVED, observed_conformance
 from harness.model import CHECK_BASIS, CheckContext, Exchange, Failure, RawRequest, RawResponse
-from harness.observations import MIN_ALWAYS, Answer, Observed, ObservationsError, gather, read_recording
+from harness.observations import MIN_ALWAYS, Answer, ObservationsError, Observed, gather, read_recording
 from harness.results import FailureRecord, RunResult
 from harness.session import exit_status
 from specs.loader import load_service
@@ -45,7 +45,8 @@ def _judge(observed: Observed, body: dict) -> Failure | None:
 def test_a_member_in_every_observed_instance_is_always_returned_once_seen_often_enough():
     few = _observed(*[_execution(startedAt=2)] * (MIN_ALWAYS - 1))
     assert few.seen("iot-jobs-data", "JobExecution").always() == set()
-    enough = _observed(*[_execution(startedAt=2)] * MIN_ALWAYS, _execution(startedAt=3, approximateSecondsBeforeTimedOut=5))
+    enough = _observed(*[_execution(startedAt=2)] * MIN_ALWAYS,
+                       _execution(startedAt=3, approximateSecondsBeforeTimedOut=5))
     always = enough.seen("iot-jobs-data", "JobExecution").always()
     assert {"jobId", "status", "startedAt"} <= always and "approximateSecondsBeforeTimedOut" not in always
 
