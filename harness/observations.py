@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -202,8 +202,3 @@ def read_recording(path: Path, services: Mapping[str, ServiceSpec] | None = None
         out.append((spec, op, Answer(spec.name, op.name, body, "wire", where)))
     return out
 
-
-def describe(observed: Observed, services: Iterable[str]) -> str:
-    """One line: how many answers and shapes the run compares with."""
-    shapes = sum(1 for (svc, _) in observed.shapes if svc in set(services))
-    return f"{observed.answers} observed answers, {shapes} shapes"

@@ -52,3 +52,11 @@ def test_an_observation_without_its_page_is_refused(overlay):
     """)
     with pytest.raises(OverlayError, match="doc"):
         load_service("iot-jobs-data")
+
+
+def test_specs_show_lists_an_operations_observed_answers_with_their_page():
+    from specs.show import show_operation
+
+    text = show_operation(load_service("iot"), "CreateThing")
+    page = "https://docs.aws.amazon.com/cli/latest/reference/iot/create-thing.html"
+    assert text.count(f"observed answer (cli): {page}") == 2
