@@ -64,6 +64,11 @@ def test_a_departure_from_the_recording_is_a_warning_in_every_report(recording, 
     assert jobfuzz([*args, "--strict", "--quiet"]) == 1  # the same warning, now a failure
     assert "1 failure (0 flaky)" in capsys.readouterr().out
 
+    # its case file replays against the same recording: still departs on the planted emulator, not on the correct one
+    case = warning["case_file"]
+    assert jobfuzz(["replay", case, "--plant", FAULT, "--observations", str(recording)]) == 1
+    assert jobfuzz(["replay", case, "--observations", str(recording)]) == 0
+
 
 def test_the_correct_emulator_against_its_own_recording_has_no_warning(recording, capsys):
     assert jobfuzz(["run", *PLAN, "--observations", str(recording), "--strict", "--quiet", "--failures-dir",
