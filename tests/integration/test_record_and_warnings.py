@@ -14,6 +14,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hostile import hostile
 
 from harness.cli import main as jobfuzz
 
@@ -87,10 +88,12 @@ def test_a_bad_observations_file_stops_the_run_before_any_call(tmp_path, capsys)
 
 def test_record_with_nothing_to_keep_writes_nothing_and_exits_2(tmp_path, capsys):
     out = tmp_path / "x.json"
-    assert jobfuzz(["record", "--out", str(out), *PLAN[:4], "--budget-seconds", "0.001", "--quiet"]) == 2
-    assert not out.exists()
+    with hostile("http_server") as url:  # answers no call with a success
+        code = jobfuzz(["record", "--out", str(out), "--endpoint-url", url, "--service", "iot-jobs-data",
+                        "--phases", "boundary", "--max-examples", "1", "--quiet"])
+    assert code == 2 and not out.exists()
     err = capsys.readouterr().err.strip()
-    assert err.startswith("record: no success answer to keep from embedded") and err.endswith("not written")
+    assert err.startswith(f"record: no success answer to keep from {url}") and err.endswith("not written")
 
 
 def test_the_contract_suite_fails_on_warnings_only_with_jobfuzz_strict(recording):
