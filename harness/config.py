@@ -47,6 +47,10 @@ class RunConfig:
     failures_dir: Path | None = None
     example_db: str | None = None  # a folder, or redis://HOST:PORT
     shard: tuple[int, int] | None = None  # (i, n): this run takes the i-th of n slices of operations
+    #: a recording (``jobfuzz record``) the answers are compared with, besides the overlays' observations
+    observations: Path | None = None
+    #: warnings (findings resting on observations only) fail the run as failures do
+    strict: bool = False
 
 
 class Stop(Exception):

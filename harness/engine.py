@@ -39,6 +39,11 @@ class Engine:
                            after_recipe_step=run_recipe_checks)
         self.ctx = RunContext(target, config, self.services, self.plan, seed=self.seed, checks=suite,
                               reporter=reporter, unsharded=self.unsharded, run_prefix=f"jf{secrets.token_hex(2)}")
+        if "observed_conformance" in enabled:  # what the service was observed to answer, by shape
+            from harness.checks.observed import OBSERVED
+            from harness.observations import gather
+
+            self.ctx.check_extra[OBSERVED] = gather(self.services, config.observations)
         self.result: RunResult = self.ctx.result
         self.resources = self.ctx.resources
 
