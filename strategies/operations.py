@@ -162,8 +162,9 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
     """One call for each breakable rule of each place (three for a pattern: a valid value with one
     character outside it at the end, the start and the middle), then one for each breakable ``one_of``
     group (none of its members: the documentation says one is required; that all of them together
-    are refused is not documented, so it is never asserted), the overlay's invalid examples and the
-    structural breaks (malformed body, wrong content type)."""
+    are refused is not documented, so it is never asserted), ``exclusive`` group (all of its
+    members), ``absent`` member (set) and ``required_when`` member (its condition met, the member
+    left out), the overlay's invalid examples and the wire-level breaks (``strategies.wire``)."""
     plan = _plan(op, service)
     if plan.invalid is not None:
         return list(plan.invalid)
@@ -194,15 +195,15 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                 out.append(plan.call(params, "invalid",  # type: ignore[arg-type]  # _accepts: not None
                                      Violation(p.path, rule.kind, rule.source, detail, spliced=where)))
     for rule in plan.op.rules:
-        if rule.kind != "one_of" or rule.source not in BREAKABLE:
+        maker = _MEMBER_BREAKS.get(rule.kind)
+        if maker is None or rule.source not in BREAKABLE:
             continue
-        for present in ("none",):
-            params = _group_break(plan, plan.base, rule, present)
-            got = _accepts(plan, params, rule.path, "one_of", rule.source)
-            if got is not None:
-                violation = Violation(rule.path, "one_of", rule.source, _detail(got))
-                plan.remakes[violation] = functools.partial(_group_break, plan, rule=rule, present=present)
-                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
+        params = maker(plan, plan.base, rule=rule)
+        got = _accepts(plan, params, rule.path, rule.kind, rule.source)
+        if got is not None:
+            violation = Violation(rule.path, rule.kind, rule.source, _detail(got))
+            plan.remakes[violation] = functools.partial(maker, plan, rule=rule)
+            out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
     for rule in plan.op.rules:
         if rule.kind == "invalid" and rule.source in BREAKABLE and isinstance(rule.value, dict):
             params = put(c, plan.op, plan.base, rule.path, rule.value.get("value"))
@@ -260,6 +261,40 @@ def _group_break(plan: _Plan, params: dict[str, Any], rule: Rule, present: str) 
             if new.get(name) is None and m is not None:
                 new[name] = smallest(c, plan.service.shapes[m.shape], join(path, name), m, context_of(m, context))
     return copy.deepcopy(new) if path == "" else put(c, op, params, path, new)
+
+
+def _absent_break(plan: _Plan, params: dict[str, Any], rule: Rule) -> dict[str, Any] | None:
+    """``params`` with the member an ``absent`` rule keeps out set to its smallest value."""
+    place = next((p for p in plan.places if p.path == rule.path), None)
+    if place is None:
+        return None
+    value = smallest(plan.compiler, place.shape, place.path, place.member, place.context)
+    return put(plan.compiler, plan.op, params, rule.path, value)
+
+
+def _condition_break(plan: _Plan, params: dict[str, Any], rule: Rule) -> dict[str, Any] | None:
+    """``params`` with the condition of a ``required_when`` rule met (its sibling set to the first
+    of its values, or to its smallest value) and the member it requires left out."""
+    parent, _, _ = rule.path.rpartition(".")
+    sibling = join(parent, rule.value["member"])
+    values = rule.value.get("in")
+    value = values[0] if values else _value_in(params, sibling)
+    if value is REMOVE:
+        place = next((p for p in plan.places if p.path == sibling), None)
+        if place is None:
+            return None
+        value = smallest(plan.compiler, place.shape, sibling, place.member, place.context)
+    met = put(plan.compiler, plan.op, params, sibling, value)
+    return put(plan.compiler, plan.op, met, rule.path, REMOVE) if met is not None else None
+
+
+#: how a rule that is no value at one place is broken, in a valid call's params
+_MEMBER_BREAKS: dict[str, Callable[..., dict[str, Any] | None]] = {
+    "one_of": functools.partial(_group_break, present="none"),
+    "exclusive": functools.partial(_group_break, present="all"),
+    "absent": _absent_break,
+    "required_when": _condition_break,
+}
 
 
 def _value_at(plan: _Plan, call: Call) -> Any:
