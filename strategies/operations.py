@@ -21,11 +21,11 @@ from specs.rules import limits, place_rules
 from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
 from specs.validator import Problem, validator
 from strategies.boundary import boundary_values
-from strategies.calls import Call, RawMutation, Violation
+from strategies.calls import Call, Violation
 from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
 from strategies.values import Compiler, Rand, context_of, program_strategy
-from strategies.wire import carries, serialise
+from strategies.wire import carries, serialise, wire_breaks
 
 __all__ = ["boundary_calls", "from_operation", "from_shape", "has_calls", "invalid_calls", "valid_calls"]
 
@@ -138,24 +138,9 @@ def _flags_on(plan: _Plan) -> dict[str, Any]:
 
 
 def _structural(plan: _Plan) -> list[Call]:
-    op, base = plan.op, plan.base
-    out = []
-    if op.protocol in ("rest-json", "json"):
-        has_body = op.protocol == "json" or any(
-            m.location == "body" for m in (plan.service.shapes[op.input].members if op.input else ()))
-        if has_body:
-            bad_json = Violation("", "malformed_body", "model", "the body is not valid JSON")
-            out.append(plan.call(base, "invalid", bad_json, RawMutation("malformed_body", body=b'{"a":')))
-            # no page says these services refuse another Content-Type: sent, never asserted
-            out.append(plan.call(base, "invalid", Violation("", "content_type", "inferred",
-                                                            "the body is sent as text/plain"),
-                                 RawMutation("content_type", content_type="text/plain")))
-    elif op.protocol in ("query", "ec2"):
-        body = f"Action={op.name}&Version={plan.service.api_version}&%E0%A4%A=%%&=".encode()
-        out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model",
-                                                        "the form body has broken percent-escapes"),
-                             RawMutation("malformed_body", body=body)))
-    return out
+    """The wire-level breaks of the smallest valid call, each labelled with what it breaks."""
+    return [plan.call(plan.base, "invalid", Violation("", b.rule, b.source, b.detail, b.errors), b.mutation)
+            for b in wire_breaks(plan.op, plan.service, plan.base)]
 
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
