@@ -24,7 +24,6 @@ from specs import paths
 from specs.models import raw_service
 from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.rules import shape_rules
-from specs.validator import validate
 from specs.types import (
     Discrepancy,
     ErrorSpec,
@@ -42,6 +41,7 @@ from specs.types import (
     Transition,
     VersionRule,
 )
+from specs.validator import validate
 
 __all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay",
            "read_yaml"]

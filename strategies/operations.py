@@ -21,7 +21,7 @@ from specs.rules import limits, place_rules
 from specs.types import OperationSpec, Rule, ServiceSpec, ShapeSpec
 from specs.validator import Problem, validator
 from strategies.boundary import boundary_values
-from strategies.calls import Call, Violation
+from strategies.calls import Call, RawMutation, Violation
 from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
 from strategies.values import Compiler, Rand, context_of, program_strategy

@@ -22,8 +22,8 @@ catalogue (docs/planted.md lists it with the harness's detection figures).
 The package: ``base`` (the seams and ``Fault``), ``breakers`` (the breakers faults of any service
 are made of), one catalogue module a service (``iot_jobs_data``, ``iot``, ``amplifybackend``,
 ``importexport``: its faults and the pieces only they use), ``patterns`` (the faults of every
-service: model patterns checked on a part of the value), ``wire`` (requests no SDK sends), ``catalogue`` (``FAULTS`` in that
-order, ``resolve``) and ``wrapper`` (``PlantedEmulator``).
+service: model patterns checked on a part of the value), ``wire`` (requests no SDK sends),
+``catalogue`` (``FAULTS`` in that order, ``resolve``) and ``wrapper`` (``PlantedEmulator``).
 """
 
 from __future__ import annotations
