@@ -11,7 +11,6 @@ import pytest
 import specs.overlay
 from specs.lint import lint
 from specs.loader import load_service
-from specs.overlay import OverlayError
 from specs.schema import output_schema
 from specs.show import show_operation
 from specs.types import RULE_KINDS
@@ -29,28 +28,16 @@ RULES = f"""
 
 
 @pytest.fixture
-def overlay(tmp_path, monkeypatch):
+def iot(overlay, fresh_overlays):
     """A replacement iot overlay: ``rules`` under ``key``/``op``, and any ``extra`` top-level text."""
-    monkeypatch.setenv("JOBFUZZ_OVERLAY_PATH", str(tmp_path))
-    specs.overlay._apply_cached.cache_clear()
 
     def write(rules: str = "", key: str = "rules", op: str = "CreateJob", extra: str = ""):
-        file = tmp_path / "iot.yaml"
         body = textwrap.indent(textwrap.dedent(rules).strip(), "    ")
-        text = "service: iot\n" + (f"{key}:\n  {op}:\n{body}\n" if rules.strip() else "") + textwrap.dedent(extra)
-        file.write_text(text, encoding="utf-8")
-        return file
+        specs.overlay._apply_cached.cache_clear()
+        return overlay("iot", "service: iot\n" + (f"{key}:\n  {op}:\n{body}\n" if rules.strip() else "")
+                       + textwrap.dedent(extra))
 
-    yield write
-    specs.overlay._apply_cached.cache_clear()
-
-
-def _error() -> OverlayError:
-    with pytest.raises(OverlayError) as info:
-        load_service("iot")
-    err = info.value
-    assert "\n" not in str(err) and str(err).startswith(f"{err.file}: {err.where}: ")
-    return err
+    return write
 
 
 def test_the_kinds_are_known():
@@ -81,9 +68,9 @@ def test_the_kinds_are_known():
     ("{path: description, kind: relax, value: [required], source: doc}", "rules/CreateJob/0/kind",
      "relax is a rule of the output"),
 ])
-def test_a_malformed_rule_is_one_line_naming_file_and_place(overlay, rule, where, says):
-    file = overlay(f"- {rule}")
-    err = _error()
+def test_a_malformed_rule_is_one_line_naming_file_and_place(iot, overlay_error, rule, where, says):
+    file = iot(f"- {rule}")
+    err = overlay_error("iot")
     assert (err.file, err.where) == (str(file), where)
     assert says in err.problem, err.problem
 
@@ -96,14 +83,14 @@ def test_a_malformed_rule_is_one_line_naming_file_and_place(overlay, rule, where
     ("{path: job, kind: absent, value: true, source: doc}", "output_rules/DescribeJob/0/kind",
      "absent is a rule of the input"),
 ])
-def test_output_rule_errors(overlay, rule, where, says):
-    overlay(f"- {rule}", key="output_rules", op="DescribeJob")
-    err = _error()
+def test_output_rule_errors(iot, overlay_error, rule, where, says):
+    iot(f"- {rule}", key="output_rules", op="DescribeJob")
+    err = overlay_error("iot")
     assert err.where == where and says in err.problem, err.problem
 
 
-def test_the_validator_reports_each_kind_at_its_place(overlay):
-    overlay(RULES)
+def test_the_validator_reports_each_kind_at_its_place(iot):
+    iot(RULES)
     spec = load_service("iot")
     op = spec.operation("CreateJob")
     assert validate(op, spec, CREATE) == []
@@ -124,8 +111,8 @@ def test_the_validator_reports_each_kind_at_its_place(overlay):
     assert validate(op, spec, broken["absent"], sources=("model",)) == []  # an overlay rule, not the model's
 
 
-def test_relax_lifts_the_named_constraint_from_the_output_schema(overlay):
-    overlay("""
+def test_relax_lifts_the_named_constraint_from_the_output_schema(iot):
+    iot("""
         - {path: job.jobId, kind: relax, value: [pattern, min_length], source: doc,
            doc: "https://docs.aws.amazon.com/iot/latest/apireference/API_DescribeJob.html"}
     """, key="output_rules", op="DescribeJob")
@@ -166,30 +153,29 @@ def test_relax_of_a_required_output_member(tmp_path, monkeypatch):
         specs.overlay._apply_cached.cache_clear()
 
 
-def test_pagination_params(overlay):
-    overlay(extra="""
+def test_pagination_params(iot):
+    iot(extra="""
         pagination:
           ListJobs: {resource: job, id: jobId, binding: jobId, params: {status: IN_PROGRESS}}
     """)
     assert load_service("iot").operation("ListJobs").list_params == (("status", "IN_PROGRESS"),)
-    specs.overlay._apply_cached.cache_clear()
-    overlay(extra="""
-        pagination:
-          ListJobs: {resource: job, id: jobId, binding: jobId, params: {statuz: IN_PROGRESS}}
-    """)
-    err = _error()
-    assert err.where == "pagination/ListJobs/params/statuz" and "has no member 'statuz'" in err.problem
-    specs.overlay._apply_cached.cache_clear()
-    overlay(extra="""
-        pagination:
-          ListJobs: {resource: job, id: jobId, binding: jobId, params: {status: RUNNING}}
-    """)
-    err = _error()
-    assert err.where == "pagination/ListJobs/params/status" and "expected one of" in err.problem
 
 
-def test_lint_and_show_word_the_kinds(overlay):
-    overlay(RULES)
+@pytest.mark.parametrize(("params", "where", "says"), [
+    ("{statuz: IN_PROGRESS}", "pagination/ListJobs/params/statuz", "has no member 'statuz'"),
+    ("{status: RUNNING}", "pagination/ListJobs/params/status", "expected one of"),
+])
+def test_bad_pagination_params(iot, overlay_error, params, where, says):
+    iot(extra=f"""
+        pagination:
+          ListJobs: {{resource: job, id: jobId, binding: jobId, params: {params}}}
+    """)
+    err = overlay_error("iot")
+    assert err.where == where and says in err.problem, err.problem
+
+
+def test_lint_and_show_word_the_kinds(iot):
+    iot(RULES)
     text = show_operation(load_service("iot"), "CreateJob")
     assert "documentParameters: absent True (doc)" in text
     assert "(input): exclusive description | jobTemplateArn (doc)" in text
