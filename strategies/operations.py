@@ -315,7 +315,8 @@ def has_calls(op: OperationSpec, *, service: ServiceSpec | None = None, mode: st
 
     Every operation has valid and boundary calls (the smallest valid call is one). An operation
     may have no invalid call: when no rule of its input can be broken on purpose (e.g. its only
-    members are unconstrained URI labels) and it has no body to break. ``from_operation`` then
+    members are unconstrained URI labels) and its protocol has no wire-level break for it (a
+    rest-xml operation without a body; a rest-json one gets a body where none belongs). ``from_operation`` then
     gives an empty strategy, which a test should skip rather than draw from.
     """
     _check_mode(op, mode)
