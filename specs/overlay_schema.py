@@ -70,7 +70,7 @@ VALUE_TYPES: dict[str, dict[str, Any]] = {
     "relax": {"type": "array", "items": {"enum": list(RELAXABLE)}, "minItems": 1, "uniqueItems": True},
 }
 #: kinds whose path names a structure, ``""`` for the input itself
-_GROUP_KINDS = ("one_of", "exclusive")
+GROUP_KINDS = ("one_of", "exclusive")
 #: what each kind's value is, in words (the error of a value of the wrong type says it)
 VALUE_WORDS: dict[str, str] = {
     "min": "a number", "max": "a number", "also": "a list of numbers",
@@ -99,7 +99,7 @@ _RULE: dict[str, Any] = {
     },
     "allOf": [
         *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items()),
-        {"if": {"required": ["kind"], "properties": {"kind": {"enum": list(_GROUP_KINDS)}}},
+        {"if": {"required": ["kind"], "properties": {"kind": {"enum": list(GROUP_KINDS)}}},
          "else": {"properties": {"path": {"minLength": 1}}}},
     ],
 }

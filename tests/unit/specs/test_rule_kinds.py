@@ -11,6 +11,7 @@ import pytest
 import specs.overlay
 from specs.lint import lint
 from specs.loader import load_service
+from specs.overlay import OVERLAY_DIR
 from specs.schema import output_schema
 from specs.show import show_operation
 from specs.types import RULE_KINDS
@@ -20,7 +21,7 @@ CREATE = {"jobId": "j1", "targets": ["arn:aws:iot:us-east-1:123456789012:thing/t
 PAGE = "https://docs.aws.amazon.com/iot/latest/apireference/API_CreateJob.html"
 RULES = f"""
 - {{path: documentParameters, kind: absent, value: true, source: doc, doc: "{PAGE}"}}
-- {{path: "", kind: exclusive, value: [description, jobTemplateArn], source: doc, doc: "{PAGE}"}}
+- {{path: "@", kind: exclusive, value: [description, jobTemplateArn], source: doc, doc: "{PAGE}"}}
 - {{path: timeoutConfig, kind: required_when, value: {{member: targetSelection, in: [CONTINUOUS]}}, source: doc,
    doc: "{PAGE}"}}
 - {{path: abortConfig, kind: required_when, value: {{member: namespaceId}}, source: doc, doc: "{PAGE}"}}
@@ -49,11 +50,11 @@ def test_the_kinds_are_known():
      "absent: expected true"),
     ("{path: jobId, kind: absent, value: true, source: doc}", "rules/CreateJob/0/path",
      "required by the model, so it cannot be absent"),
-    ('{path: "targets[]", kind: absent, value: true, source: doc}', "rules/CreateJob/0/path", "names no member"),
-    ('{path: "", kind: exclusive, value: [description], source: doc}', "rules/CreateJob/0/value", "too short"),
-    ('{path: "", kind: exclusive, value: [description, descriptionz], source: doc}', "rules/CreateJob/0/value/1",
+    ('{path: "targets[*]", kind: absent, value: true, source: doc}', "rules/CreateJob/0/path", "names no member"),
+    ('{path: "@", kind: exclusive, value: [description], source: doc}', "rules/CreateJob/0/value", "too short"),
+    ('{path: "@", kind: exclusive, value: [description, descriptionz], source: doc}', "rules/CreateJob/0/value/1",
      "has no member 'descriptionz'"),
-    ('{path: "", kind: exclusive, value: [description, jobId], source: doc}', "rules/CreateJob/0/value/1",
+    ('{path: "@", kind: exclusive, value: [description, jobId], source: doc}', "rules/CreateJob/0/value/1",
      "at most one is present"),
     ("{path: description, kind: exclusive, value: [a, b], source: doc}", "rules/CreateJob/0/path",
      "exclusive needs a structure, not a string"),
@@ -138,7 +139,7 @@ def test_relax_of_a_required_output_member(tmp_path, monkeypatch):
         service: batch
         output_rules:
           DescribeJobs:
-            - {path: "jobs[].startedAt", kind: relax, value: [required], source: doc,
+            - {path: "jobs[*].startedAt", kind: relax, value: [required], source: doc,
                doc: "https://docs.aws.amazon.com/batch/latest/APIReference/API_JobDetail.html",
                note: "startedAt: when the job moved from STARTING to RUNNING; a job not started has none"}
         """), encoding="utf-8")
@@ -153,11 +154,19 @@ def test_relax_of_a_required_output_member(tmp_path, monkeypatch):
         specs.overlay._apply_cached.cache_clear()
 
 
-def test_pagination_params(iot):
-    iot(extra="""
-        pagination:
-          ListJobs: {resource: job, id: jobId, binding: jobId, params: {status: IN_PROGRESS}}
-    """)
+SHIPPED_LIST = "ListJobs: {resource: job, id: jobId, binding: jobId}"
+
+
+def _with_list_params(overlay, params: str):
+    """The shipped iot overlay with ``params`` on its ListJobs pagination entry."""
+    text = (OVERLAY_DIR / "iot.yaml").read_text(encoding="utf-8")
+    assert SHIPPED_LIST in text
+    specs.overlay._apply_cached.cache_clear()
+    return overlay("iot", text.replace(SHIPPED_LIST, SHIPPED_LIST[:-1] + f", params: {params}}}"))
+
+
+def test_pagination_params(overlay, fresh_overlays):
+    _with_list_params(overlay, "{status: IN_PROGRESS}")
     assert load_service("iot").operation("ListJobs").list_params == (("status", "IN_PROGRESS"),)
 
 
@@ -165,11 +174,8 @@ def test_pagination_params(iot):
     ("{statuz: IN_PROGRESS}", "pagination/ListJobs/params/statuz", "has no member 'statuz'"),
     ("{status: RUNNING}", "pagination/ListJobs/params/status", "expected one of"),
 ])
-def test_bad_pagination_params(iot, overlay_error, params, where, says):
-    iot(extra=f"""
-        pagination:
-          ListJobs: {{resource: job, id: jobId, binding: jobId, params: {params}}}
-    """)
+def test_bad_pagination_params(overlay, fresh_overlays, overlay_error, params, where, says):
+    _with_list_params(overlay, params)
     err = overlay_error("iot")
     assert err.where == where and says in err.problem, err.problem
 

@@ -21,9 +21,9 @@ OVERLAY = f"""\
 service: iot
 rules:
   CreateJob:
-    - {{path: "", kind: one_of, value: [document, documentSource], source: doc, doc: "{PAGE}"}}
+    - {{path: "@", kind: one_of, value: [document, documentSource], source: doc, doc: "{PAGE}"}}
     - {{path: documentParameters, kind: absent, value: true, source: doc, doc: "{PAGE}"}}
-    - {{path: "", kind: exclusive, value: [description, jobTemplateArn], source: doc, doc: "{PAGE}"}}
+    - {{path: "@", kind: exclusive, value: [description, jobTemplateArn], source: doc, doc: "{PAGE}"}}
     - {{path: timeoutConfig, kind: required_when, value: {{member: targetSelection, in: [CONTINUOUS]}},
        source: doc, doc: "{PAGE}"}}
     - {{path: abortConfig, kind: required_when, value: {{member: namespaceId}}, source: doc, doc: "{PAGE}"}}
