@@ -141,6 +141,8 @@ class LockstepTarget:
         raw = call.raw
         if raw is not None and raw.body is not None:
             raw = replace(raw, body=self.ids.to_b(raw.body))
+        if raw is not None and raw.extra is not None:
+            raw = replace(raw, extra=self.ids.to_b(raw.extra))
         return replace(call, params=params, raw=raw)
 
     def _keep(self, d: Difference, call: Call, call_b: Call, identity: str, ex_a: Exchange, ex_b: Exchange) -> None:

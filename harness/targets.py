@@ -140,10 +140,11 @@ class Target:
         call = cap.call
         if call is not None and call.raw is not None:
             raw = call.raw
-            if raw.kind == "malformed_body" and raw.body is not None:
-                request.body = raw.body
-                request.headers["Content-Length"] = str(len(raw.body))
-            elif raw.kind == "content_type" and raw.content_type is not None:
+            if raw.edits_body:
+                sent = request.body
+                request.body = raw.applied(sent.encode() if isinstance(sent, str) else sent or b"")
+                request.headers["Content-Length"] = str(len(request.body))
+            if raw.content_type is not None:
                 request.headers["Content-Type"] = raw.content_type
         body = request.body
         if hasattr(body, "read"):

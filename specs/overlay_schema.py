@@ -6,6 +6,8 @@ from typing import Any
 
 import jsonschema
 
+from specs.types import RELAXABLE
+
 _SOURCE = {"enum": ["model", "doc", "inferred"]}
 _NAMES = {"type": "array", "items": {"type": "string"}}
 #: the page a ``doc`` piece comes from: a documentation URL (``#anchor`` names the member or section)
@@ -56,7 +58,19 @@ VALUE_TYPES: dict[str, dict[str, Any]] = {
     # the output place that gives the token (documentation for readers)
     "page_token": {"type": "string", "minLength": 1},
     "format": {"enum": list(FORMATS)},
+    "absent": {"const": True},
+    "exclusive": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "uniqueItems": True},
+    "required_when": {
+        "type": "object",
+        "required": ["member"],
+        "additionalProperties": False,
+        "properties": {"member": {"type": "string", "minLength": 1}, "in": {"type": "array", "items": _SCALAR,
+                                                                            "minItems": 1}},
+    },
+    "relax": {"type": "array", "items": {"enum": list(RELAXABLE)}, "minItems": 1, "uniqueItems": True},
 }
+#: kinds whose path names a structure, ``""`` for the input itself
+GROUP_KINDS = ("one_of", "exclusive")
 #: what each kind's value is, in words (the error of a value of the wrong type says it)
 VALUE_WORDS: dict[str, str] = {
     "min": "a number", "max": "a number", "also": "a list of numbers",
@@ -65,6 +79,9 @@ VALUE_WORDS: dict[str, str] = {
     "required": "true or false", "examples": "a list of values",
     "invalid": "a mapping {value, errors: [code, ...], rule}", "one_of": "a list of two or more member names",
     "page_token": "the output place that gives the token (a string)", "format": f"one of {list(FORMATS)}",
+    "absent": "true", "exclusive": "a list of two or more member names",
+    "required_when": "a mapping {member: SIBLING, in: [value, ...]} ('in' optional: the sibling is set)",
+    "relax": f"a list of the model constraints {list(RELAXABLE)}",
 }
 
 _RULE: dict[str, Any] = {
@@ -72,7 +89,7 @@ _RULE: dict[str, Any] = {
     "required": ["path", "kind", "value", "source"],
     "additionalProperties": False,
     "properties": {
-        # "" (the input itself) only for one_of, whose path names the structure holding the members
+        # "" (the input itself) only for one_of and exclusive, whose path names the structure holding the members
         "path": {"type": "string"},
         "kind": {"enum": list(VALUE_TYPES)},
         "value": {},
@@ -81,8 +98,9 @@ _RULE: dict[str, Any] = {
         "note": {"type": "string"},
     },
     "allOf": [
-        *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items() if kind != "one_of"),
-        _when("one_of", {"value": VALUE_TYPES["one_of"]}, {"path": {"minLength": 1}}),
+        *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items()),
+        {"if": {"required": ["kind"], "properties": {"kind": {"enum": list(GROUP_KINDS)}}},
+         "else": {"properties": {"path": {"minLength": 1}}}},
     ],
 }
 
@@ -225,7 +243,9 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                 "required": ["resource", "id", "binding"],
                 "additionalProperties": False,
                 "properties": {"resource": {"type": "string"}, "id": {"type": "string"},
-                               "binding": {"type": "string"}},
+                               "binding": {"type": "string"},
+                               # input every listing sends (Batch ListJobs: a jobStatus or filters)
+                               "params": {"type": "object"}},
             },
         },
         "bindings": {

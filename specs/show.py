@@ -6,6 +6,7 @@ import html
 import re
 
 from specs.paths import jmespath_form, join
+from specs.rules import condition_words
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec, Step
 
 __all__ = ["show_operation"]
@@ -85,8 +86,10 @@ def _rules(title: str, rules: tuple[Rule, ...], lines: list[str]) -> None:
             value = f"{len(value)} example(s)"
         elif r.kind == "invalid" and isinstance(value, dict):
             value = f"{value.get('rule')} -> {', '.join(value.get('errors', ()))}"
-        elif r.kind == "one_of":
+        elif r.kind in ("one_of", "exclusive"):
             value = " | ".join(value)
+        elif r.kind == "required_when":
+            value = condition_words(r)
         elif r.kind == "page_token":
             value = f"from {value}"
         note = f"  -- {r.note}" if r.note else ""

@@ -35,7 +35,13 @@ RULE_KINDS = (
     "one_of",  # at a structure ("" for the input): the members of which exactly one must be present
     "page_token",  # the member takes a token only from an earlier page (value: the output place that gives it)
     "format",  # the string is a document of a format (value: "json": a JSON text)
+    "absent",  # the member must be absent (value: true)
+    "exclusive",  # at a structure ("" for the input): the members of which at most one may be present
+    "required_when",  # the member is required when a sibling is present ({member}) or has a value ({member, in})
+    "relax",  # output only: model constraints documented not to hold here (value: [required, pattern, ...])
 )
+#: the model constraints a ``relax`` rule may lift from an output place
+RELAXABLE = ("required", "pattern", "enum", "min", "max", "min_length", "max_length")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,8 @@ class OperationSpec:
     role: Role = Role.ACTION
     #: answers of the real service a documentation page prints (overlay ``observations``)
     observations: tuple[Observation, ...] = ()
+    #: input every listing of it sends (overlay ``pagination`` ``params``: Batch ListJobs needs a status)
+    list_params: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
 
     @property
     def qualified(self) -> str:

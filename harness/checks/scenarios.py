@@ -83,7 +83,7 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
     for _ in range(PAGE_ITEMS):
         values = maker.make([items.binding], reuse=reuse, service=op.service)
         made.append(values[items.binding])
-    params = {param: base[b] for param, b in op.bindings}
+    params = {**dict(op.list_params), **{param: base[b] for param, b in op.bindings}}
     params[pg.limit_key] = PAGE_LIMIT
     seen: set[Any] = set()
     tokens: set[str] = set()
