@@ -81,6 +81,12 @@ def _thing_job(p: dict[str, Any]) -> Any:
 _IOT_NOT_FOUND = ("ResourceNotFoundException",)
 
 
+def _completed_shown_running(data: dict[str, Any]) -> None:
+    job = data.get("job")
+    if isinstance(job, dict) and job.get("status") == "COMPLETED":
+        job["status"] = "IN_PROGRESS"
+
+
 # -- the catalogue ----------------------------------------------------------------------------------
 _F = Fault
 FAULTS: tuple[Fault, ...] = (
@@ -121,6 +127,11 @@ FAULTS: tuple[Fault, ...] = (
        "CancelJob answers 200 and the job never shows CANCELED (polled); documented: the job is "
        "canceled, eventually", lambda: _Skip(f"{IOT}.CancelJob", lambda req: {"jobId": req.params.get("jobId")}),
        reported=f"{IOT}.DescribeJob", phases=("lifecycle",), plan=(f"{IOT}.CancelJob",)),
+    _F("iot-job-never-completes", "state_transition_conformance", IOT, "DescribeJob",
+       "DescribeJob shows a COMPLETED job IN_PROGRESS forever; documented: a job is COMPLETED once "
+       "every execution is terminal (its only execution timed out)",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_completed_shown_running)),
+       phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
     _F("iot-execution-any-thing", "resource_hierarchy", IOT, "DescribeJobExecution",
        "DescribeJobExecution finds an execution by jobId alone, under any thingName; an execution "
        "is one job's on one thing", lambda: _AnyParent(
