@@ -26,8 +26,8 @@ from harness.diff_compare import Difference, IdMap, compare, jsonable, summary
 from harness.engine import Engine, PlanError, RunConfig
 from harness.inputs import UsageError
 from harness.model import Exchange
-from harness.polling import Polling
 from harness.options import run_config
+from harness.polling import Polling
 from harness.reporting.console import PLAIN_PROGRESS_EVERY_S, ConsoleReporter
 from harness.results import FailureRecord
 from harness.targets import Target

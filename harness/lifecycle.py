@@ -8,14 +8,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (
-    RuleBasedStateMachine,
-    initialize,
-    invariant,
-    precondition,
-    rule,
-    run_state_machine_as_test,
-)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from harness.checks.lifecycle import LifecycleRun, machine_ops, passed_checks
 from harness.config import Stop, Untestable
@@ -58,7 +51,6 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
             if not self.run.deleted:
                 self.run.stale_write()
 
-        @precondition(lambda self: self.run.pending is not None and not self.run.deleted)
         @rule()
         def wait(self) -> None:
             self.run.wait()

@@ -112,6 +112,10 @@ class Target:
     def access_key(self, identity: str = "primary") -> str:
         return self.identities[identity][0]
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the endpoint's clock (only an emulator has one the harness can move)."""
+        raise TargetError(f"the clock of {self.endpoint} cannot be moved: wait for it instead")
+
     def close(self) -> None:
         self._clients.clear()
 

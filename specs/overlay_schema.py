@@ -123,20 +123,15 @@ _TRANSITION: dict[str, Any] = {
 
 _SECONDS = {"type": "number", "exclusiveMinimum": 0}
 
-_EVENTUALLY: dict[str, Any] = {
-    "type": "object",
-    "required": ["name", "reach", "within", "source"],
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string"},
-        "after": {"type": "string"},  # a caller transition; absent: the resource's creation
-        "reach": {**_NAMES, "minItems": 1},
-        "within": _SECONDS,
-        "source": _SOURCE,
-        "doc": _PAGE,
-        "note": {"type": "string"},
-    },
-}
+def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An object with these members only, ``required`` among them."""
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
+
+
+_EVENTUALLY = _closed(
+    ["name", "reach", "within", "source"], name={"type": "string"},
+    after={"type": "string"},  # a caller transition; absent: the resource's creation
+    reach={**_NAMES, "minItems": 1}, within=_SECONDS, source=_SOURCE, doc=_PAGE, note={"type": "string"})
 
 #: the checks a sequence may report under
 SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance")

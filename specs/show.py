@@ -153,9 +153,9 @@ def show_operation(service: ServiceSpec, name: str) -> str:
                 after = f" after {', '.join(st.after)}" if st.after else ""
                 lines.append(f"  {st.name} (by the service, {st.trigger}{after}): {', '.join(st.sources)} -> "
                              f"{st.target or '(same)'} ({st.source})")
-            for e in sm.eventually:
-                lines.append(f"  eventually {e.name}: {', '.join(e.reach)} within {e.within:g} s after "
-                             f"{e.after or 'creation'} ({e.source})")
+            for ev in sm.eventually:
+                lines.append(f"  eventually {ev.name}: {', '.join(ev.reach)} within {ev.within:g} s after "
+                             f"{ev.after or 'creation'} ({ev.source})")
     for seq in service.sequences:
         if seq.operation == op.name:
             lines.append(f"sequence {seq.name} ({seq.source}, {seq.check}; needs {', '.join(seq.needs) or 'nothing'}): "

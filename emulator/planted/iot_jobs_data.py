@@ -64,28 +64,6 @@ class _VersionStuck(Breaker):
             view["versionNumber"] -= n
 
 
-class _TimedOutComesBack(Breaker):
-    """An execution the service timed out reads TIMED_OUT once, then IN_PROGRESS again: it goes back
-    from a terminal state."""
-
-    WHERE = f"{DATA}.DescribeJobExecution"
-
-    def __init__(self) -> None:
-        self.seen: set[tuple[str, Any, Any]] = set()
-
-    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
-        result = proceed()
-        execution = result.get("execution")
-        if f"{req.service}.{req.operation}" != self.WHERE or not isinstance(execution, dict) \
-                or execution.get("status") != "TIMED_OUT":
-            return result
-        key = (req.account, req.params.get("thingName"), req.params.get("jobId"))
-        if key in self.seen:
-            execution["status"] = "IN_PROGRESS"
-        self.seen.add(key)
-        return result
-
-
 # -- small pieces -----------------------------------------------------------------------------------
 def _truncate_details(p: dict[str, Any]) -> dict[str, Any]:
     details = p.get("statusDetails")
@@ -174,10 +152,6 @@ FAULTS: tuple[Fault, ...] = (
        "when the step timer expires, the execution is automatically set to TIMED_OUT",
        lambda: _Before(f"{DATA}.UpdateJobExecution", _without("stepTimeoutInMinutes")),
        reported=f"{DATA}.DescribeJobExecution", phases=("lifecycle",), plan=(f"{DATA}.UpdateJobExecution",)),
-    _F("iotdata-timed-out-comes-back", "state_transition_conformance", DATA, "DescribeJobExecution",
-       "an execution the step timer set to TIMED_OUT reads IN_PROGRESS again; documented: TIMED_OUT "
-       "is terminal, and a terminal execution never changes", _TimedOutComesBack,
-       phases=("lifecycle",), plan=(f"{DATA}.UpdateJobExecution",)),
     _F("iotdata-command-token-ignored", "idempotency_conformance", DATA, "StartCommandExecution",
        "a repeated clientToken starts a new command execution; the model marks clientToken an "
        "idempotency token", lambda: _Before(f"{DATA}.StartCommandExecution", _without("clientToken")),

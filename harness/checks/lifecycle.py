@@ -167,7 +167,9 @@ class LifecycleRun:
             if t.bumps_version and self.version is not None:
                 self.version = self.version + 1 if t.source in ASSERTED else None
             self.started.add(name)
-            self.pending = eventually_after(self.sm, name)
+            own = eventually_after(self.sm, name)
+            if own is not None or (t.target is not None and t.target != before):
+                self.pending = own  # a self transition leaves what the resource waits for as it was
             # undocumented: follow what the endpoint says
             self.expected = reachable(self.sm, [t.target or s for s in self.now_possible()], self.started) \
                 if expected == "accept" else None

@@ -54,8 +54,8 @@ def test_a_state_in_a_list_is_read():
 @pytest.mark.parametrize(("plant", "service", "machine", "steps", "title"), [
     ("iotdata-step-timer-ignored", DATA, "job_execution", ["start_with_step_timer", "wait:step_timer_fires"],
      "step_timer_fires: not TIMED_OUT in time"),
-    ("iotdata-timed-out-comes-back", DATA, "job_execution",
-     ["start_with_step_timer", "wait:step_timer_fires", "start"], "terminal TIMED_OUT changed"),
+    ("iot-completed-job-reopens", IOT, "job", ["complete_by_rejecting_only_execution", "cancel"],
+     "terminal COMPLETED changed"),
     ("iot-job-never-completes", IOT, "job",
      ["start_execution_with_step_timer", "wait:completes_when_its_execution_times_out"],
      "completes_when_its_execution_times_out: not COMPLETED in time"),
@@ -149,3 +149,19 @@ def test_a_url_target_polls_within_the_bound_and_no_longer():
     assert poll(probe, lambda s: False, polling=None, tries=9) == "IN_PROGRESS"  # embedded: once
     assert len(reads) == len(slept) + 2
     assert target.polling is None and dataclasses.is_dataclass(Polling())
+
+
+def test_max_wait_is_a_target_option():
+    import socket
+
+    from harness.inputs import UsageError
+    from harness.options import TargetOptions, build_target
+
+    with socket.create_server(("127.0.0.1", 0)) as server:  # a URL target checks its endpoint answers
+        port = server.getsockname()[1]
+        url = build_target(TargetOptions(endpoint_urls=(f"http://127.0.0.1:{port}",), max_wait=90))
+    assert url.max_wait == 90 and url.polling is not None
+    with pytest.raises(UsageError, match="--max-wait is for --endpoint-url"):
+        build_target(TargetOptions(max_wait=90))
+    with pytest.raises(UsageError, match="--max-wait"):
+        TargetOptions(endpoint_urls=("http://127.0.0.1:9",), max_wait=-1)
