@@ -10,18 +10,10 @@ from creation, or once one of the caller transitions it names (``after``) has be
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
-
-import jmespath
 
 from specs.types import Eventually, StateMachineSpec
 
-__all__ = ["eventually_after", "reachable", "state_at"]
-
-
-def state_at(output: Any, path: str) -> Any:
-    """The state in a read's output: ``path`` is a JMESPath expression (``jobs[0].status``)."""
-    return jmespath.search(path, output)
+__all__ = ["eventually_after", "reachable"]
 
 
 def reachable(sm: StateMachineSpec, states: Iterable[str], started: Iterable[str]) -> frozenset[str]:

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from harness.checks.lifecycle import LifecycleRun
-from harness.checks.progress import reachable, state_at
+from harness.checks.progress import reachable
 from harness.engine import Engine, RunConfig
 from harness.model import CHECK_NAMES, Failure
 from harness.polling import poll
 from harness.targets import EmbeddedTarget
 from specs.loader import load_service
+from specs.paths import search
 from specs.types import Polling
 
 DATA, IOT, AB = "iot-jobs-data", "iot", "amplifybackend"
@@ -45,9 +46,10 @@ def test_reachable_follows_enabled_service_transitions_forward_only():
 
 
 def test_a_state_in_a_list_is_read():
-    assert state_at({"jobs": [{"status": "RUNNING"}, {"status": "FAILED"}]}, "jobs[0].status") == "RUNNING"
-    assert state_at({"execution": {"status": "QUEUED"}}, "execution.status") == "QUEUED"
-    assert state_at({"jobs": []}, "jobs[0].status") is None
+    # the lifecycle reads its state with the overlays' one path language (specs.paths, JMESPath)
+    assert search("jobs[0].status", {"jobs": [{"status": "RUNNING"}, {"status": "FAILED"}]}) == "RUNNING"
+    assert search("execution.status", {"execution": {"status": "QUEUED"}}) == "QUEUED"
+    assert search("jobs[0].status", {"jobs": []}) is None
 
 
 # -- the judgements, on planted faults and on the correct emulator ----------------------------------------

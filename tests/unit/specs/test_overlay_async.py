@@ -17,7 +17,7 @@ _MACHINE = """
         states: [QUEUED, IN_PROGRESS, TIMED_OUT]
         initial: {initial}
         terminal: [TIMED_OUT]
-        read: {{service: iot-jobs-data, operation: DescribeJobExecution}}
+        read: {{service: iot-jobs-data, operation: {read}}}
         state_path: "{path}"
         source: doc
         transitions:
@@ -39,8 +39,8 @@ _MACHINE = """
 
 
 def _machine(overlay, *, initial="[QUEUED, IN_PROGRESS]", path="execution.status", extra="trigger: timer",
-             after="start"):
-    overlay("iot-jobs-data", _MACHINE.format(initial=initial, path=path, extra=extra, after=after))
+             after="start", read="DescribeJobExecution"):
+    overlay("iot-jobs-data", _MACHINE.format(initial=initial, path=path, extra=extra, after=after, read=read))
     return load_service("iot-jobs-data").state_machines[0]
 
 
@@ -52,7 +52,9 @@ def _error() -> OverlayError:
 
 
 def test_service_transitions_eventually_and_polling_load(overlay):
-    sm = _machine(overlay, path="jobs[0].status", extra="trigger: timer\n            after: [start]")
+    # a state inside a list (the format's paths are JMESPath)
+    sm = _machine(overlay, path="inProgressJobs[0].jobId", read="GetPendingJobExecutions",
+                  extra="trigger: timer\n            after: [start]")
     assert sm.initial == ("QUEUED", "IN_PROGRESS")
     assert [t.name for t in sm.transitions] == ["start"]  # the caller's only
     (expires,) = sm.service_transitions
@@ -61,7 +63,7 @@ def test_service_transitions_eventually_and_polling_load(overlay):
     (e,) = sm.eventually
     assert (e.after, e.reach, e.within) == ("start", ("TIMED_OUT",), 60.0)
     assert (sm.polling.interval, sm.polling.backoff, sm.polling.max_interval) == (0.5, 3, 5)
-    assert sm.state_path == "jobs[0].status"
+    assert sm.state_path == "inProgressJobs[0].jobId"
 
 
 def test_a_single_initial_state_is_still_a_string(overlay):
@@ -71,7 +73,7 @@ def test_a_single_initial_state_is_still_a_string(overlay):
 @pytest.mark.parametrize(("kw", "where", "words"), [
     ({"initial": "[QUEUED, DONE]"}, "state_machines/0/initial", "'DONE' is not one of the states"),
     ({"path": "execution.[status"}, "state_machines/0/state_path", "is not a JMESPath expression"),
-    ({"extra": "after: [begin]"}, "state_machines/0/transitions/0/after", "'begin' is not a transition"),
+    ({"extra": "after: [begin]"}, "state_machines/0/transitions/1/after", "'begin' is not a transition"),
     ({"after": "begin"}, "state_machines/0/eventually/0/after", "'begin' is not a transition"),
     ({"extra": "trigger: sometime"}, "state_machines/0/transitions/1/trigger", "sometime"),
     ({"extra": "step: {service: iot-jobs-data, operation: UpdateJobExecution}"}, "state_machines/0/transitions/1",
@@ -79,13 +81,15 @@ def test_a_single_initial_state_is_still_a_string(overlay):
 ])
 def test_bad_pieces_name_their_place(overlay, kw, where, words):
     overlay("iot-jobs-data", _MACHINE.format(**{"initial": "QUEUED", "path": "execution.status",
-                                                "extra": "trigger: timer", "after": "start", **kw}))
+                                                "extra": "trigger: timer", "after": "start",
+                                                "read": "DescribeJobExecution", **kw}))
     err = _error()
     assert err.where == where and words in err.problem, str(err)
 
 
 def test_a_caller_transition_needs_its_step(overlay):
-    text = _MACHINE.format(initial="QUEUED", path="execution.status", extra="trigger: timer", after="start")
+    text = _MACHINE.format(initial="QUEUED", path="execution.status", extra="trigger: timer", after="start",
+                           read="DescribeJobExecution")
     overlay("iot-jobs-data", text.replace("            step: {service: iot-jobs-data, operation: UpdateJobExecution}\n",
                                           ""))
     assert _error().where == "state_machines/0/transitions/0"
