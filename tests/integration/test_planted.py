@@ -44,14 +44,16 @@ class Tuning:
 #: (a miss after a change to the lifecycles or strategies is either a new gap or a seed to move:
 #: bench/bench_detection.py tells which, with default settings)
 TUNING: dict[str, Tuning] = {
-    "iot-cancel-job-not-applied": Tuning(seed=7),  # seeds 0 to 6 never cancel a job still IN_PROGRESS
+    "iot-cancel-job-not-applied": Tuning(seed=1),  # seed 0 never cancels a job still IN_PROGRESS
     "iotdata-terminal-restart": Tuning(seed=8),
     "ie-update-after-cancel": Tuning(seed=0),
-    "iotdata-version-not-incremented": Tuning(seed=4),
+    "iotdata-version-not-incremented": Tuning(seed=0),
     "iotdata-describe-stale": Tuning(seed=0),
     "iotdata-expected-version-ignored": Tuning(seed=0),
     # a step timer set, then waited for: most seeds end the timer's execution some other way first
     "iot-job-never-completes": Tuning(seed=9),
+    "iotdata-step-timer-ignored": Tuning(seed=9),
+    "iot-completed-job-reopens": Tuning(seed=0),
 }
 
 #: false positives of the harness on the correct emulator, excluded from the no-false-positive test
