@@ -27,6 +27,7 @@ from harness.engine import Engine, PlanError, RunConfig
 from harness.inputs import UsageError
 from harness.model import Exchange
 from harness.options import run_config
+from harness.polling import Polling
 from harness.reporting.console import PLAIN_PROGRESS_EVERY_S, ConsoleReporter
 from harness.results import FailureRecord
 from harness.targets import Target
@@ -111,6 +112,14 @@ class LockstepTarget:
 
     def endpoint_for(self, service: str) -> str | None:
         return self.a.endpoint_for(service)
+
+    @property
+    def polling(self) -> Polling | None:
+        return self.a.polling
+
+    @property
+    def max_wait(self) -> float:
+        return self.a.max_wait
 
     def advance_clock(self, seconds: float) -> None:
         for side in (self.a, self.b):

@@ -68,6 +68,10 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
             self._step(self.run.stale_write, live=not self.run.deleted)
 
         @rule()
+        def wait(self) -> None:
+            self.run.wait()
+
+        @rule()
         def delete(self) -> None:
             self._step(self.run.delete)
 

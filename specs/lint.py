@@ -158,6 +158,8 @@ def _pieces(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
         for j, t in enumerate(machine.get("transitions") or ()):
             op = (t.get("step") or {}).get("operation", "") if isinstance(t, dict) else ""
             yield f"state_machines/{i}/transitions/{j}", op if isinstance(op, str) else "", t
+        for j, e in enumerate(machine.get("eventually") or ()):
+            yield f"state_machines/{i}/eventually/{j}", "", e
     for i, seq in enumerate(data.get("sequences") or ()):
         yield f"sequences/{i}", seq.get("operation", "") if isinstance(seq, dict) else "", seq
 

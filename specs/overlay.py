@@ -28,15 +28,18 @@ from specs.rules import shape_rules
 from specs.types import (
     Discrepancy,
     ErrorSpec,
+    Eventually,
     Expect,
     ListItems,
     MemberSpec,
     Observation,
     OperationSpec,
+    Polling,
     Resource,
     Rule,
     SequenceSpec,
     ServiceSpec,
+    ServiceTransition,
     ShapeSpec,
     StateMachineSpec,
     Step,
@@ -512,32 +515,45 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
     where = f"state_machines/{i}"
     states = tuple(raw["states"])
     known = set(states) | {"*"}
-    for key in ("initial",):
-        if raw[key] not in states:
-            check.fail(f"{where}/{key}", f"{raw[key]!r} is not one of the states {list(states)}")
-    for s in raw["terminal"]:
-        if s not in states:
-            check.fail(f"{where}/terminal", f"{s!r} is not one of the states {list(states)}")
+    initial = (raw["initial"],) if isinstance(raw["initial"], str) else tuple(raw["initial"])
+    for key, values in (("initial", initial), ("terminal", raw["terminal"])):
+        for s in values:
+            if s not in states:
+                check.fail(f"{where}/{key}", f"{s!r} is not one of the states {list(states)}")
     read = _step(raw["read"])
     check.step(f"{where}/read", read)
     check.answer(f"{where}/state_path", read, raw["state_path"])
     if "version" in raw:
         check.answer(f"{where}/version/field", read, raw["version"]["field"])
-    transitions = []
+    transitions, by_service = [], []
     for j, t in enumerate(raw["transitions"]):
         tw = f"{where}/transitions/{j}"
-        step = _step(t["step"])
-        check.step(f"{tw}/step", step)
         for s in list(t["from"]) + list(t.get("refused_from", ())):
             if s not in known:
                 check.fail(tw, f"state {s!r} is not one of {list(states)}")
         if t.get("to") is not None and t["to"] not in states and t["to"] != DELETED:
             check.fail(f"{tw}/to", f"{t['to']!r} is not one of {list(states)}")
+        if t.get("by") == "service":
+            by_service.append((j, ServiceTransition(
+                name=t["name"], sources=tuple(t["from"]), target=t.get("to"), source=t["source"],
+                trigger=t.get("trigger", "progress"), after=tuple(t.get("after", ())))))
+            continue
+        step = _step(t["step"])
+        check.step(f"{tw}/step", step)
         transitions.append(Transition(
             name=t["name"], step=step, sources=tuple(t["from"]), target=t.get("to"), source=t["source"],
             refused_from=tuple(t.get("refused_from", ())), refused_errors=tuple(t.get("refused_errors", ())),
             bumps_version=bool(t.get("bumps_version", False)), consistency=t.get("consistency", "strong")))
+    if not transitions:
+        check.fail(f"{where}/transitions", "no transition the caller makes: the lifecycle would have nothing to do")
     names = {t.name for t in transitions}
+    for j, st in by_service:
+        for name in st.after:
+            if name not in names:
+                check.fail(f"{where}/transitions/{j}/after", f"{name!r} is not a transition the caller makes "
+                                                             f"({', '.join(sorted(names))})")
+    eventually = tuple(_eventually(check, f"{where}/eventually/{k}", e, names, states)
+                       for k, e in enumerate(raw.get("eventually", ())))
     for k, (tname, a, b) in enumerate(raw.get("uncertain", ())):
         if tname not in names or a not in known or b not in known:
             check.fail(f"{where}/uncertain/{k}", f"({tname}, {a}, {b}) names an unknown transition or state")
@@ -547,12 +563,26 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
     delete = _step(raw["delete"]) if "delete" in raw else None
     if delete:
         check.step(f"{where}/delete", delete)
+    polling = Polling(**raw["polling"]) if "polling" in raw else None
     return StateMachineSpec(
         name=raw["name"], service=check.service.name, resource=raw["resource"], states=states,
-        initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
+        initial=initial, terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
         uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),
-        delete=delete, note=raw.get("note", ""), source=raw["source"])
+        delete=delete, note=raw.get("note", ""), source=raw["source"],
+        service_transitions=tuple(st for _, st in by_service), eventually=eventually, polling=polling)
+
+
+def _eventually(check: _Checker, where: str, raw: dict[str, Any], names: set[str],
+                states: tuple[str, ...]) -> Eventually:
+    if raw.get("after") is not None and raw["after"] not in names:
+        check.fail(f"{where}/after", f"{raw['after']!r} is not a transition the caller makes "
+                                     f"({', '.join(sorted(names))})")
+    for s in raw["reach"]:
+        if s not in states:
+            check.fail(f"{where}/reach", f"{s!r} is not one of the states {list(states)}")
+    return Eventually(name=raw["name"], after=raw.get("after"), reach=tuple(raw["reach"]),
+                      within=float(raw["within"]), source=raw["source"])
 
 
 def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:

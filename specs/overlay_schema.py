@@ -110,12 +110,23 @@ _ERRORS: dict[str, Any] = {
     "properties": {"validation": _NAMES, "not_found": _NAMES},
 }
 
+#: what sets off a transition the service makes by itself
+TRIGGERS = ("timer", "executions_terminal", "progress")
+
 _TRANSITION: dict[str, Any] = {
     "type": "object",
-    "required": ["name", "step", "from", "source"],
+    "required": ["name", "from", "source"],
     "additionalProperties": False,
+    # a caller's transition is a call (step); the service's has none, and may say what sets it off
+    "if": {"properties": {"by": {"const": "service"}}, "required": ["by"]},
+    "then": {"not": {"anyOf": [{"required": [k]} for k in
+                               ("step", "refused_from", "refused_errors", "bumps_version", "consistency")]}},
+    "else": {"required": ["step"], "not": {"anyOf": [{"required": ["trigger"]}, {"required": ["after"]}]}},
     "properties": {
         "name": {"type": "string"},
+        "by": {"enum": ["caller", "service"]},
+        "trigger": {"enum": list(TRIGGERS)},
+        "after": _NAMES,
         "step": _STEP,
         "from": _NAMES,
         "to": {"type": ["string", "null"]},
@@ -127,6 +138,18 @@ _TRANSITION: dict[str, Any] = {
         "consistency": {"enum": ["strong", "eventual"]},
     },
 }
+
+_SECONDS = {"type": "number", "exclusiveMinimum": 0}
+
+def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An object with these members only, ``required`` among them."""
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
+
+
+_EVENTUALLY = _closed(
+    ["name", "reach", "within", "source"], name={"type": "string"},
+    after={"type": "string"},  # a caller transition; absent: the resource's creation
+    reach={**_NAMES, "minItems": 1}, within=_SECONDS, source=_SOURCE, doc=_PAGE, note={"type": "string"})
 
 #: the checks a sequence may report under
 SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance")
@@ -263,7 +286,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                     "name": {"type": "string"},
                     "resource": {"type": "string"},
                     "states": _NAMES,
-                    "initial": {"type": "string"},
+                    "initial": {"anyOf": [{"type": "string"}, {**_NAMES, "minItems": 1}]},
                     "terminal": _NAMES,
                     "read": _STEP,
                     "state_path": {"type": "string"},
@@ -292,6 +315,13 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                         },
                     },
                     "transitions": {"type": "array", "items": _TRANSITION, "minItems": 1},
+                    "eventually": {"type": "array", "items": _EVENTUALLY},
+                    "polling": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"interval": _SECONDS, "backoff": {"type": "number", "minimum": 1},
+                                       "max_interval": _SECONDS},
+                    },
                 },
             },
         },
@@ -324,6 +354,11 @@ def schema_problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
             got = e.instance if len(where) > 4 else value
             why = _kind_of(got) if e.validator == "type" else e.message
             return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
+    if e.validator == "not" and len(where) == 4 and where[0] == "state_machines" and where[2] == "transitions":
+        if isinstance(e.instance, dict) and e.instance.get("by") == "service":
+            return ("a transition by: service is made by no call: it takes no step, refused_from, refused_errors, "
+                    "bumps_version or consistency")
+        return "trigger and after belong to a transition by: service"
     return e.message
 
 
