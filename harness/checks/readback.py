@@ -5,7 +5,10 @@ of its input that a reader of the service returns under the same name and with t
 (CreateJob's ``description`` in DescribeJob's ``job.description``, UpdateJobExecution's
 ``statusDetails`` in DescribeJobExecution's ``execution.statusDetails``) must read back as written.
 A structure reads back equal when every member written does (a service may add defaults); a list
-when it holds the same items (in any order); a timestamp to the second. A reader that refuses the
+when it holds the same items (in any order); a timestamp to the second. Only members of the body and the URI are
+compared: what goes in the query string or a header (UpdateJob's ``namespaceId``, flags) selects
+or shapes the call, and no page says a reader returns it as written. An empty value written is not
+judged (whether it reads back empty or absent no page says). A reader that refuses the
 call, or does not carry the member at all, gives no verdict on it. Off the embedded emulator the
 read is repeated for a while before a difference is reported (a write may take a moment to show).
 """
@@ -22,12 +25,12 @@ from harness.checks.written import output_places, write_and_read
 from harness.context import RunContext
 from specs.types import OperationSpec, ServiceSpec
 
-__all__ = ["difference", "read_back"]
+__all__ = ["difference", "epoch", "read_back"]
 
 _POLLS = 8
 
 
-def _epoch(value: Any) -> float | None:
+def epoch(value: Any) -> float | None:
     if isinstance(value, datetime):
         return value.timestamp()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -78,7 +81,7 @@ def difference(service: ServiceSpec, shape_name: str, written: Any, read: Any, p
             unmatched.remove(hit)
         return None
     if shape.type == "timestamp":
-        a, b = _epoch(written), _epoch(read)
+        a, b = epoch(written), epoch(read)
         return None if a is not None and b is not None and abs(a - b) < 1 else f"{path}: wrote {written!r}, read {read!r}"
     if shape.type in ("float", "double"):
         ok = isinstance(read, (int, float)) and abs(float(read) - float(written)) <= 1e-9 * max(1.0, abs(written))
@@ -94,8 +97,8 @@ def _differences(service: ServiceSpec, op: OperationSpec, reader: OperationSpec,
     out = []
     places = output_places(service, reader.output, parsed)
     for m in shape.members:
-        if m.name not in written or m.name in idem:
-            continue
+        if m.name not in written or m.name in idem or m.location not in ("body", "uri"):
+            continue  # a flag or selector in the query string or a header is not content
         for path, name, shape_name, value in places:
             if name == m.name and shape_name == m.shape:
                 found = difference(service, m.shape, written[m.name], value, path)

@@ -38,7 +38,7 @@ class WriteRead:
     write: Exchange  # its (successful) answer
     reads: tuple[tuple[OperationSpec, Exchange], ...]  # every reader's answer (successful or not)
     values: dict[str, Any]  # the ids the run held for the write and its readers
-    started: float  # time.time() before the write
+    started: float  # time.time() when the run started (its recipes' resources were made since)
     ended: float  # time.time() after the last read
 
 
@@ -123,11 +123,11 @@ def write_and_read(ctx: RunContext, op: OperationSpec) -> WriteRead | None:
     checks judge that answer)."""
     if op.role not in WRITES or op.input is None or valid_call(ctx, op) is None:
         return None
+    started = time.time() - ctx.elapsed()  # the run's start: what the recipes reuse was made since
     values = ctx.resources.make([b for _, b in op.bindings], service=op.service) if op.bindings else {}
     base = bound_call(ctx, op, values)
     if base is None:
         return None
-    started = time.time()
     write = _write(ctx, op, base)
     if write is None:
         return None
@@ -143,17 +143,18 @@ def write_and_read(ctx: RunContext, op: OperationSpec) -> WriteRead | None:
 
 def output_places(service: ServiceSpec, shape_name: str | None, parsed: dict[str, Any] | None,
                   depth: int = 2) -> list[tuple[str, str, str, Any]]:
-    """(path, member name, shape name, value) of every member present in ``parsed`` down to ``depth``
-    structures deep (a read's ``job.description``), following the model's output shape."""
+    """(path, member name, shape name, value) of every member of the model's output shape, down to
+    ``depth`` structures deep where ``parsed`` holds them (a read's ``job.description``); the value
+    is None where ``parsed`` lacks the member."""
     out: list[tuple[str, str, str, Any]] = []
     if shape_name is None or not isinstance(parsed, dict):
         return out
     shape = service.shapes[shape_name]
     for m in shape.members:
-        if m.name not in parsed or m.location in ("header", "headers", "statusCode"):
+        if m.location in ("header", "headers", "statusCode"):
             continue
-        value = parsed[m.name]
+        value = parsed.get(m.name)
         out.append((m.name, m.name, m.shape, value))
-        if depth > 1 and service.shapes[m.shape].type == "structure":
+        if depth > 1 and isinstance(value, dict) and service.shapes[m.shape].type == "structure":
             out.extend((f"{m.name}.{p}", n, s, v) for p, n, s, v in output_places(service, m.shape, value, depth - 1))
     return out

@@ -1,0 +1,57 @@
+"""Planted faults of what a write sets and what answers say about it: read-back, times, ARNs, repeats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.planted.base import IOT, Fault, Request
+from emulator.planted.breakers import _Accept, _Before, _Body, _json, _without
+
+
+def _created_long_ago(data: dict[str, Any]) -> None:
+    job = data.get("job") or {}
+    for key in ("createdAt", "lastUpdatedAt"):
+        if key in job:
+            job[key] = 1000000000  # 2001-09-09: a constant date long past
+
+
+def _arn_in_other_region(data: dict[str, Any]) -> None:
+    job = data.get("job") or {}
+    arn = job.get("jobArn")
+    if isinstance(arn, str) and arn.count(":") >= 5:
+        parts = arn.split(":", 5)
+        parts[3] = "eu-west-3" if parts[3] != "eu-west-3" else "us-west-2"
+        job["jobArn"] = ":".join(parts)
+
+
+def _as_if_made(req: Request, err: Any) -> dict[str, Any]:
+    job = req.params.get("jobId")
+    return {"jobId": job, "jobArn": f"arn:aws:iot:us-east-1:000000000000:job/{job}"}
+
+
+_F = Fault
+FAULTS: tuple[Fault, ...] = (
+    _F("iot-create-job-config-dropped", "read_after_write_consistency", IOT, "CreateJob",
+       "CreateJob answers 200 and drops abortConfig and timeoutConfig; the model's DescribeJob returns "
+       "the job's abortConfig and timeoutConfig as created",
+       lambda: _Before(f"{IOT}.CreateJob", _without("abortConfig", "timeoutConfig")), phases=("scenarios",)),
+    _F("iot-update-job-rollout-ignored", "read_after_write_consistency", IOT, "UpdateJob",
+       "UpdateJob answers 200 and leaves jobExecutionsRolloutConfig as it was; documented: UpdateJob "
+       "updates the rollout configuration it is given",
+       lambda: _Before(f"{IOT}.UpdateJob", _without("jobExecutionsRolloutConfig")), phases=("scenarios",)),
+    _F("iot-describe-job-created-long-ago", "response_schema_conformance", IOT, "DescribeJob",
+       "DescribeJob answers createdAt and lastUpdatedAt of a job just made as 2001-09-09; the model: "
+       "the time the job was created and last updated",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_created_long_ago)), reported=f"{IOT}.CreateJob",
+       phases=("scenarios",), plan=(f"{IOT}.CreateJob",)),
+    _F("iot-describe-job-arn-other-region", "response_schema_conformance", IOT, "DescribeJob",
+       "DescribeJob answers a jobArn naming another region; an ARN names the region of the resource, "
+       "the caller's",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_arn_in_other_region)), reported=f"{IOT}.CreateJob",
+       phases=("scenarios",), plan=(f"{IOT}.CreateJob",)),
+    _F("iot-create-job-duplicate-accepted", "idempotency_conformance", IOT, "CreateJob",
+       "CreateJob with the jobId of an existing job and other content answers 200 (the job unchanged); "
+       "the model declares ResourceAlreadyExistsException, and a jobId is unique in an account",
+       lambda: _Accept(f"{IOT}.CreateJob", ("ResourceAlreadyExistsException",), _as_if_made),
+       phases=("scenarios",)),
+)
