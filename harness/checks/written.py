@@ -22,7 +22,7 @@ from specs.types import OperationSpec, Role, ServiceSpec
 from specs.validator import validator
 from strategies import boundary_calls
 
-__all__ = ["TRIES", "WRITES", "WriteRead", "optional_members", "output_places", "readers", "write_and_read"]
+__all__ = ["TRIES", "WRITES", "WriteRead", "accepted_write", "optional_members", "output_places", "readers", "write_and_read"]
 
 #: the roles whose calls write what a reader may return
 WRITES = (Role.CREATE, Role.UPDATE)
@@ -58,7 +58,7 @@ def optional_members(ctx: RunContext, op: OperationSpec, base: dict[str, Any]) -
     return {k: v for k, v in merged.items() if k not in base}
 
 
-def _write(ctx: RunContext, op: OperationSpec, base: dict[str, Any]) -> Exchange | None:
+def accepted_write(ctx: RunContext, op: OperationSpec, base: dict[str, Any]) -> Exchange | None:
     """The accepted write that carries the most optional members: all of them, else the groups of
     them the endpoint accepts, found by halving a refused group (at most ``TRIES`` calls)."""
     extra = optional_members(ctx, op, base)
@@ -128,7 +128,7 @@ def write_and_read(ctx: RunContext, op: OperationSpec) -> WriteRead | None:
     base = bound_call(ctx, op, values)
     if base is None:
         return None
-    write = _write(ctx, op, base)
+    write = accepted_write(ctx, op, base)
     if write is None:
         return None
     params = dict(write.call.params)
