@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.planted.base import IOT, Fault, Request
+from emulator.planted.base import IOT, Breaker, Fault, Proceed, Request, _on
 from emulator.planted.breakers import _Accept, _Before, _Body, _json, _without
 
 
@@ -54,4 +54,25 @@ FAULTS: tuple[Fault, ...] = (
        "the model declares ResourceAlreadyExistsException, and a jobId is unique in an account",
        lambda: _Accept(f"{IOT}.CreateJob", ("ResourceAlreadyExistsException",), _as_if_made),
        phases=("scenarios",)),
+)
+
+
+class _SkipFirstOfNextPage(Breaker):
+    """Each page asked for with a token leaves out its first item (the token still goes on)."""
+
+    def __init__(self, where: str, token: str, items: str) -> None:
+        self.where, self.token, self.items = where, token, items
+
+    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
+        result = proceed()
+        if _on(req, self.where) and req.params.get(self.token) is not None:
+            result = {**result, self.items: list(result.get(self.items) or [])[1:]}
+        return result
+
+
+FAULTS += (
+    _F("iot-list-jobs-page-skips", "pagination_conformance", IOT, "ListJobs",
+       "every ListJobs page asked for with a nextToken leaves out its first job; the model: a "
+       "nextToken continues the listing where the page before ended",
+       lambda: _SkipFirstOfNextPage(f"{IOT}.ListJobs", "nextToken", "jobs"), phases=("scenarios",)),
 )
