@@ -76,3 +76,9 @@ FAULTS += (
        "nextToken continues the listing where the page before ended",
        lambda: _SkipFirstOfNextPage(f"{IOT}.ListJobs", "nextToken", "jobs"), phases=("scenarios",)),
 )
+FAULTS += (
+    _F("iot-delete-thing-version-ignored", "state_transition_conformance", IOT, "DeleteThing",
+       "DeleteThing ignores expectedVersion and deletes the thing; documented: a version that does not "
+       "match the thing's is rejected with VersionConflictException",
+       lambda: _Before(f"{IOT}.DeleteThing", _without("expectedVersion")), phases=("scenarios",)),
+)

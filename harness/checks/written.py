@@ -22,7 +22,8 @@ from specs.types import OperationSpec, Role, ServiceSpec
 from specs.validator import validator
 from strategies import boundary_calls
 
-__all__ = ["TRIES", "WRITES", "WriteRead", "accepted_write", "optional_members", "output_places", "readers", "write_and_read"]
+__all__ = ["TRIES", "WRITES", "WriteRead", "accepted_write", "optional_members", "output_places", "read_with", "readers",
+           "write_and_read"]
 
 #: the roles whose calls write what a reader may return
 WRITES = (Role.CREATE, Role.UPDATE)
@@ -103,7 +104,7 @@ def _produced(ctx: RunContext, op: OperationSpec, answer: dict[str, Any] | None)
     return out
 
 
-def _read(ctx: RunContext, reader: OperationSpec, written: dict[str, Any],
+def read_with(ctx: RunContext, reader: OperationSpec, written: dict[str, Any],
           values: dict[str, Any]) -> Exchange | None:
     """``reader``'s valid call on what was written: a bound member the write sent under the same name
     takes the written value, the others the ids the run holds; None when one is missing."""
@@ -135,7 +136,7 @@ def write_and_read(ctx: RunContext, op: OperationSpec) -> WriteRead | None:
     values = {**values, **_produced(ctx, op, write.parsed)}
     reads = []
     for reader in readers(ctx.services[op.service], op):
-        ex = _read(ctx, reader, params, values)
+        ex = read_with(ctx, reader, params, values)
         if ex is not None:
             reads.append((reader, ex))
     return WriteRead(params, write, tuple(reads), values, started, time.time())

@@ -13,6 +13,7 @@ from harness.checks.paginators import every_paginator
 from harness.checks.readback import difference, read_back
 from harness.checks.recreate import second_create_refused
 from harness.checks.timestamps import timestamps_in_run
+from harness.checks.versions import stale_version_refused
 from harness.checks.written import write_and_read
 from harness.config import RunConfig
 from harness.engine import Engine
@@ -47,6 +48,7 @@ def _three_jobs(engine: Engine) -> None:
     (arns_name_caller, "response_schema_conformance", "iot-describe-job-arn-other-region", "CreateJob", None),
     (second_create_refused, "idempotency_conformance", "iot-create-job-duplicate-accepted", "CreateJob", None),
     (every_paginator, "pagination_conformance", "iot-list-jobs-page-skips", "ListJobs", _three_jobs),
+    (stale_version_refused, "state_transition_conformance", "iot-delete-thing-version-ignored", "DeleteThing", None),
 ])
 def test_each_check_finds_its_fault_and_passes_on_the_correct_emulator(fn, check, fault, operation, setup):
     found, _ = _run(fn, [fault], IOT, operation, setup)
