@@ -27,6 +27,7 @@ from specs.types import (
     Discrepancy,
     ErrorSpec,
     Expect,
+    Flag,
     ListItems,
     OperationSpec,
     Resource,
@@ -263,13 +264,30 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     discrepancies = tuple(
         Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
         for d in data.get("discrepancies", ()))
+    flags = tuple(_flag(check, service, i, raw) for i, raw in enumerate(data.get("flags", ())))
     return {
         "scope": scope, "errors": errors, "error_status": data.get("error_status", {}),
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
-        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences,
+        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "flags": flags,
     }
+
+
+def _flag(check: _Checker, service: ServiceSpec, i: int, raw: dict[str, Any]) -> Flag:
+    """One ``flags`` entry, its operation, member and (for ``shows``) output place checked."""
+    where = f"flags/{i}"
+    check.operation(f"{where}/operation", raw["operation"])
+    op = service.operations[raw["operation"]]
+    check.path(f"{where}/member", op, raw["member"])
+    path = raw.get("path", "")
+    if raw["kind"] == "shows":
+        if not path:
+            check.fail(f"{where}/path", "a 'shows' flag names the output place it decides")
+        check.path(f"{where}/path", op, path, output=True)
+    elif path:
+        check.fail(f"{where}/path", "a 'no_op' flag decides no output place")
+    return Flag(raw["operation"], raw["member"], raw["kind"], path, raw["source"], raw["doc"], raw.get("note", ""))
 
 
 def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
@@ -380,7 +398,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
         discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
-        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"])
+        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"], flags=o["flags"])
 
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:

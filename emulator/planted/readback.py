@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.planted.base import IOT, Breaker, Fault, Proceed, Request, _on
+from emulator.planted.base import DATA, IE, IOT, Breaker, Fault, Proceed, Request, _on
 from emulator.planted.breakers import _Accept, _Before, _Body, _json, _without
 
 
@@ -81,4 +81,14 @@ FAULTS += (
        "DeleteThing ignores expectedVersion and deletes the thing; documented: a version that does not "
        "match the thing's is rejected with VersionConflictException",
        lambda: _Before(f"{IOT}.DeleteThing", _without("expectedVersion")), phases=("scenarios",)),
+)
+FAULTS += (
+    _F("iotdata-update-document-ignored", "response_schema_conformance", DATA, "UpdateJobExecution",
+       "UpdateJobExecution ignores includeJobDocument: the answer never carries jobDocument; documented: "
+       "when set to true, the response contains the job document",
+       lambda: _Before(f"{DATA}.UpdateJobExecution", _without("includeJobDocument")), phases=("scenarios",)),
+    _F("ie-update-validate-only-applies", "read_after_write_consistency", IE, "UpdateJob",
+       "UpdateJob with ValidateOnly=true replaces the manifest; documented: ValidateOnly validates the "
+       "manifest and parameter values and changes nothing",
+       lambda: _Before(f"{IE}.UpdateJob", lambda p: {**p, "ValidateOnly": False}), phases=("scenarios",)),
 )

@@ -111,7 +111,7 @@ def every_paginator(ctx: RunContext, op: OperationSpec) -> None:
         return
     service = ctx.services[op.service]
     names = _identity_members(service, op)
-    values = ctx.resources.make([b for _, b in op.bindings], service=op.service) if op.bindings else {}
+    values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
     params = {param: values[b] for param, b in op.bindings}
     lowest, largest = _limits(service, op)
     before, _, why = _pages(ctx, op, params, largest, names)

@@ -34,7 +34,7 @@ def second_create_refused(ctx: RunContext, op: OperationSpec) -> None:
     codes = already_exists_errors(op)
     if op.role is not Role.CREATE or not codes or op.input is None:
         return
-    values = ctx.resources.make([b for _, b in op.bindings], service=op.service) if op.bindings else {}
+    values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
     base = bound_call(ctx, op, values)
     if base is None:
         return

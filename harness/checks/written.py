@@ -125,7 +125,7 @@ def write_and_read(ctx: RunContext, op: OperationSpec) -> WriteRead | None:
     if op.role not in WRITES or op.input is None or valid_call(ctx, op) is None:
         return None
     started = time.time() - ctx.elapsed()  # the run's start: what the recipes reuse was made since
-    values = ctx.resources.make([b for _, b in op.bindings], service=op.service) if op.bindings else {}
+    values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
     base = bound_call(ctx, op, values)
     if base is None:
         return None

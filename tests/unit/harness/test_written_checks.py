@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from harness.checks.arns import arn_problem, arns_name_caller
+from harness.checks.flags import flags_shape_answers, no_op_flags_change_nothing
 from harness.checks.paginators import every_paginator
 from harness.checks.readback import difference, read_back
 from harness.checks.recreate import second_create_refused
@@ -21,7 +22,7 @@ from harness.model import Failure
 from harness.targets import EmbeddedTarget
 from specs.loader import load_service
 
-IOT, IE = "iot", "importexport"
+DATA, IOT, IE = "iot-jobs-data", "iot", "importexport"
 
 
 def _run(fn: Callable[..., None], plant: list[str], service: str, operation: str,
@@ -41,20 +42,25 @@ def _three_jobs(engine: Engine) -> None:
         engine.ctx.resources.make(["jobId"], service=IOT)
 
 
-@pytest.mark.parametrize(("fn", "check", "fault", "operation", "setup"), [
-    (read_back, "read_after_write_consistency", "iot-create-job-config-dropped", "CreateJob", None),
-    (read_back, "read_after_write_consistency", "iot-update-job-rollout-ignored", "UpdateJob", None),
-    (timestamps_in_run, "response_schema_conformance", "iot-describe-job-created-long-ago", "CreateJob", None),
-    (arns_name_caller, "response_schema_conformance", "iot-describe-job-arn-other-region", "CreateJob", None),
-    (second_create_refused, "idempotency_conformance", "iot-create-job-duplicate-accepted", "CreateJob", None),
-    (every_paginator, "pagination_conformance", "iot-list-jobs-page-skips", "ListJobs", _three_jobs),
-    (stale_version_refused, "state_transition_conformance", "iot-delete-thing-version-ignored", "DeleteThing", None),
+@pytest.mark.parametrize(("fn", "check", "fault", "service", "operation", "setup"), [
+    (read_back, "read_after_write_consistency", "iot-create-job-config-dropped", IOT, "CreateJob", None),
+    (read_back, "read_after_write_consistency", "iot-update-job-rollout-ignored", IOT, "UpdateJob", None),
+    (timestamps_in_run, "response_schema_conformance", "iot-describe-job-created-long-ago", IOT, "CreateJob", None),
+    (arns_name_caller, "response_schema_conformance", "iot-describe-job-arn-other-region", IOT, "CreateJob", None),
+    (second_create_refused, "idempotency_conformance", "iot-create-job-duplicate-accepted", IOT, "CreateJob", None),
+    (every_paginator, "pagination_conformance", "iot-list-jobs-page-skips", IOT, "ListJobs", _three_jobs),
+    (stale_version_refused, "state_transition_conformance", "iot-delete-thing-version-ignored", IOT, "DeleteThing",
+     None),
+    (flags_shape_answers, "response_schema_conformance", "iotdata-update-document-ignored", DATA,
+     "UpdateJobExecution", None),
+    (no_op_flags_change_nothing, "read_after_write_consistency", "ie-update-validate-only-applies", IE, "UpdateJob",
+     None),
 ])
-def test_each_check_finds_its_fault_and_passes_on_the_correct_emulator(fn, check, fault, operation, setup):
-    found, _ = _run(fn, [fault], IOT, operation, setup)
+def test_each_check_finds_its_fault_and_passes_on_the_correct_emulator(fn, check, fault, service, operation, setup):
+    found, _ = _run(fn, [fault], service, operation, setup)
     assert found is not None and found.check == check, found
-    assert (found.service, found.operation) == (IOT, operation)
-    clean, engine = _run(fn, [], IOT, operation, setup)
+    assert (found.service, found.operation) == (service, operation)
+    clean, engine = _run(fn, [], service, operation, setup)
     assert clean is None, clean
     assert engine.ctx.sequence, "the check sent nothing on the correct emulator: it judged nothing"
 
