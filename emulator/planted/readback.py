@@ -92,3 +92,11 @@ FAULTS += (
        "manifest and parameter values and changes nothing",
        lambda: _Before(f"{IE}.UpdateJob", lambda p: {**p, "ValidateOnly": False}), phases=("scenarios",)),
 )
+FAULTS += (
+    _F("iotdata-device-sets-timed-out", "negative_data_rejection", DATA, "UpdateJobExecution",
+       "UpdateJobExecution accepts status TIMED_OUT from a device (the change is not made); documented: a "
+       "device sets IN_PROGRESS, FAILED, SUCCEEDED or REJECTED only",
+       lambda: _Accept(f"{DATA}.UpdateJobExecution", ("InvalidRequestException",), lambda req, err: {},
+                       when=lambda req, err: req.params.get("status") == "TIMED_OUT"),
+       phases=("boundary",)),
+)

@@ -104,3 +104,12 @@ def test_timestamps_follow_a_moved_clock():
 
     found, _ = _run(timestamps_in_run, [], IOT, "CreateJob", moved)
     assert found is None, found
+
+
+def test_each_enum_value_outside_a_documented_subset_is_its_own_invalid_call():
+    from strategies import invalid_calls
+
+    spec = load_service(DATA)
+    tried = {c.params.get("status") for c in invalid_calls(spec.operations["UpdateJobExecution"], service=spec)
+             if c.violation is not None and c.violation.path == "status" and c.violation.rule == "allowed"}
+    assert tried == {"QUEUED", "TIMED_OUT", "REMOVED", "CANCELED"}  # the statuses a device may not set
