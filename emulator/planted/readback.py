@@ -100,3 +100,9 @@ FAULTS += (
                        when=lambda req, err: req.params.get("status") == "TIMED_OUT"),
        phases=("boundary",)),
 )
+FAULTS += (
+    _F("iot-list-jobs-status-ignored", "response_schema_conformance", IOT, "ListJobs",
+       "ListJobs ignores its status filter and lists jobs of every status; the model: status is a "
+       "filter that lets you search for jobs that have the specified status",
+       lambda: _Before(f"{IOT}.ListJobs", _without("status")), phases=("scenarios",)),
+)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from harness.checks.arns import arn_problem, arns_name_caller
+from harness.checks.filters import listing_filters_honoured
 from harness.checks.flags import flags_shape_answers, no_op_flags_change_nothing
 from harness.checks.paginators import every_paginator
 from harness.checks.readback import difference, read_back
@@ -55,6 +56,8 @@ def _three_jobs(engine: Engine) -> None:
      "UpdateJobExecution", None),
     (no_op_flags_change_nothing, "read_after_write_consistency", "ie-update-validate-only-applies", IE, "UpdateJob",
      None),
+    (listing_filters_honoured, "response_schema_conformance", "iot-list-jobs-status-ignored", IOT, "ListJobs",
+     _three_jobs),
 ])
 def test_each_check_finds_its_fault_and_passes_on_the_correct_emulator(fn, check, fault, service, operation, setup):
     found, _ = _run(fn, [fault], service, operation, setup)
