@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulator.core import ServiceError
 from emulator.planted.base import DATA, IE, IOT, Breaker, Fault, Proceed, Request, _on
 from emulator.planted.breakers import _Accept, _Before, _Body, _json, _without
 
@@ -105,4 +106,34 @@ FAULTS += (
        "ListJobs ignores its status filter and lists jobs of every status; the model: status is a "
        "filter that lets you search for jobs that have the specified status",
        lambda: _Before(f"{IOT}.ListJobs", _without("status")), phases=("scenarios",)),
+)
+
+
+class _Remember(Breaker):
+    """``where`` answers what it last answered for the same ids when the emulator no longer finds them."""
+
+    def __init__(self, where: str, codes: tuple[str, ...], ids: tuple[str, ...]) -> None:
+        self.where, self.codes, self.ids = where, codes, ids
+        self.seen: dict[Any, dict[str, Any]] = {}
+
+    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
+        if not _on(req, self.where):
+            return proceed()
+        key = (req.account, *(req.params.get(i) for i in self.ids))
+        try:
+            result = proceed()
+        except ServiceError as err:
+            if err.code in self.codes and key in self.seen:
+                return self.seen[key]
+            raise
+        self.seen[key] = result
+        return result
+
+
+FAULTS += (
+    _F("iot-deleted-job-execution-described", "use_after_delete", IOT, "DeleteJob",
+       "after DeleteJob (force), DescribeJobExecution still answers the job's execution on its thing; "
+       "documented: DeleteJob deletes a job and its related job executions",
+       lambda: _Remember(f"{IOT}.DescribeJobExecution", ("ResourceNotFoundException",), ("thingName", "jobId")),
+       reported=f"{IOT}.DescribeJobExecution", phases=("scenarios",)),
 )

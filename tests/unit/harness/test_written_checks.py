@@ -11,6 +11,7 @@ import pytest
 from harness.checks.arns import arn_problem, arns_name_caller
 from harness.checks.filters import listing_filters_honoured
 from harness.checks.flags import flags_shape_answers, no_op_flags_change_nothing
+from harness.checks.orphans import parts_after_delete
 from harness.checks.paginators import every_paginator
 from harness.checks.readback import difference, read_back
 from harness.checks.recreate import second_create_refused
@@ -58,6 +59,7 @@ def _three_jobs(engine: Engine) -> None:
      None),
     (listing_filters_honoured, "response_schema_conformance", "iot-list-jobs-status-ignored", IOT, "ListJobs",
      _three_jobs),
+    (parts_after_delete, "use_after_delete", "iot-deleted-job-execution-described", IOT, "DescribeJobExecution", None),
 ])
 def test_each_check_finds_its_fault_and_passes_on_the_correct_emulator(fn, check, fault, service, operation, setup):
     found, _ = _run(fn, [fault], service, operation, setup)
