@@ -8,7 +8,8 @@ from emulator.planted import amplifybackend, importexport, iot, iot_jobs_data, p
 from emulator.planted.base import Fault
 
 FAULTS: dict[str, Fault] = {
-    f.name: f for module in (iot_jobs_data, iot, amplifybackend, importexport, patterns, readback) for f in module.FAULTS
+    f.name: f
+    for module in (iot_jobs_data, iot, amplifybackend, importexport, patterns, readback) for f in module.FAULTS
 }
 
 

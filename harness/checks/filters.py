@@ -41,7 +41,7 @@ def _documented_filters(service: str, operation: str) -> frozenset[str]:
 
 def _item_places(service: ServiceSpec, shape_name: str, depth: int = 2) -> list[tuple[str, str, str]]:
     """(path, member name, shape name) of the scalar members of an item shape, two structures deep."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     for m in service.shapes[shape_name].members:
         kind = service.shapes[m.shape].type
         if kind == "structure" and depth > 1:
@@ -63,7 +63,7 @@ def filters(service: ServiceSpec, op: OperationSpec) -> list[tuple[str, str]]:
         return []
     places = _item_places(service, items.shape)
     documented = _documented_filters(op.service, op.name)
-    out = []
+    out: list[tuple[str, str]] = []
     for m in service.shapes[op.input].members:
         if m.name in documented and m.name not in {p for p, _ in op.bindings}:
             out.extend((m.name, path) for path, name, shape in places if name == m.name and shape == m.shape)

@@ -54,4 +54,5 @@ def parts_after_delete(ctx: RunContext, op: OperationSpec) -> None:
             break
         time.sleep(min(0.1 * 2 ** attempt, 1.0))
     raise scenario_failure("use_after_delete", op, ex, f"read after its {res.name} was deleted",
-                           f"{res.name} was deleted, and {op.name} of what belongs to it still answers HTTP {ex.status}")
+                           f"{res.name} was deleted, and {op.name} of what belongs to it still answers "
+                           f"HTTP {ex.status}")

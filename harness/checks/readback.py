@@ -82,7 +82,8 @@ def difference(service: ServiceSpec, shape_name: str, written: Any, read: Any, p
         return None
     if shape.type == "timestamp":
         a, b = epoch(written), epoch(read)
-        return None if a is not None and b is not None and abs(a - b) < 1 else f"{path}: wrote {written!r}, read {read!r}"
+        same = a is not None and b is not None and abs(a - b) < 1
+        return None if same else f"{path}: wrote {written!r}, read {read!r}"
     if shape.type in ("float", "double"):
         ok = isinstance(read, (int, float)) and abs(float(read) - float(written)) <= 1e-9 * max(1.0, abs(written))
         return None if ok else f"{path}: wrote {written!r}, read {read!r}"

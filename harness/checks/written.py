@@ -22,8 +22,8 @@ from specs.types import OperationSpec, Role, ServiceSpec
 from specs.validator import validator
 from strategies import boundary_calls
 
-__all__ = ["TRIES", "WRITES", "WriteRead", "accepted_write", "optional_members", "output_places", "read_with", "readers",
-           "write_and_read"]
+__all__ = ["TRIES", "WRITES", "WriteRead", "accepted_write", "optional_members", "output_places", "read_with",
+           "readers", "write_and_read"]
 
 #: the roles whose calls write what a reader may return
 WRITES = (Role.CREATE, Role.UPDATE)
