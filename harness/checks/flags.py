@@ -37,11 +37,16 @@ def _flags(ctx: RunContext, op: OperationSpec, kind: str) -> list[Flag]:
             if f.operation == op.name and f.kind == kind and f.source != "inferred"]
 
 
-def _scene(ctx: RunContext, op: OperationSpec) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """(the ids the run made for ``op``, its valid call bound to them); None when it has none."""
+def _scene(ctx: RunContext, op: OperationSpec,
+           kind: str) -> tuple[list[Flag], dict[str, Any], dict[str, Any]] | None:
+    """(``op``'s documented flags of ``kind``, the ids the run made for it, its valid call bound to
+    them); None when it has no such flag or no valid call."""
+    flags = _flags(ctx, op, kind)
+    if not flags:
+        return None
     values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
     params = bound_call(ctx, op, values)
-    return None if params is None else (values, params)
+    return None if params is None else (flags, values, params)
 
 
 def _variants(ctx: RunContext, op: OperationSpec, values: dict[str, Any], params: dict[str, Any],
@@ -72,11 +77,10 @@ def _call(ctx: RunContext, op: OperationSpec, params: dict[str, Any], member: st
        doc="A documented answer-shaping flag does not decide what the answer carries")
 def flags_shape_answers(ctx: RunContext, op: OperationSpec) -> None:
     """With a documented ``shows`` flag true the answer carries its place, with it false it does not."""
-    flags = _flags(ctx, op, "shows")
-    scene = _scene(ctx, op) if flags else None
+    scene = _scene(ctx, op, "shows")
     if scene is None:
         return
-    _, params = scene
+    flags, _, params = scene
     for flag in flags:
         for on in (True, False):
             ex = _call(ctx, op, params, flag.member, on)
@@ -113,11 +117,10 @@ def _snapshot(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> dic
        doc="A call with a documented no-op flag (validate-only) changes what is read")
 def no_op_flags_change_nothing(ctx: RunContext, op: OperationSpec) -> None:
     """A call with a documented ``no_op`` flag true changes nothing any reader or listing shows."""
-    flags = _flags(ctx, op, "no_op")
-    scene = _scene(ctx, op) if flags else None
+    scene = _scene(ctx, op, "no_op")
     if scene is None:
         return
-    values, params = scene
+    flags, values, params = scene
     for flag in flags:
         for sent in _variants(ctx, op, values, params, flag.member):
             before = _snapshot(ctx, op, values)

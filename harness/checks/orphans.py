@@ -12,10 +12,8 @@ an execution when its thing is deleted no page says.
 
 from __future__ import annotations
 
-import time
-
 from harness.checks.registry import check
-from harness.checks.scenarios import bound_call, scenario_failure, send_as
+from harness.checks.scenarios import read_after_delete, scenario_failure
 from harness.context import RunContext
 from specs.types import OperationSpec, Role
 
@@ -39,20 +37,8 @@ def parts_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     res = maker.resources[leaves[0] or ""]
     if not res.deletes or not res.delete:
         return
-    values = maker.make(names, service=op.service)
-    for step in res.delete:
-        if not ctx.judgeable(maker.run_step(step, values)).ok:
-            return  # not deleted: nothing to read after it (the delete's answer was judged)
-    params = bound_call(ctx, op, values)
-    if params is None:
-        return
-    for attempt in range(10):
-        ex = send_as(ctx, op, params, "primary")
-        if not ex.ok:
-            return
-        if ctx.target.kind == "embedded":
-            break
-        time.sleep(min(0.1 * 2 ** attempt, 1.0))
-    raise scenario_failure("use_after_delete", op, ex, f"read after its {res.name} was deleted",
-                           f"{res.name} was deleted, and {op.name} of what belongs to it still answers "
-                           f"HTTP {ex.status}")
+    ex = read_after_delete(ctx, op, res, names)
+    if ex is not None:
+        raise scenario_failure("use_after_delete", op, ex, f"read after its {res.name} was deleted",
+                               f"{res.name} was deleted, and {op.name} of what belongs to it still answers "
+                               f"HTTP {ex.status}")
