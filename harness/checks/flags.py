@@ -22,7 +22,7 @@ from harness.checks.scenarios import bound_call, scenario_failure, send_as
 from harness.checks.written import output_places, read_with, readers
 from harness.config import Untestable
 from harness.context import RunContext
-from harness.resources import dig
+from specs.paths import search
 from specs.types import Flag, OperationSpec, Role
 from strategies import boundary_calls
 
@@ -87,7 +87,7 @@ def flags_shape_answers(ctx: RunContext, op: OperationSpec) -> None:
             if not ex.ok:
                 raise Untestable(f"{op.name} with {flag.member}={str(on).lower()} was refused "
                                  f"({ex.error_code or ex.status})")
-            carried = dig(ex.parsed, flag.path) is not None
+            carried = search(flag.path, ex.parsed) is not None
             if carried != on:
                 raise scenario_failure(
                     "response_schema_conformance", op, ex,

@@ -17,7 +17,7 @@ from typing import Any
 from harness.checks.scenarios import bound_call, send_as, valid_call
 from harness.context import RunContext
 from harness.model import Exchange
-from harness.resources import dig
+from specs.paths import search
 from specs.types import OperationSpec, Role, ServiceSpec
 from specs.validator import validator
 from strategies import boundary_calls
@@ -98,7 +98,7 @@ def _produced(ctx: RunContext, op: OperationSpec, answer: dict[str, Any] | None)
         for step in res.create:
             if step.service == op.service and step.operation == op.name:
                 for binding, path in step.produces.items():
-                    value = dig(answer or {}, path)
+                    value = search(path, answer or {})
                     if value is not None:
                         out[binding] = value
     return out
