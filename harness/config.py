@@ -19,7 +19,8 @@ MAX_UNANSWERED = 3
 
 
 class Phase(StrEnum):
-    """The phases of a run, in the order they run (``--phases`` takes their values)."""
+    """The phases of a run (``--phases`` takes their values); ``harness.schedule`` orders their work:
+    a first pass over every operation, then the short questions, then the long searches."""
 
     BOUNDARY = "boundary"  # each operation's deterministic boundary and invalid calls
     FUZZ = "fuzz"  # Hypothesis searches of valid and invalid calls, shrunk

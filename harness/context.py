@@ -255,7 +255,8 @@ class RunContext:
                 return rec
             rec = FailureRecord(failure=failure, sequence=list(sequence if sequence is not None else self.sequence),
                                 seed=self.seed, scenario=scenario,
-                                identities=list(self.identities) if sequence is None else [])
+                                identities=list(self.identities) if sequence is None else [],
+                                first_seen_s=round(self.elapsed(), 3))
             self._known[failure.key] = rec
             self.result.failures.append(rec)
             self.count_check(f"{failure.service}.{failure.operation}", failure.check, False)

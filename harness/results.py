@@ -27,6 +27,13 @@ class FailureRecord:
     #: how to rerun it when it is more than its calls: {"kind": "lifecycle", "machine": ..., "steps": [...]}
     #: or {"kind": "scenario", "check": ..., "operation": ...}; None: replay the calls, check the last
     scenario: dict[str, Any] | None = None
+    #: seconds from the start of the run's clock to the first occurrence (None: not measured)
+    first_seen_s: float | None = None
+
+    @property
+    def first_seen(self) -> str | None:
+        """When it was first seen, as the reports print it."""
+        return None if self.first_seen_s is None else f"first seen {self.first_seen_s:.1f} s into the run"
 
 
 @dataclass

@@ -218,6 +218,9 @@ def merge(results: list[RunResult]) -> RunResult:
                 out.failures.append(rec)
             else:
                 known.occurrences += rec.occurrences
+                if rec.first_seen_s is not None and (known.first_seen_s is None
+                                                     or rec.first_seen_s < known.first_seen_s):
+                    known.first_seen_s = rec.first_seen_s  # the earliest worker's (their clocks start together)
         for name, cov in r.coverage.items():
             mine = out.op(name, cov.errors_declared)
             mine.calls += cov.calls

@@ -131,6 +131,8 @@ class ConsoleReporter:
             extra.append(f"{len(rec.sequence)} call{'s' if len(rec.sequence) != 1 else ''}")
             if rec.occurrences > 1:
                 extra.append(f"seen {rec.occurrences} times")
+            if rec.first_seen:
+                extra.append(rec.first_seen)
             self._line("   " + ", ".join(extra))
             if rec.case_file:
                 self._line(f"   case file: {rec.case_file}")

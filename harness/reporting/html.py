@@ -117,6 +117,8 @@ def _failure(rec: FailureRecord, n: int, endpoint: str) -> str:
         meta.append(f.error_code)
     if rec.occurrences > 1:
         meta.append(f"seen {rec.occurrences} times")
+    if rec.first_seen:
+        meta.append(rec.first_seen)
     parts = [
         f'<div class="failure{" flaky" if rec.flaky else ""}">',
         f"<h3>{n}. <code>{escape(f.check)}</code> {escape(f.service)}.{escape(f.operation)}: {escape(f.title)}</h3>",

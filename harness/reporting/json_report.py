@@ -39,6 +39,7 @@ def _failure(rec: FailureRecord) -> dict[str, Any]:
         "error_code": f.error_code,
         "case_file": rec.case_file,
         "occurrences": rec.occurrences,
+        "first_seen_s": rec.first_seen_s,
         "calls": len(rec.sequence),
         "seed": rec.seed,
     }

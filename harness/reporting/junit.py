@@ -37,6 +37,8 @@ def _details(rec: FailureRecord, endpoint: str) -> str:
     if f.status_code is not None or f.error_code:
         lines.append(f"answer: HTTP {f.status_code} {f.error_code or ''}".rstrip())
     lines.append(f"seed: {rec.seed}")
+    if rec.first_seen:
+        lines.append(rec.first_seen)
     if rec.case_file:
         lines.append(f"case file: {rec.case_file}")
     if repro.replay:
