@@ -30,6 +30,7 @@ from specs.types import (
     ErrorSpec,
     Eventually,
     Expect,
+    Flag,
     ListItems,
     MemberSpec,
     Observation,
@@ -372,12 +373,14 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             except ValueError as exc:
                 check.fail(f"observations/{op_name}/{i}/answer", str(exc))
         observations[op_name] = tuple(Observation(r["doc"], r["answer"], r["form"], r.get("note", "")) for r in items)
+    flags = tuple(_flag(check, service, i, raw) for i, raw in enumerate(data.get("flags", ())))
     return {
         "scope": scope, "errors": errors, "error_status": data.get("error_status", {}),
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
         "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "observations": observations,
+        "flags": flags,
         "list_params": {name: dict(raw["params"]) for name, raw in data.get("pagination", {}).items()
                         if raw.get("params")},
     }
@@ -403,6 +406,22 @@ def observed_answer(text: str, form: str, protocol: str) -> Any:
         return json.loads(_TRAILING_COMMA.sub(r"\1", text) if form == "cli" else text)
     except ValueError as exc:
         raise ValueError(f"not a JSON text: {exc}") from None
+
+
+def _flag(check: _Checker, service: ServiceSpec, i: int, raw: dict[str, Any]) -> Flag:
+    """One ``flags`` entry, its operation, member and (for ``shows``) output place checked."""
+    where = f"flags/{i}"
+    check.operation(f"{where}/operation", raw["operation"])
+    op = service.operations[raw["operation"]]
+    check.place(f"{where}/member", op, raw["member"])
+    path = raw.get("path", "")
+    if raw["kind"] == "shows":
+        if not path:
+            check.fail(f"{where}/path", "a 'shows' flag names the output place it decides")
+        check.place(f"{where}/path", op, path, output=True)
+    elif path:
+        check.fail(f"{where}/path", "a 'no_op' flag decides no output place")
+    return Flag(raw["operation"], raw["member"], raw["kind"], path, raw["source"], raw["doc"], raw.get("note", ""))
 
 
 def _binding_place(check: _Checker, where: str, op: OperationSpec, expr: str) -> str:
@@ -619,7 +638,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
         discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
-        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"])
+        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"], flags=o["flags"])
 
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:

@@ -326,6 +326,23 @@ OVERLAY_SCHEMA: dict[str, Any] = {
             },
         },
         "sequences": {"type": "array", "items": _SEQUENCE},
+        "flags": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["operation", "member", "kind", "source", "doc"],
+                "additionalProperties": False,
+                "properties": {
+                    "operation": {"type": "string"},
+                    "member": {"type": "string"},
+                    "kind": {"enum": ["shows", "no_op"]},
+                    "path": {"type": "string"},
+                    "source": _SOURCE,
+                    "doc": _PAGE,
+                    "note": {"type": "string"},
+                },
+            },
+        },
         "discrepancies": {
             "type": "array",
             "items": {

@@ -357,6 +357,21 @@ class ListItems:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """A documented input flag and what it does to a call (overlay ``flags``): ``shows`` makes the
+    answer carry ``path`` when true and leave it out when false; ``no_op`` (validate-only, dry-run)
+    makes the call change nothing."""
+
+    operation: str
+    member: str
+    kind: str  # shows | no_op
+    path: str  # JMESPath of the output place a ``shows`` flag decides ("" for no_op)
+    source: str  # model | doc | inferred (an inferred flag is never asserted)
+    doc: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     """A place where documentation and model (or two documents) disagree."""
 
@@ -390,6 +405,8 @@ class ServiceSpec:
     idempotent: tuple[str, ...] = ()
     #: documented call sequences and what their answers must show (overlay)
     sequences: tuple[SequenceSpec, ...] = ()
+    #: documented flags that shape an answer or make a call change nothing (overlay)
+    flags: tuple[Flag, ...] = ()
 
     def shape(self, name: str) -> ShapeSpec:
         return self.shapes[name]

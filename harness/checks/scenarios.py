@@ -24,12 +24,13 @@ from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
 from harness.polling import poll
 from specs.paths import search, split
-from specs.types import OperationSpec
+from specs.types import OperationSpec, Resource
 from strategies import boundary_calls
 from strategies.calls import Call
 
 __all__ = ["READ_PREFIXES", "bound_call", "idempotency_conformance", "made_is_found", "namespace_isolation",
-           "pagination_conformance", "resource_hierarchy", "scenario_failure", "send_as", "use_after_delete",
+           "pagination_conformance", "read_after_delete", "resource_hierarchy", "scenario_failure", "send_as",
+           "use_after_delete",
            "valid_call"]
 
 READ_PREFIXES = ("Get", "Describe", "List")
@@ -263,19 +264,26 @@ def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     res = ctx.resources.resources[producers.pop() or ""]
     if not res.deletes or not res.delete:
         return
+    ex = read_after_delete(ctx, op, res, names)
+    if ex is not None:
+        raise scenario_failure("use_after_delete", op, ex, "read after delete",
+                               f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+
+
+def read_after_delete(ctx: RunContext, op: OperationSpec, res: Resource, names: list[str]) -> Exchange | None:
+    """Make what ``names`` need, delete ``res`` by its recipe, then read with ``op`` (polled off the
+    embedded emulator: a delete may take a moment): the read's answer when it still succeeds, else
+    None (also when the delete was refused: nothing to read after it)."""
     values = ctx.resources.make(names, service=op.service)
     for step in res.delete:
         if not ctx.judgeable(ctx.resources.run_step(step, values)).ok:
-            return  # not deleted: nothing to check after it (the delete's answer was judged)
+            return None  # not deleted (the delete's answer was judged)
     params = bound_call(ctx, op, values)
     if params is None:
-        return
+        return None
     # deletion may take a moment to show: read again a few times (not on the embedded emulator)
     ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: not e.ok, polling=ctx.target.polling, tries=10)
-    if not ex.ok:
-        return
-    raise scenario_failure("use_after_delete", op, ex, "read after delete",
-                           f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+    return ex if ex.ok else None
 
 
 # -- what was made is found ----------------------------------------------------------------
