@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -23,13 +24,16 @@ import yaml
 from specs import paths
 from specs.models import raw_service
 from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
+from specs.roles import default_absences, derived_role, recipe_roles
 from specs.types import (
+    Absence,
     Discrepancy,
     ErrorSpec,
     Expect,
     ListItems,
     OperationSpec,
     Resource,
+    Role,
     Rule,
     SequenceSpec,
     ServiceSpec,
@@ -143,6 +147,13 @@ class _Checker:
     def step(self, where: str, step: Step) -> None:
         self.operation(where, step.operation, step.service)
 
+    def jmespath(self, where: str, path: str) -> None:
+        try:
+            jmespath.compile(path)
+        except jmespath.exceptions.JMESPathError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.fail(where, f"{path!r} is not a JMESPath expression ({first})")
+
     def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
         """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
         ``page_token`` a string member of the input, ``format`` a string."""
@@ -243,6 +254,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             check.path(f"bindings/{op_name}/{param}", op, param)
         bindings[op_name] = tuple(mapping.items())
 
+    roles = {name: _role(check, f"roles/{name}", name, raw) for name, raw in data.get("roles", {}).items()}
+
     idempotent = tuple(data.get("idempotent", ()))
     for i, name in enumerate(idempotent):
         check.operation(f"idempotent/{i}", name)
@@ -268,8 +281,44 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
-        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences,
+        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "roles": roles,
     }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _StatedRole:
+    """An overlay's ``roles`` entry: what it states, with its source."""
+
+    role: Role | None
+    source: str
+    not_found: Absence | None
+    not_yours: Absence | None
+
+
+def _absence(check: _Checker, where: str, raw: dict[str, Any] | None, source: str, doc: str) -> Absence | None:
+    if raw is None:
+        return None
+    answers = [k for k in ("empty", "absent", "ok") if k in raw]
+    if len(answers) > 1:
+        check.fail(where, f"{' and '.join(answers)}: a success looks one way; give one of empty, absent, ok")
+    for key in ("empty", "absent"):
+        if key in raw:
+            check.jmespath(f"{where}/{key}", raw[key])
+    if "message" in raw:
+        try:
+            re.compile(raw["message"])
+        except re.error as exc:
+            check.fail(f"{where}/message", f"{raw['message']!r} is not a regular expression ({exc})")
+    return Absence(errors=tuple(raw.get("error", ())), message=raw.get("message", ""), empty=raw.get("empty", ""),
+                   absent=raw.get("absent", ""), ok=bool(raw.get("ok", False)), source=source, doc=doc)
+
+
+def _role(check: _Checker, where: str, name: str, raw: dict[str, Any]) -> _StatedRole:
+    check.operation(where, name)
+    source, doc = raw["source"], raw.get("doc", "")
+    return _StatedRole(Role(raw["role"]) if "role" in raw else None, source,
+                       _absence(check, f"{where}/not_found", raw.get("not_found"), source, doc),
+                       _absence(check, f"{where}/not_yours", raw.get("not_yours"), source, doc))
 
 
 def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
@@ -278,11 +327,7 @@ def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
     places = [(f"{where}/{kind}/{path}", path) for kind in ("equals", "includes") for path in raw.get(kind, {})]
     places += [(f"{where}/present/{k}", path) for k, path in enumerate(raw.get("present", ()))]
     for place, path in places:
-        try:
-            jmespath.compile(path)
-        except jmespath.exceptions.JMESPathError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            check.fail(place, f"{path!r} is not a JMESPath expression ({first})")
+        check.jmespath(place, path)
     return Expect(equals=tuple((p, _frozen(v)) for p, v in raw.get("equals", {}).items()),
                   includes=tuple((p, _frozen(v)) for p, v in raw.get("includes", {}).items()),
                   present=tuple(raw.get("present", ())), error=tuple(raw.get("error", ())),
@@ -363,19 +408,28 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     errors = o["errors"]
     status_over = o["error_status"]
     ops = {}
+    by_recipe = recipe_roles(service, o["resources"].values())
     for name, op in raw.operations.items():
         per_op = errors.get("operations", {}).get(name, {})
         errs = tuple(dataclasses.replace(e, status=status_over.get(e.code, status_over.get("*")))
                      if e.status is None else e for e in op.errors)
+        stated: _StatedRole | None = o["roles"].get(name)
+        role, role_source = derived_role(name, op.pagination, by_recipe.get(name))
+        if stated is not None and stated.role is not None:
+            role, role_source = stated.role, stated.source
+        not_found, not_yours = default_absences(
+            op.pagination, tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            stated.not_found if stated else None, stated.not_yours if stated else None)
         ops[name] = dataclasses.replace(
             op,
             errors=errs,
             rules=op.rules + tuple(o["rules"].get(name, ())),
             output_rules=tuple(o["output_rules"].get(name, ())),
             validation_errors=tuple(per_op.get("validation", errors.get("validation", ()))),
-            not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            not_found_errors=not_found.errors,
             doc_errors=tuple(o["doc_errors"].get(name, ())),
             bindings=o["bindings"].get(name, ()),
+            role=role, role_source=role_source, not_found=not_found, not_yours=not_yours,
         )
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],

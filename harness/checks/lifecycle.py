@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from harness.checks.absence import not_there
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
@@ -231,19 +232,22 @@ class LifecycleRun:
 
     def check_gone(self, t: Transition | None) -> None:
         """After a delete, the resource must not be read (polled: deletion may take a moment)."""
-        not_found = set(self.ctx.op_spec(self.sm.read.service, self.sm.read.operation).not_found_errors)
+        absence = self.ctx.op_spec(self.sm.read.service, self.sm.read.operation).not_found
+        gone: bool | None = False
         for attempt in range(self.poll_attempts):
             ex = self._send(self.sm.read)
-            if not ex.ok:
-                break
+            gone = not_there(absence, ex, self.values.values())
+            if gone is not False:
+                break  # refused, or a success that shows it gone (an empty list) or cannot tell
             self._pause(attempt)
-        if ex.ok:
+        if gone is False:
             self._fail("use_after_delete", ex, "read after delete",
                        f"{self.sm.read.operation} still answers HTTP {ex.status} after "
                        f"{t.name if t else 'the delete'}")
-        elif not_found and ex.error_code not in not_found and ex.status and ex.status < 500:
+        elif not ex.ok and absence.errors and not absence.refuses(ex.error_code, ex.error_message) \
+                and ex.status and ex.status < 500:
             self._fail("use_after_delete", ex, f"deleted resource answers {ex.error_code}",
-                       f"after the delete, {self.sm.read.operation} should answer {', '.join(sorted(not_found))}, "
+                       f"after the delete, {self.sm.read.operation} should answer {', '.join(absence.errors)}, "
                        f"got {ex.error_code}")
 
     def _pause(self, attempt: int) -> None:
