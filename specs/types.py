@@ -148,6 +148,15 @@ class Absence:
             return False
         return not self.message or re.search(self.message, message or "") is not None
 
+    def describe(self) -> str:
+        """In words: ``ResourceNotFoundException or a success without it in jobs``."""
+        said = [", ".join(self.errors) + (f" (message ~ {self.message!r})" if self.message else "")] \
+            if self.errors else []
+        said += [f"a success with {self.empty} empty"] if self.empty else []
+        said += [f"a success without it in {self.absent}"] if self.absent else []
+        said += ["a success that shows nothing"] if self.ok else []
+        return " or ".join(said) or "(not said)"
+
     @property
     def answers_ok(self) -> bool:
         """Whether a success may be this answer (``empty``, ``absent`` or ``ok``)."""

@@ -12,7 +12,7 @@ import jmespath
 from harness.model import Exchange
 from specs.types import Absence
 
-__all__ = ["describe", "not_there"]
+__all__ = ["not_there"]
 
 
 def _values(found: Any) -> list[Any]:
@@ -39,18 +39,3 @@ def not_there(absence: Absence, ex: Exchange, ids: Iterable[Any]) -> bool | None
         listed = _values(jmespath.search(absence.absent, ex.parsed))
         return not any(i in listed for i in ids if isinstance(i, (str, int)))
     return None if absence.ok else False
-
-
-def describe(absence: Absence) -> str:
-    """The description in words: ``ResourceNotFoundException, or an empty jobs``."""
-    parts = []
-    if absence.errors:
-        codes = ", ".join(absence.errors)
-        parts.append(f"{codes} (message ~ {absence.message!r})" if absence.message else codes)
-    if absence.empty:
-        parts.append(f"a success with {absence.empty} empty")
-    if absence.absent:
-        parts.append(f"a success without it in {absence.absent}")
-    if absence.ok:
-        parts.append("a success that shows nothing")
-    return " or ".join(parts) or "a refusal"

@@ -22,7 +22,7 @@ from typing import Any
 import jmespath
 
 from harness.binding import bind_call
-from harness.checks.absence import describe, not_there
+from harness.checks.absence import not_there
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
@@ -232,7 +232,7 @@ def namespace_isolation(ctx: RunContext, op: OperationSpec) -> None:
         return
     raise scenario_failure("namespace_isolation", op, ex, "another identity reached the resource",
                            f"the second identity called {op.name} ({op.role}) on {what} and got HTTP {ex.status}; "
-                           f"another account's resource answers {describe(op.not_yours)}")
+                           f"another account's resource answers {op.not_yours.describe()}")
 
 
 def _reader(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> Exchange | None:
@@ -328,6 +328,7 @@ def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
             break
         time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a new resource may take a moment to show
     made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
-    answer = f"{ex.error_code}: {ex.error_message or ''}" if ex.error_code else f"without it ({describe(op.not_found)})"
+    answer = f"{ex.error_code}: {ex.error_message or ''}" if ex.error_code else \
+        f"without it ({op.not_found.describe()})"
     raise scenario_failure("read_after_write_consistency", op, ex, "what the run made is not found",
                            f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} {answer}")
