@@ -118,3 +118,10 @@ def test_a_bad_roles_entry_is_one_line_naming_file_and_place(overlay, entry, whe
     err = info.value
     assert "\n" not in str(err) and err.file == str(file)
     assert err.where == where and says in err.problem, str(err)
+
+
+def test_cancel_job_execution_is_an_action_whose_missing_execution_is_not_found():
+    """The worked example of docs/adding-an-operation-role.md."""
+    op = load_service("iot").operation("CancelJobExecution")
+    assert (op.role, op.role_source) == (Role.ACTION, "doc") and op.role.mutating
+    assert op.not_found.refuses("ResourceNotFoundException") and op.not_yours == op.not_found
