@@ -27,8 +27,8 @@ def test_every_operation_in_scope_of_the_shipped_overlays_has_a_stated_or_model_
 def test_the_shipped_roles():
     iot = load_service("iot")
     assert iot.operation("CancelJob").role is Role.ACTION and iot.operation("CancelJob").role.mutating
-    assert iot.operation("DeleteThing").not_found == Absence(ok=True, source="doc",
-                                                             doc=iot.operation("DeleteThing").not_found.doc)
+    gone = iot.operation("DeleteThing").not_found  # the page: a success; the model: ResourceNotFoundException
+    assert gone == Absence(errors=("ResourceNotFoundException",), ok=True, source="doc", doc=gone.doc)
     listing = iot.operation("ListJobExecutionsForThing")
     assert (listing.role, listing.role_source) == (Role.LIST, "paginator")
     assert listing.not_found.errors == ("ResourceNotFoundException",)
