@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import jmespath
-
 from harness.model import Exchange
+from specs.paths import search
 from specs.types import Absence
 
 __all__ = ["not_there"]
@@ -34,8 +33,8 @@ def not_there(absence: Absence, ex: Exchange, ids: Iterable[Any]) -> bool | None
     if not ex.ok:
         return True if absence.refuses(ex.error_code, ex.error_message) else None
     if absence.empty:
-        return not jmespath.search(absence.empty, ex.parsed)
+        return not search(absence.empty, ex.parsed)
     if absence.absent:
-        listed = _values(jmespath.search(absence.absent, ex.parsed))
+        listed = _values(search(absence.absent, ex.parsed))
         return not any(i in listed for i in ids if isinstance(i, (str, int)))
     return None if absence.ok else False

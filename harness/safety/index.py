@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from harness.model import Exchange
 from harness.resources import run_tag_member
+from specs.templates import whole
 from specs.types import OperationSpec, Resource, Role, ServiceSpec, Step
 
-__all__ = ["MIN_PREFIX", "PLACEHOLDER", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
+__all__ = ["MIN_PREFIX", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
 
 MIN_PREFIX = 4
 #: letters and digits, a letter first: fits every id pattern of the job APIs (thing names, job ids,
 #: Amplify app ids)
 _PREFIX = re.compile(r"[a-z][a-z0-9]*")
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def new_prefix() -> str:
@@ -122,8 +122,7 @@ class SpecIndex:
         service = self.service(first.service)
         if service.operation(first.operation).role is not Role.CREATE:
             return ()
-        known = set(first.produces) | {p for p, t in first.params.items() if isinstance(t, str) and
-                                       PLACEHOLDER.fullmatch(t)}
+        known = set(first.produces) | {p for p, t in first.params.items() if whole(t) is not None}
         fits = []
         for op in service.operations.values():
             if op.role is not Role.DELETE or op.input is None:

@@ -47,7 +47,8 @@ def test_without_roles_the_model_and_the_recipes_decide_and_lint_lists_the_guess
         errors: {not_found: [ResourceNotFoundException]}
         resources:
           thing:
-            create: [{service: iot, operation: CreateThing, params: {thingName: "{uid}"}}]
+            create: [{service: iot, operation: CreateThing, params: {thingName: "{uid}"},
+                      produces: {thingName: thingName}}]
             delete: [{service: iot, operation: DeleteThing, params: {thingName: "{thingName}"}}]
     """)
     iot = load_service("iot")
