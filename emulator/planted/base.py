@@ -29,6 +29,11 @@ class Breaker:
     def respond(self, req: Request, resp: RawResponse) -> RawResponse:
         return resp
 
+    def receive(self, service: str | None, headers: dict[str, str], body: bytes) -> RawResponse | bytes | None:
+        """The request as it arrives, before any parsing (``headers`` with lowercase names): an
+        answer instead of the emulator's, another body, or None to let it through."""
+        return None
+
 
 def _on(req: Request, where: str) -> bool:
     return f"{req.service}.{req.operation}" == where
@@ -48,6 +53,9 @@ class Fault:
     reported: str = ""  # "service.Operation" the failure names (default: the broken operation)
     phases: tuple[str, ...] = ()  # the harness phases that reach it
     plan: tuple[str, ...] = ()  # the operations a small run restricts itself to
+    #: found against answers recorded from the correct emulator (``jobfuzz record``, the same small
+    #: run), which its check compares with: a departure from what was observed (a warning)
+    recorded: bool = False
 
     def __post_init__(self) -> None:
         qualified = f"{self.service}.{self.operation}"

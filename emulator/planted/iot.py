@@ -15,8 +15,10 @@ from emulator.planted.breakers import (
     _AnyParent,
     _Before,
     _Body,
+    _drop,
     _json,
     _Overlap,
+    _put,
     _Reword,
     _Skip,
     _status_to,
@@ -85,6 +87,31 @@ def _thing_job(p: dict[str, Any]) -> Any:
 _IOT_NOT_FOUND = ("ResourceNotFoundException",)
 
 
+class _ComesBack(Breaker):
+    """A job the service completed reads COMPLETED once, then IN_PROGRESS again: it goes back from a
+    terminal state."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, Any]] = set()
+
+    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
+        result = proceed()
+        job = result.get("job")
+        if not _on(req, f"{IOT}.DescribeJob") or not isinstance(job, dict) or job.get("status") != "COMPLETED":
+            return result
+        key = (req.account, req.params.get("jobId"))
+        if key in self.seen:
+            job["status"] = "IN_PROGRESS"
+        self.seen.add(key)
+        return result
+
+
+def _completed_shown_running(data: dict[str, Any]) -> None:
+    job = data.get("job")
+    if isinstance(job, dict) and job.get("status") == "COMPLETED":
+        job["status"] = "IN_PROGRESS"
+
+
 # -- the catalogue ----------------------------------------------------------------------------------
 _F = Fault
 FAULTS: tuple[Fault, ...] = (
@@ -130,6 +157,14 @@ FAULTS: tuple[Fault, ...] = (
        "CancelJob answers 200 and the job never shows CANCELED (polled); documented: the job is "
        "canceled, eventually", lambda: _Skip(f"{IOT}.CancelJob", lambda req: {"jobId": req.params.get("jobId")}),
        reported=f"{IOT}.DescribeJob", phases=("lifecycle",), plan=(f"{IOT}.CancelJob",)),
+    _F("iot-job-never-completes", "state_transition_conformance", IOT, "DescribeJob",
+       "DescribeJob shows a COMPLETED job IN_PROGRESS forever; documented: a job is COMPLETED once "
+       "every execution is terminal (its only execution timed out)",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_completed_shown_running)),
+       phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
+    _F("iot-completed-job-reopens", "state_transition_conformance", IOT, "DescribeJob",
+       "a job the service completed (its only execution ended) reads COMPLETED, then IN_PROGRESS again; "
+       "documented: COMPLETED is terminal", _ComesBack, phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
     _F("iot-execution-any-thing", "resource_hierarchy", IOT, "DescribeJobExecution",
        "DescribeJobExecution finds an execution by jobId alone, under any thingName; an execution "
        "is one job's on one thing", lambda: _AnyParent(
@@ -142,4 +177,13 @@ FAULTS: tuple[Fault, ...] = (
     _F("iot-not-found-status", "status_code_conformance", IOT, "DescribeThing",
        "ResourceNotFoundException answers HTTP 400; the model declares it with HTTP 404",
        lambda: _Reword(f"{IOT}.DescribeThing", _IOT_NOT_FOUND, status=400), phases=("scenarios",)),
+    _F("iot-describe-job-created-at-dropped", "observed_conformance", IOT, "DescribeJob",
+       "DescribeJob answers without job.createdAt; every recorded answer carried it (observed, "
+       "no page promises it)", lambda: _Body(f"{IOT}.DescribeJob", _json(_drop("job", "createdAt"))),
+       phases=("boundary",), recorded=True),
+    _F("iot-describe-thing-unmodelled-member", "observed_conformance", IOT, "DescribeThing",
+       "DescribeThing answers carry thingStatus, a member the model lacks and no recorded answer "
+       "carried (observed, no page promises it)",
+       lambda: _Body(f"{IOT}.DescribeThing", _json(_put("thingStatus", "ACTIVE"))),
+       phases=("boundary",), recorded=True),
 )

@@ -16,7 +16,6 @@ operation by the scenarios phase (``harness.scenarios``) through the run context
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from harness.binding import bind_call, put_bound
@@ -24,6 +23,7 @@ from harness.checks.absence import not_there
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from harness.polling import poll
 from specs.paths import search, split
 from specs.types import OperationSpec, Role, ServiceSpec
 from strategies import boundary_calls
@@ -56,10 +56,7 @@ def valid_call(ctx: RunContext, op: OperationSpec) -> Call | None:
 def send_as(ctx: RunContext, op: OperationSpec, params: dict[str, Any], identity: str) -> Exchange:
     """Send a scenario's call; one that got no answer, or whose operation the endpoint does not
     implement, ends the scenario without a verdict (``Untestable``)."""
-    ex, failures = ctx.send(Call(op.service, op.name, params), identity=identity)
-    for f in failures:
-        ctx.record(f)
-    return ctx.judgeable(ex)
+    return ctx.judgeable(ctx.send_and_record(Call(op.service, op.name, params), identity=identity))
 
 
 # -- pagination ------------------------------------------------------------------------------
@@ -81,7 +78,7 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
     for _ in range(PAGE_ITEMS):
         values = maker.make([items.binding], reuse=reuse, service=op.service)
         made.append(values[items.binding])
-    params = {param: base[b] for param, b in op.bindings}
+    params = {**dict(op.list_params), **{param: base[b] for param, b in op.bindings}}
     params[pg.limit_key] = PAGE_LIMIT
     seen: set[Any] = set()
     tokens: set[str] = set()
@@ -285,12 +282,11 @@ def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     params = bound_call(ctx, op, values)
     if params is None:
         return
-    for attempt in range(10):
-        ex = send_as(ctx, op, params, "primary")
-        if not_there(op.not_found, ex, values.values()) is not False:
-            return  # refused, or a success that shows it gone (an empty list), or one that cannot tell
-        if ctx.target.kind != "embedded":
-            time.sleep(min(0.1 * 2 ** attempt, 1.0))
+    # deletion may take a moment to show: read again a few times (not on the embedded emulator)
+    ex = poll(lambda: send_as(ctx, op, params, "primary"),
+              lambda e: not_there(op.not_found, e, values.values()) is not False, polling=ctx.target.polling, tries=10)
+    if not_there(op.not_found, ex, values.values()) is not False:
+        return  # refused, or a success that shows it gone (an empty list), or one that cannot tell
     raise scenario_failure("use_after_delete", op, ex, "read after delete",
                            f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
 
@@ -316,13 +312,11 @@ def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
         return
     keep = bound | set(shape.required) | {r.path for r in op.rules if r.kind in ("examples", "invalid")}
     params = {k: v for k, v in params.items() if k in keep}
-    for attempt in range(10):
-        ex = send_as(ctx, op, params, "primary")
-        if not not_there(op.not_found, ex, values.values()):
-            return
-        if ctx.target.kind == "embedded":
-            break
-        time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a new resource may take a moment to show
+    # a new resource may take a moment to show: read again a few times (not on the embedded emulator)
+    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: not not_there(op.not_found, e, values.values()),
+              polling=ctx.target.polling, tries=10)
+    if not not_there(op.not_found, ex, values.values()):
+        return
     made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
     answer = f"{ex.error_code}: {ex.error_message or ''}" if ex.error_code else \
         f"without it ({op.not_found.describe()})"
