@@ -24,8 +24,10 @@ import yaml
 from specs import overlay_check, paths
 from specs.models import raw_service
 from specs.overlay_schema import GROUP_KINDS, OVERLAY_SCHEMA, schema_problem
+from specs.roles import default_absences, derived_role, recipe_roles
 from specs.rules import shape_rules
 from specs.types import (
+    Absence,
     Discrepancy,
     ErrorSpec,
     Eventually,
@@ -37,6 +39,7 @@ from specs.types import (
     OperationSpec,
     Polling,
     Resource,
+    Role,
     Rule,
     SequenceSpec,
     ServiceSpec,
@@ -347,6 +350,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
                       for param, b in mapping.items())
         bindings[op_name] = bound
 
+    roles = {name: _role(check, f"roles/{name}", name, raw) for name, raw in data.get("roles", {}).items()}
+
     idempotent = tuple(data.get("idempotent", ()))
     for i, name in enumerate(idempotent):
         check.operation(f"idempotent/{i}", name)
@@ -380,10 +385,47 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
         "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "observations": observations,
-        "flags": flags,
+        "flags": flags, "roles": roles,
         "list_params": {name: dict(raw["params"]) for name, raw in data.get("pagination", {}).items()
                         if raw.get("params")},
     }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _StatedRole:
+    """An overlay's ``roles`` entry: what it states, with its source."""
+
+    role: Role | None
+    source: str
+    not_found: Absence | None
+    not_yours: Absence | None
+
+
+def _absence(check: _Checker, where: str, op: str, raw: dict[str, Any] | None, source: str,
+             doc: str) -> Absence | None:
+    if raw is None:
+        return None
+    answers = [k for k in ("empty", "absent", "ok") if k in raw]
+    if len(answers) > 1:
+        check.fail(where, f"{' and '.join(answers)}: a success looks one way; give one of empty, absent, ok")
+    for key in ("empty", "absent"):
+        if key in raw:
+            check.answer(f"{where}/{key}", Step(check.service.name, op), raw[key])
+    if "message" in raw:
+        try:
+            re.compile(raw["message"])
+        except re.error as exc:
+            check.fail(f"{where}/message", f"{raw['message']!r} is not a regular expression ({exc})")
+    return Absence(errors=tuple(raw.get("error", ())), message=raw.get("message", ""), empty=raw.get("empty", ""),
+                   absent=raw.get("absent", ""), ok=bool(raw.get("ok", False)), source=source, doc=doc)
+
+
+def _role(check: _Checker, where: str, name: str, raw: dict[str, Any]) -> _StatedRole:
+    check.operation(where, name)
+    source, doc = raw["source"], raw.get("doc", "")
+    return _StatedRole(Role(raw["role"]) if "role" in raw else None, source,
+                       _absence(check, f"{where}/not_found", name, raw.get("not_found"), source, doc),
+                       _absence(check, f"{where}/not_yours", name, raw.get("not_yours"), source, doc))
 
 
 #: a comma before a closing bracket: the CLI reference's examples are written by hand and some carry one
@@ -619,19 +661,28 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     errors = o["errors"]
     status_over = o["error_status"]
     ops = {}
+    by_recipe = recipe_roles(service, o["resources"].values())
     for name, op in raw.operations.items():
         per_op = errors.get("operations", {}).get(name, {})
         errs = tuple(dataclasses.replace(e, status=status_over.get(e.code, status_over.get("*")))
                      if e.status is None else e for e in op.errors)
+        stated: _StatedRole | None = o["roles"].get(name)
+        role, role_source = derived_role(name, op.pagination, by_recipe.get(name))
+        if stated is not None and stated.role is not None:
+            role, role_source = stated.role, stated.source
+        not_found, not_yours = default_absences(
+            op.pagination, tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            stated.not_found if stated else None, stated.not_yours if stated else None)
         ops[name] = dataclasses.replace(
             op,
             errors=errs,
             rules=op.rules + tuple(o["rules"].get(name, ())),
             output_rules=tuple(o["output_rules"].get(name, ())),
             validation_errors=tuple(per_op.get("validation", errors.get("validation", ()))),
-            not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            not_found_errors=not_found.errors,
             doc_errors=tuple(o["doc_errors"].get(name, ())),
             bindings=o["bindings"].get(name, ()),
+            role=role, role_source=role_source, not_found=not_found, not_yours=not_yours,
             observations=o["observations"].get(name, ()),
             list_params=tuple(o["list_params"].get(name, {}).items()),
         )

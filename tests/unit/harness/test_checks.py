@@ -233,6 +233,7 @@ def _scenario(check: str, plant: list[str], service: str, operation: str) -> Fai
     ("resource_hierarchy", "iotdata-update-any-thing", DATA, "UpdateJobExecution"),
     ("namespace_isolation", "iot-job-any-account", IOT, "DescribeJob"),
     ("namespace_isolation", "ie-get-status-any-account", IE, "GetStatus"),
+    ("namespace_isolation", "iot-list-executions-any-account", IOT, "ListJobExecutionsForThing"),
     ("pagination_conformance", "iot-list-jobs-ignores-limit", IOT, "ListJobs"),
     ("pagination_conformance", "iot-list-executions-overlap", IOT, "ListJobExecutionsForThing"),
     ("pagination_conformance", "ie-list-jobs-never-truncated", IE, "ListJobs"),
