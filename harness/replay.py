@@ -17,7 +17,7 @@ from harness.results import FailureRecord, Reporter
 from harness.targets import Target
 from strategies.calls import Call
 
-__all__ = ["ReplayOutcome", "replay_calls", "replay_case", "rerun"]
+__all__ = ["ReplayOutcome", "case_services", "replay_calls", "replay_case", "rerun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,16 @@ class ReplayOutcome:
         return "still fails: " + "; ".join(f"[{f.check}] {f.title}" for f in self.failures)
 
 
-def _engine(target: Target, check: str, reporter: Reporter | None = None) -> Engine:
-    return Engine(target, RunConfig(services=DEFAULT_SERVICES, checks=(check,), seed=0), reporter)
+def case_services(service: str, calls: Sequence[Call], scenario: dict[str, Any] | None) -> tuple[str, ...]:
+    """The services a replay loads: the failure's, its calls' and its scenario's first (an overlay may
+    add any of them), then the built-in ones (recipes cross services)."""
+    names = [service, *(c.service for c in calls), str((scenario or {}).get("service") or service),
+             *DEFAULT_SERVICES]
+    return tuple(dict.fromkeys(names))
+
+
+def _engine(target: Target, check: str, services: tuple[str, ...], reporter: Reporter | None = None) -> Engine:
+    return Engine(target, RunConfig(services=services, checks=(check,), seed=0), reporter)
 
 
 def replay_calls(ctx: RunContext, calls: list[Call], identities: list[str]) -> tuple[list[Failure], int | None]:
@@ -94,7 +102,7 @@ def _replay(target: Target, check: str, service: str, operation: str, calls: Seq
     from harness.scenarios import run_one_scenario
     from harness.sequences import run_one_sequence
 
-    engine = _engine(target, check)
+    engine = _engine(target, check, case_services(service, calls, scenario))
     scenario = scenario or {}
     found: list[Failure] = []
     last_status: int | None = None
