@@ -1,7 +1,7 @@
 """What the harness costs a call: a ``jobfuzz run`` against the HTTP emulator beside plain boto3
 loops against the same server.
 
-    python bench/bench_harness.py [--rounds 5] [--max-examples 25] [--seed 1] [--profile]
+    python bench/bench_harness.py [--rounds 5] [--max-examples 25] [--seed 1] [--profile] [--ref COMMIT]
                                   [--operation NAME ... | --operation all --max-examples 0]
 
 Every round, against one ``python -m emulator`` subprocess (= ``jobfuzz emulator``) on 127.0.0.1,
@@ -13,6 +13,9 @@ run       ``jobfuzz run --endpoint-url URL --operation iot-jobs-data.UpdateJobEx
           summary.duration_s`` (the phases' time: the models and clients are loaded before it, as the
           loop's client is made before its loop). ``--operation all --max-examples 0`` runs the default
           ``jobfuzz run`` instead: every service and operation, every phase, the default examples.
+ref       (with ``--ref COMMIT``) the same ``jobfuzz run`` from the files of COMMIT (``git archive``
+          into a temporary folder, on ``PYTHONPATH``) against the same server, reset before and
+          after: the harness side by side with an earlier commit of itself.
 loop      plain boto3: ``update_job_execution`` (IN_PROGRESS with statusDetails) as many times as
           the run made calls, with the harness's client settings (retries and parameter
           validation off).
@@ -69,9 +72,11 @@ def _plain_update(url: str) -> Callable[[], Any]:
     return call
 
 
-def _cli_run(url: str, operations: list[str], max_examples: int | None, seed: int, timeout: float
-             ) -> tuple[int, float]:
-    """(calls, duration_s) of one ``jobfuzz run`` from its JSON report."""
+def _cli_run(url: str, operations: list[str], max_examples: int | None, seed: int, timeout: float,
+             code: str | None = None) -> tuple[int, float]:
+    """(calls, duration_s) of one ``jobfuzz run`` from its JSON report; ``code``: the folder of
+    another commit's checkout to run instead of this one."""
+    env = dict(os.environ, PYTHONPATH=code) if code else None
     with tempfile.TemporaryDirectory(prefix="jobfuzz-bench-") as tmp:
         report = os.path.join(tmp, "report.json")
         cmd = [sys.executable, "-m", "harness.cli", "run", "--endpoint-url", url, "--quiet", "--seed", str(seed),
@@ -79,12 +84,19 @@ def _cli_run(url: str, operations: list[str], max_examples: int | None, seed: in
         cmd += [arg for op in operations for arg in ("--operation", op)]
         cmd += ["--max-examples", str(max_examples)] if max_examples else []
         proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, timeout=timeout,
-                              cwd=tmp, check=False)  # the run's example database goes to its own fresh folder
+                              cwd=tmp, check=False, env=env)  # the run's example database: its own fresh folder
         if proc.returncode not in (0, 1, 3):  # 3: operations left untested (a budget cut the run)
             raise RuntimeError(f"jobfuzz run exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
         with open(report) as f:
             summary = json.load(f)["summary"]
     return int(summary["calls"]), float(summary["duration_s"])
+
+
+def _checkout(commit: str, folder: str) -> None:
+    """The files of ``commit`` (of the repository this script is in) into ``folder``."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    archive = subprocess.run(["git", "-C", root, "archive", commit], capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
 
 
 # -- the engine in this process, recorded -------------------------------------------------------
@@ -223,30 +235,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take at most")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--skip-engine", action="store_true", help="leave out the engine/replay rounds")
+    parser.add_argument("--ref", default=None, metavar="COMMIT",
+                        help="also run the harness of COMMIT (git archive) in every round, side by side")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}")
     print(f"command: python {' '.join(sys.argv)}")
     started = time.monotonic()
     operations = [] if args.operation == ["all"] else args.operation or [OPERATION]
+    ref_dir = tempfile.TemporaryDirectory(prefix="jobfuzz-bench-ref-") if args.ref else None
+    if ref_dir is not None:
+        _checkout(args.ref, ref_dir.name)
     with emulator_server() as server:
         url = server.url
-        cli_rates, loop_rates, ratios = [], [], []
+        cli_rates, loop_rates, ratios, ref_rates, ref_ratios = [], [], [], [], []
         cli_calls: list[int] = []
+        ref_calls: list[int] = []
+        steps = ("run", "ref", "loop") if ref_dir is not None else ("run", "loop")
         for r in range(args.rounds):
             _reset(url)
             plain = _plain_update(url)
             loop(plain, calls=50, seconds=30)
             got: dict[str, float] = {}
-            for step in ("run", "loop") if r % 2 == 0 else ("loop", "run"):
+            for step in steps if r % 2 == 0 else steps[::-1]:
                 if step == "run":
                     calls, duration = _cli_run(url, operations, args.max_examples, args.seed, args.timeout)
                     cli_calls.append(calls)
                     got["run"] = calls / duration
+                elif step == "ref" and ref_dir is not None:
+                    _reset(url)
+                    calls, duration = _cli_run(url, operations, args.max_examples, args.seed, args.timeout,
+                                               code=ref_dir.name)
+                    ref_calls.append(calls)
+                    got["ref"] = calls / duration
+                    _reset(url)
+                    plain = _plain_update(url)
                 else:  # as many calls as the last run made (1,000 before the first)
                     got["loop"] = loop(plain, calls=cli_calls[-1] if cli_calls else 1000, seconds=120).rate
             cli_rates.append(got["run"])
             loop_rates.append(got["loop"])
             ratios.append(got["run"] / got["loop"])
+            if "ref" in got:
+                ref_rates.append(got["ref"])
+                ref_ratios.append(got["run"] / got["ref"])
         print(f"\n[run vs loop] {args.rounds} rounds, --operation {' '.join(operations) or '(all)'} "
               f"--max-examples {args.max_examples or '(default)'} --seed {args.seed}; emulator {url}")
         print(f"  jobfuzz run          {median(cli_rates):7,.0f} calls/s   rounds: "
@@ -256,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
         ratio = median(ratios)
         print(f"  run / loop: {ratio:.0%} (median of the rounds' ratios: {', '.join(f'{x:.0%}' for x in ratios)})")
         print(f"  target >= 60%: {'met' if ratio >= 0.6 else 'missed'}")
+        if ref_rates:
+            print(f"  jobfuzz run at {args.ref:<8}{median(ref_rates):7,.0f} calls/s   rounds: "
+                  f"{', '.join(f'{x:,.0f}' for x in ref_rates)}  (calls a run: {', '.join(map(str, ref_calls))})")
+            print(f"  this commit / {args.ref}: {median(ref_ratios):.0%} (median of the rounds' ratios: "
+                  f"{', '.join(f'{x:.0%}' for x in ref_ratios)})")
 
         if not args.skip_engine:
             eng_rates, rep_rates, tgt_rates, outside_us, inside_share = [], [], [], [], []
@@ -298,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{median(outside_us):,.0f} us a call (rounds: {', '.join(f'{x:,.0f}' for x in outside_us)})")
         if args.profile:
             _profile(url, operations, args.max_examples, args.seed)
+    if ref_dir is not None:
+        ref_dir.cleanup()
     print(f"\n(total {time.monotonic() - started:.0f} s)")
     return 0
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from harness.context import RunContext
-from specs.types import OperationSpec
+from specs.paths import split
+from specs.types import OperationSpec, ServiceSpec, ShapeSpec
 from strategies.calls import Call
 
-__all__ = ["bind_call", "with_params"]
+__all__ = ["bind_call", "put_bound", "with_params"]
 
 #: operations that change what they name: each gets resources of its own, never reused ones
 MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
@@ -53,7 +54,7 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
     recorded = dict(call.params)
     service = ctx.services[op.service]
     for param, binding in op.bindings:
-        if param == broken:
+        if param == broken or (call.violation is not None and call.violation.path == param):
             # a pattern break spliced into a valid value is made on the resource's own id, so that
             # only the pattern stands between the call and success (a partial match accepts it)
             rebased = call.violation.rebased(values[binding]) if call.violation and call.violation.path == param \
@@ -62,11 +63,38 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
                 params[param] = rebased
                 recorded[param] = call.violation.rebased(f"{{{binding}}}")  # type: ignore[union-attr]  # rebased above
             continue
-        member = service.shapes[op.input].member_named(param) if op.input else None
-        is_list = member is not None and service.shapes[member.shape].type == "list"
-        params[param] = [values[binding]] if is_list else values[binding]
-        recorded[param] = [f"{{{binding}}}"] if is_list else f"{{{binding}}}"
+        params = put_bound(params, param, values[binding], service, op)
+        recorded = put_bound(recorded, param, f"{{{binding}}}", service, op)
     return with_params(call, params), with_params(call, recorded), broken is None
+
+
+def put_bound(params: dict[str, Any], place: str, value: Any, service: ServiceSpec,
+              op: OperationSpec) -> dict[str, Any]:
+    """``params`` with ``value`` at a binding's place (``OperationSpec.bindings``): a list member takes
+    ``[value]``; a member of list items (``a[].b``) is set in each item, in one new item when the
+    list has none."""
+    if op.input is None:
+        return params
+    out: dict[str, Any] = _put(params, split(place), value, service, service.shapes[op.input])
+    return out
+
+
+def _put(data: Any, parts: list[str], value: Any, service: ServiceSpec, shape: ShapeSpec) -> Any:
+    head, rest = parts[0], parts[1:]
+    if head == "[]" and shape.member is not None:
+        item = service.shapes[shape.member.shape]
+        items = [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
+        return [_put(i, rest, value, service, item) for i in items or [{}]]
+    member = shape.member_named(head)
+    if member is None:
+        return data
+    sub = service.shapes[member.shape]
+    out = dict(data) if isinstance(data, dict) else {}
+    if rest:
+        out[head] = _put(out.get(head), rest, value, service, sub)
+    else:
+        out[head] = [value] if sub.type == "list" else value
+    return out
 
 
 def with_params(call: Call, params: dict[str, Any]) -> Call:

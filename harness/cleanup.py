@@ -11,14 +11,14 @@ the prefix is someone else's as far as the harness can tell: it is reported, nev
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.resources import dig, fill
-from harness.safety import NOT_FOUND_CODES, PLACEHOLDER, Ledger, SpecIndex, id_member, prefix_problem
+from harness.safety import NOT_FOUND_CODES, Ledger, SpecIndex, id_member, prefix_problem
 from harness.safety.tags import TagReader
+from specs.paths import search
+from specs.templates import fill, names
 from specs.types import OperationSpec, Resource, Step
 from strategies.calls import Call
 
@@ -56,9 +56,9 @@ def _delete(target: Any, steps: tuple[Step, ...], values: dict[str, Any], identi
         identity = "primary"
     for step in steps:
         params = fill(step.params, values)
-        unfilled = PLACEHOLDER.search(json.dumps(params, default=str))
+        unfilled = sorted(names(params))
         if unfilled:
-            return f"{step.service}.{step.operation}: no value for {unfilled.group(0)}"
+            return f"{step.service}.{step.operation}: no value for {{{unfilled[0]}}}"
         ex = target.send(Call(step.service, step.operation, params), identity=identity)
         if ex.ok or (ex.error_code or "") in NOT_FOUND_CODES:
             continue
@@ -98,7 +98,7 @@ def _listed(target: Any, op: OperationSpec, result_key: str) -> list[dict[str, A
             return items or None
         items.extend(i for i in ex.parsed.get(result_key) or () if isinstance(i, dict))
         pag = op.pagination
-        token = dig(ex.parsed, pag.output_token[0]) if pag and pag.output_token else None
+        token = search(pag.output_token[0], ex.parsed) if pag and pag.output_token else None
         if not token or not pag:
             break
         params[pag.input_token[0]] = token

@@ -18,11 +18,12 @@ from typing import Any
 
 from harness.config import MAX_UNANSWERED, RunConfig, Stop, Untestable
 from harness.model import CheckContext, Exchange, Failure
-from harness.resources import ResourceError, ResourceMaker, fill
+from harness.resources import ResourceError, ResourceMaker
 from harness.results import CheckCrash, FailureRecord, RunResult
 from harness.targets import Target
 from harness.unsupported import UnsupportedDetector
 from specs.loader import load_service
+from specs.templates import fill
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 

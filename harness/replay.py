@@ -12,9 +12,10 @@ from harness.config import DEFAULT_SERVICES, RunConfig
 from harness.context import RunContext
 from harness.engine import Engine
 from harness.model import Failure
-from harness.resources import dig, fill
 from harness.results import FailureRecord, Reporter
 from harness.targets import Target
+from specs.paths import search
+from specs.templates import fill
 from strategies.calls import Call
 
 __all__ = ["ReplayOutcome", "case_services", "replay_calls", "replay_case", "rerun"]
@@ -70,7 +71,7 @@ def replay_calls(ctx: RunContext, calls: list[Call], identities: list[str]) -> t
         found.extend(failures)
         ex = run_recipe_checks(ctx, ex, sent, identity, call)  # a recipe's step: what was made is found
         for binding, path in call.produces:
-            values[binding] = dig(ex.parsed, path)
+            values[binding] = search(path, ex.parsed)
     return found, status
 
 

@@ -18,7 +18,6 @@ import base64
 import datetime as _dt
 import json
 import pprint
-import re
 import secrets
 import shlex
 from dataclasses import dataclass, replace
@@ -27,10 +26,10 @@ from typing import Any
 from botocore import xform_name
 
 from harness.options import TargetOptions
-from harness.resources import fill
 from harness.results import FailureRecord
 from harness.targets import PRIMARY_KEYS, SECOND_KEYS
 from specs.loader import botocore_model
+from specs.templates import fill, names
 from strategies.calls import Call
 
 __all__ = ["EMULATOR_URL", "Reproduction", "aws_cli_command", "boto3_snippet", "reproduce", "resolve_templates",
@@ -137,16 +136,6 @@ def _has_control(value: Any) -> bool:
     return False
 
 
-def _has_template(value: Any) -> bool:
-    if isinstance(value, str):
-        return "{" in value and "}" in value
-    if isinstance(value, dict):
-        return any(_has_template(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_template(v) for v in value)
-    return False
-
-
 def _fill_key(value: Any, key: str) -> Any:
     if isinstance(value, str):
         return value.replace("{access_key}", key)
@@ -208,7 +197,7 @@ def boto3_snippet(call: Call, endpoint_url: str | None, region: str | None, *, i
             lines.append("    pass")
         lines.append('c.meta.events.register_first("before-send", _break)')
     lines.append("params = " + pprint.pformat(params, width=81, sort_dicts=False).replace("\n", "\n" + " " * 9))
-    if key_expr is None and _has_template(params):
+    if key_expr is None and names(params):
         lines.append("params = json.loads(json.dumps(params).replace('{access_key}', key))")
         lines.insert(0, "import json")
     lines.append(f"print(c.{xform_name(call.operation)}(**params))")
@@ -242,27 +231,13 @@ def resolve_templates(calls: list[Call], *, prefix: str | None = None) -> tuple[
         out.append(call if params == call.params else replace(call, params=params))
         for binding, path in call.produces:
             echoed = params.get(path) if "." not in path else None
-            if isinstance(echoed, (str, int)) and not (isinstance(echoed, str) and _has_template(echoed)):
+            if isinstance(echoed, (str, int)) and not names(echoed):
                 values[binding] = echoed
                 sources.pop(binding, None)
             else:
                 values.pop(binding, None)
                 sources[binding] = f"{path} in the answer of call {i} ({call.service} {call.operation})"
     return out, sources
-
-
-_TEMPLATE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _left(value: Any) -> set[str]:
-    """The ``{name}`` templates ``value`` still holds."""
-    if isinstance(value, str):
-        return set(_TEMPLATE.findall(value))
-    if isinstance(value, dict):
-        return set().union(*(_left(v) for v in value.values())) if value else set()
-    if isinstance(value, (list, tuple)):
-        return set().union(*(_left(v) for v in value)) if value else set()
-    return set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,7 +263,7 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
         cli.append(aws_cli_command(call, url, region, real_aws=real))
         snippets.append(boto3_snippet(call, url, region, identity=identity, real_aws=real))
         notes += [n for n in _cli_notes(call, url, real) if n not in notes]
-    left = set().union(*(_left(c.params) for c in calls)) - {"access_key"} if calls else set()
+    left = set().union(*(names(c.params) for c in calls)) - {"access_key"} if calls else set()
     notes += [f"{{{b}}} is {sources.get(b, 'a value a call before these returned')}" for b in sorted(left)]
     if record.scenario is not None:
         notes.append(f"found by a {record.scenario.get('kind', 'scenario')} run: "

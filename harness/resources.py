@@ -1,9 +1,8 @@
 """Make the resources an operation needs, from the overlays' recipes, and fill parameter templates.
 
-A recipe step's params may hold ``{name}`` placeholders: a string that is exactly ``{name}`` takes
-the bound value with its type (an int stays an int), and ``{name}`` inside a longer string is
-replaced by its text. ``{uid}`` is a fresh id for each resource made, ``{access_key}`` the key id
-of the identity making the call.
+A recipe step's params may hold ``{name}`` placeholders (``specs.templates``): ``{uid}`` is a fresh
+id for each resource made, ``{access_key}`` the key id of the identity making the call, and every
+other name a value an earlier step produced (a JMESPath path into its answer, ``specs.paths.search``).
 
 Every id a run makes starts with the run prefix (``{uid}`` is the prefix and a counter). A target
 that fixes the prefix (the aws target, whose guard sends only what carries it) names the resources
@@ -14,22 +13,20 @@ member of an operation's input and add the run tag ``jobfuzz:run=<prefix>`` to i
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable
 from typing import Any
 
 from harness.model import Exchange
 from specs.overlay import check_resource_names
+from specs.paths import search
+from specs.templates import fill, names
 from specs.types import OperationSpec, Resource, ServiceSpec, Step
 from strategies.calls import Call
 
-__all__ = ["RUN_TAG_KEY", "ResourceError", "ResourceMaker", "add_run_tag", "dig", "fill", "run_tag_member"]
+__all__ = ["RUN_TAG_KEY", "ResourceError", "ResourceMaker", "add_run_tag", "fill", "run_tag_member"]
 
 #: the tag key every resource a run makes on a real account carries (value: the run prefix)
 RUN_TAG_KEY = "jobfuzz:run"
-
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
 
 class ResourceError(RuntimeError):
     """A recipe step failed: the resources an operation needs could not be made."""
@@ -41,30 +38,6 @@ class ResourceError(RuntimeError):
             status = f"HTTP {exchange.status}" if exchange.status is not None else ""
             why = f"{exchange.service}.{exchange.operation} answered {' '.join(x for x in (status, what) if x)}"
         super().__init__(f"could not make {resource}: {why}")
-
-
-def fill(value: Any, values: dict[str, Any]) -> Any:
-    if isinstance(value, str):
-        whole = _PLACEHOLDER.fullmatch(value)
-        if whole and whole.group(1) in values:
-            return values[whole.group(1)]
-        if "{" not in value:
-            return value
-        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), value)
-    if isinstance(value, dict):
-        return {k: fill(v, values) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [fill(v, values) for v in value]
-    return value
-
-
-def dig(data: Any, path: str) -> Any:
-    """``execution.status`` in a parsed output; None where any part is missing."""
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def run_tag_member(op: OperationSpec, service: ServiceSpec) -> tuple[str, str] | None:
@@ -166,7 +139,7 @@ class ResourceMaker:
                 for param, template in step.params.items():
                     if not isinstance(template, str) or "{uid}" not in template:
                         continue
-                    if {m.group(1) for m in _PLACEHOLDER.finditer(template)} != {"uid"}:
+                    if names(template) != {"uid"}:
                         continue
                     uid = uid or self.uid()
                     out[param] = fill(template, {"uid": uid})
@@ -224,7 +197,7 @@ class ResourceMaker:
             if not ex.ok:
                 raise ResourceError(res.name, ex)
             for binding, path in step.produces.items():
-                value = dig(ex.parsed, path)
+                value = search(path, ex.parsed)
                 if not isinstance(value, (str, int)) or isinstance(value, bool) or value == "":
                     # the answer was judged (response_schema_conformance); what it names cannot be used
                     raise ResourceError(res.name, ex, f"{step.service}.{step.operation} answered HTTP {ex.status} "

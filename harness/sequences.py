@@ -14,11 +14,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jmespath
-
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
-from harness.resources import fill
+from specs.paths import search
+from specs.templates import fill
 from specs.types import Expect, OperationSpec, SequenceSpec
 from strategies.calls import Call
 
@@ -38,15 +37,15 @@ def broken(expect: Expect, ex: Exchange, values: dict[str, Any]) -> str | None:
     if not ex.ok:
         return f"expected a success, got HTTP {ex.status} {ex.error_code}: {ex.error_message or ''}"
     for path, template in expect.equals:
-        want, got = fill(template, values), jmespath.search(path, ex.parsed)
+        want, got = fill(template, values), search(path, ex.parsed)
         if got != want:
             return f"expected {path} to be {want!r}, got {got!r}"
     for path, template in expect.includes:
-        want, got = fill(template, values), jmespath.search(path, ex.parsed)
+        want, got = fill(template, values), search(path, ex.parsed)
         if not isinstance(got, list) or want not in got:
             return f"expected {path} to include {want!r}, got {got!r}"
     for path in expect.present:
-        if jmespath.search(path, ex.parsed) is None:
+        if search(path, ex.parsed) is None:
             return f"expected {path} in the answer, it is missing"
     return None
 
@@ -98,7 +97,7 @@ def run_sequence(ctx: RunContext, seq: SequenceSpec, op: OperationSpec) -> bool:
                               cause=Cause("sequence", f"{seq.name} step {k}"), status_code=ex.status,
                               error_code=ex.error_code)
         for binding, path in step.produces.items():
-            values[binding] = jmespath.search(path, ex.parsed)
+            values[binding] = search(path, ex.parsed)
     return True
 
 

@@ -16,11 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
-import jmespath
 import jsonschema
 import yaml
 
-from specs import paths
+from specs import overlay_check, paths
 from specs.models import raw_service
 from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
 from specs.types import (
@@ -140,8 +139,26 @@ class _Checker:
         except paths.PathError as exc:
             self.fail(where, f"{op.name}: {exc}")
 
+    def place(self, where: str, op: OperationSpec, expr: str, *, output: bool = False) -> str:
+        """The internal place of ``expr`` (a JMESPath place) in ``op``'s input or output."""
+        try:
+            place = paths.compile_place(expr)
+        except paths.PathError as exc:
+            self.fail(where, f"{op.name}: {exc}")
+        try:
+            paths.resolve(self.service, op.output if output else op.input, place, shown=expr)
+        except paths.PathError as exc:
+            self.fail(where, f"{op.name}: {exc}")
+        return place
+
     def step(self, where: str, step: Step) -> None:
         self.operation(where, step.operation, step.service)
+        overlay_check.check_step(self.fail, where, self.service, step)
+
+    def answer(self, where: str, step: Step, expr: str) -> None:
+        """``expr`` reads the answer of ``step``'s operation."""
+        service, op = overlay_check.operation_of(self.service, step)
+        overlay_check.check_answer(self.fail, where, service, op, expr)
 
     def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
         """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
@@ -215,9 +232,13 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             check.operation(f"{key}/{op_name}", op_name)
             op = service.operations[op_name]
             for i, raw in enumerate(items):
-                check.path(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
-                check.rule(f"{key}/{op_name}/{i}", op, raw, output=output)
-                target.setdefault(op_name, []).append(_rule(raw))
+                place = check.place(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
+                if place == "" and raw["kind"] != "one_of":
+                    check.fail(f"{key}/{op_name}/{i}/path", "'@': the input itself is a place only for one_of")
+                shape = paths.resolve(service, op.output if output else op.input, place)
+                overlay_check.check_value(check.fail, f"{key}/{op_name}/{i}", op, raw, shape)
+                check.rule(f"{key}/{op_name}/{i}", op, {**raw, "path": place}, output=output)
+                target.setdefault(op_name, []).append(_rule({**raw, "path": place}))
             check.groups(f"{key}/{op_name}", target.get(op_name, []))
 
     doc_errors: dict[str, list[ErrorSpec]] = {}
@@ -230,8 +251,10 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     for name, raw in data.get("resources", {}).items():
         create = tuple(_step(s) for s in raw["create"])
         delete = tuple(_step(s) for s in raw.get("delete", ()))
-        for j, s in enumerate(create + delete):
-            check.step(f"resources/{name}/step {j}", s)
+        for j, s in enumerate(create):
+            check.step(f"resources/{name}/create/{j}", s)
+        for j, s in enumerate(delete):
+            check.step(f"resources/{name}/delete/{j}", s)
         resources[name] = Resource(name, service.name, tuple(raw.get("needs", ())), create, delete,
                                    bool(raw.get("deletes", False)))
 
@@ -239,19 +262,15 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     for op_name, mapping in data.get("bindings", {}).items():
         check.operation(f"bindings/{op_name}", op_name)
         op = service.operations[op_name]
-        for param in mapping:
-            check.path(f"bindings/{op_name}/{param}", op, param)
-        bindings[op_name] = tuple(mapping.items())
+        bound = tuple((_binding_place(check, f"bindings/{op_name}/{param}", op, param), b)
+                      for param, b in mapping.items())
+        bindings[op_name] = bound
 
     idempotent = tuple(data.get("idempotent", ()))
     for i, name in enumerate(idempotent):
         check.operation(f"idempotent/{i}", name)
-    lists = []
-    for name, raw in data.get("pagination", {}).items():
-        check.operation(f"pagination/{name}", name)
-        if service.operations[name].pagination is None:
-            check.fail(f"pagination/{name}", f"{name} has no paginator in the model")
-        lists.append(ListItems(name, raw["resource"], raw["id"], raw["binding"]))
+    catalog = _catalog(file, resources)
+    lists = [_list(check, catalog, name, raw) for name, raw in data.get("pagination", {}).items()]
 
     machines = tuple(_machine(check, i, raw) for i, raw in enumerate(data.get("state_machines", ())))
     sequences = tuple(_sequence(check, i, raw) for i, raw in enumerate(data.get("sequences", ())))
@@ -260,6 +279,7 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         if seq.name in seen:
             check.fail(f"sequences/{i}/name", f"{seq.name!r} is already the name of sequence {seen[seq.name]}")
         seen[seq.name] = i
+    overlay_check.check_references(check.fail, catalog, resources, machines, sequences, rules, bindings)
     discrepancies = tuple(
         Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
         for d in data.get("discrepancies", ()))
@@ -272,17 +292,90 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     }
 
 
-def _expect(check: _Checker, where: str, raw: dict[str, Any]) -> Expect:
+def _binding_place(check: _Checker, where: str, op: OperationSpec, expr: str) -> str:
+    """A binding's member: a member of the input (``jobId``), or of each item of a list in it
+    (``computeEnvironmentOrder[*].computeEnvironment``); never a map's key or value."""
+    place = check.place(where, op, expr)
+    if any(part in ("{}", "{key}") for part in paths.split(place)):
+        check.fail(where, f"{op.name}: {expr!r}: a binding fills a member, or a member of each list item "
+                          f"('a[*].b'), not a map's values or keys")
+    if place.endswith("[]"):
+        check.fail(where, f"{op.name}: {expr!r}: a binding names the list member itself ({expr[:-3]!r}), "
+                          f"which takes a list of the one value")
+    return place
+
+
+def _list(check: _Checker, catalog: overlay_check.Catalog, name: str, raw: dict[str, Any]) -> ListItems:
+    """A ``pagination`` entry: a paginated operation, a resource that produces its ``binding``, an ``id``
+    its result items have."""
+    where = f"pagination/{name}"
+    check.operation(where, name)
+    if check.service.operations[name].pagination is None:
+        check.fail(where, f"{name} has no paginator in the model")
+    catalog.known(check.fail, f"{where}/resource", raw["resource"])
+    made = catalog.produces[raw["resource"]]
+    if raw["binding"] not in made:
+        check.fail(f"{where}/binding", f"the resource {raw['resource']!r} produces no {raw['binding']!r} "
+                                       f"(it produces: {', '.join(made) or 'nothing'})")
+    _list_id(check, f"{where}/id", check.service.operations[name], raw["id"])
+    return ListItems(name, raw["resource"], raw["id"], raw["binding"])
+
+
+def _list_id(check: _Checker, where: str, op: OperationSpec, expr: str) -> None:
+    """A list's ``id`` reads each item of the operation's result list."""
+    pag = op.pagination
+    if pag is None or not pag.result_keys:
+        return
+    try:
+        items = paths.resolve_answer(check.service, op.output, pag.result_keys[0])
+    except paths.PathError:
+        return  # the paginator's own expression, not the overlay's
+    if items.type != "list" or items.member is None:
+        return
+    try:
+        paths.resolve_answer(check.service, items.member.shape, expr)
+    except paths.PathError as exc:
+        check.fail(where, f"{op.name}: an item of {pag.result_keys[0]}: {exc}")
+
+
+@functools.cache
+def _resources_in(file: str, _mtime: int) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The resources an overlay file defines: name -> (needs, produces), read without checking the file
+    (its own load says what is wrong with it)."""
+    try:
+        data = read_yaml(Path(file))
+    except OverlayError:
+        return {}
+    out = {}
+    for name, raw in (data.get("resources") or {}).items():
+        if isinstance(raw, dict):
+            steps = [s for s in raw.get("create") or () if isinstance(s, dict)]
+            out[name] = (tuple(raw.get("needs") or ()), tuple(b for s in steps for b in (s.get("produces") or {})))
+    return out
+
+
+def _catalog(file: Path, resources: dict[str, Resource]) -> overlay_check.Catalog:
+    """The resources a piece of ``file`` may name: its own and those of the other overlays on the path."""
+    needs: dict[str, tuple[str, ...]] = {}
+    produces: dict[str, tuple[str, ...]] = {}
+    folders = [Path(p) for p in os.environ.get(OVERLAY_PATH_ENV, "").split(os.pathsep) if p] + [OVERLAY_DIR]
+    others = {f.stem: f for folder in reversed(folders) if folder.is_dir() for f in sorted(folder.glob("*.yaml"))}
+    for stem, other in others.items():
+        if stem != file.stem:
+            for name, (need, made) in _resources_in(str(other), other.stat().st_mtime_ns).items():
+                needs[name], produces[name] = need, made
+    for name, res in resources.items():
+        needs[name], produces[name] = res.needs, res.produces
+    return overlay_check.Catalog(needs, produces)
+
+
+def _expect(check: _Checker, where: str, step: Step, raw: dict[str, Any]) -> Expect:
     if "error" in raw and len(raw) > 1:
         check.fail(where, "'error' expects a refusal, so it cannot be combined with what a success shows")
     places = [(f"{where}/{kind}/{path}", path) for kind in ("equals", "includes") for path in raw.get(kind, {})]
     places += [(f"{where}/present/{k}", path) for k, path in enumerate(raw.get("present", ()))]
     for place, path in places:
-        try:
-            jmespath.compile(path)
-        except jmespath.exceptions.JMESPathError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            check.fail(place, f"{path!r} is not a JMESPath expression ({first})")
+        check.answer(place, step, path)
     return Expect(equals=tuple((p, _frozen(v)) for p, v in raw.get("equals", {}).items()),
                   includes=tuple((p, _frozen(v)) for p, v in raw.get("includes", {}).items()),
                   present=tuple(raw.get("present", ())), error=tuple(raw.get("error", ())),
@@ -296,7 +389,7 @@ def _sequence(check: _Checker, i: int, raw: dict[str, Any]) -> SequenceSpec:
     for j, s in enumerate(raw["steps"]):
         step = _step(s)
         check.step(f"{where}/steps/{j}", step)
-        steps.append((step, _expect(check, f"{where}/steps/{j}/expect", s["expect"]) if "expect" in s else None))
+        steps.append((step, _expect(check, f"{where}/steps/{j}/expect", step, s["expect"]) if "expect" in s else None))
     if all(e is None for _, e in steps):
         check.fail(f"{where}/steps", "no step has an 'expect': the sequence would assert nothing")
     return SequenceSpec(name=raw["name"], service=check.service.name, operation=raw["operation"],
@@ -316,6 +409,9 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
             check.fail(f"{where}/terminal", f"{s!r} is not one of the states {list(states)}")
     read = _step(raw["read"])
     check.step(f"{where}/read", read)
+    check.answer(f"{where}/state_path", read, raw["state_path"])
+    if "version" in raw:
+        check.answer(f"{where}/version/field", read, raw["version"]["field"])
     transitions = []
     for j, t in enumerate(raw["transitions"]):
         tw = f"{where}/transitions/{j}"
@@ -385,7 +481,8 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:
     """Raise OverlayError when two overlays of ``services`` define a resource of the same name, or
-    a sequence needs a resource none of them defines.
+    a piece (a ``needs``, a state machine's or a list's ``resource``) names a resource none of them
+    defines.
 
     Resource names are one namespace across the overlays a run loads: a state machine or a list of
     one service may name another service's resource (iot-jobs-data's lifecycle runs on iot's
@@ -400,10 +497,13 @@ def check_resource_names(services: Iterable[ServiceSpec]) -> None:
                                    f"the resource name {name!r} is taken by {overlay_path(owner) or owner} "
                                    f"(service {owner}); resource names are shared by every overlay of a run, "
                                    f"so one would replace the other: rename one of them")
-    for spec in services:  # a sequence may need another overlay's resource (iot-jobs-data's need iot's job)
-        for i, seq in enumerate(spec.sequences):
-            for name in seq.needs:
-                if name not in first:
-                    raise OverlayError(overlay_path(spec.name) or spec.name, f"sequences/{i}/needs",
-                                       f"no overlay of the run has a resource {name!r} (resources: "
-                                       f"{', '.join(sorted(first)) or 'none'})")
+    for spec in services:  # a piece may name another overlay's resource (iot-jobs-data's need iot's job)
+        named = [(f"sequences/{i}/needs", n) for i, seq in enumerate(spec.sequences) for n in seq.needs]
+        named += [(f"resources/{r.name}/needs", n) for r in spec.resources.values() for n in r.needs]
+        named += [(f"state_machines/{i}/resource", sm.resource) for i, sm in enumerate(spec.state_machines)]
+        named += [(f"pagination/{li.operation}/resource", li.resource) for li in spec.lists]
+        for where, name in named:
+            if name not in first:
+                raise OverlayError(overlay_path(spec.name) or spec.name, where,
+                                   f"no overlay of the run has a resource {name!r} (resources: "
+                                   f"{', '.join(sorted(first)) or 'none'})")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 
-from specs.paths import join
+from specs.paths import jmespath_form, join
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec, Step
 
 __all__ = ["show_operation"]
@@ -130,7 +130,7 @@ def show_operation(service: ServiceSpec, name: str) -> str:
                      f"{p.limit_key or 'none'}, results {', '.join(p.result_keys)}"
                      + (f", more {p.more_results}" if p.more_results else ""))
     if op.bindings:
-        lines.append("bindings: " + ", ".join(f"{param} <- {b}" for param, b in op.bindings))
+        lines.append("bindings: " + ", ".join(f"{jmespath_form(param)} <- {b}" for param, b in op.bindings))
     for res in service.resources.values():
         if any(_touches(s, op) for s in res.create + res.delete):
             lines.append(f"resource recipe: {res.name} (needs {', '.join(res.needs) or 'nothing'})")

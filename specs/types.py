@@ -3,10 +3,13 @@
 Nothing here knows Hypothesis or HTTP. Shapes are kept flat in ``ServiceSpec.shapes`` and members
 refer to them by name, so recursive models need no special care.
 
-Paths name a place inside an operation's input or output, with botocore member names:
-``statusDetails`` (a member), ``timeoutConfig.inProgressTimeoutInMinutes`` (nested),
-``targets[]`` (each list item), ``statusDetails{}`` (each map value), ``statusDetails{key}``
-(each map key).
+Places (a rule's path, a binding's member) name where a value is inside an operation's input or
+output, with botocore member names, in the internal form ``specs.paths`` maps an overlay's JMESPath
+to: ``statusDetails`` (a member), ``timeoutConfig.inProgressTimeoutInMinutes`` (nested),
+``targets[]`` (each list item, ``targets[*]``), ``statusDetails{}`` (each map value,
+``statusDetails.*``), ``statusDetails{key}`` (each map key, ``keys(statusDetails)``). Paths into an
+answer (``produces``, ``state_path``, a version ``field``) stay JMESPath, evaluated by
+``specs.paths.search``.
 """
 
 from __future__ import annotations

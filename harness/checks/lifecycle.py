@@ -24,8 +24,9 @@ from typing import Any
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
-from harness.resources import dig, fill
 from specs.overlay import DELETED
+from specs.paths import search
+from specs.templates import fill
 from specs.types import StateMachineSpec, Step, Transition
 from strategies.calls import Call
 
@@ -99,8 +100,8 @@ class LifecycleRun:
         ex = self.ctx.judgeable(self._send(self.sm.read))  # else the machine cannot run: nothing to judge
         if not ex.ok:
             return ex, None, None
-        state = dig(ex.parsed, self.sm.state_path)
-        version = dig(ex.parsed, self.sm.version.field) if self.sm.version else None
+        state = search(self.sm.state_path, ex.parsed)
+        version = search(self.sm.version.field, ex.parsed) if self.sm.version else None
         return ex, state, version if isinstance(version, int) else None
 
     # -- the model -------------------------------------------------------------------------

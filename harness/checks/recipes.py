@@ -13,32 +13,20 @@ a moment to show, as the scenarios poll after a delete); a later success lets th
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Any
 
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from specs.templates import BUILT_IN, names
 from specs.types import OperationSpec, Resource
 from strategies.calls import Call
 
 __all__ = ["made_not_found", "recheck_recipe_step"]
 
 CHECK = "read_after_write_consistency"
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_NOT_MADE = frozenset({"uid", "access_key"})  # placeholders that name nothing the run made
+_NOT_MADE = BUILT_IN  # placeholders that name nothing the run made
 _TRIES = 6
-
-
-def _placeholders(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return set(_PLACEHOLDER.findall(value))
-    if isinstance(value, dict):
-        return set().union(*(_placeholders(v) for v in value.values())) if value else set()
-    if isinstance(value, (list, tuple)):
-        return set().union(*(_placeholders(v) for v in value)) if value else set()
-    return set()
 
 
 def _create_step(template: Call, resources: dict[str, Resource]) -> Resource | None:
@@ -56,7 +44,7 @@ def made_not_found(ex: Exchange, template: Call, op: OperationSpec,
     """The failure when ``ex``, a recipe's create step naming what the run made, answers not found."""
     if ex.ok or ex.error_code is None or ex.error_code not in op.not_found_errors:
         return None
-    used = sorted(_placeholders(template.params) - _NOT_MADE)
+    used = sorted(names(template.params) - _NOT_MADE)
     res = _create_step(template, resources) if used else None
     if res is None:
         return None

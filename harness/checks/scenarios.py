@@ -19,13 +19,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import jmespath
-
-from harness.binding import bind_call
+from harness.binding import bind_call, put_bound
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
-from harness.resources import dig
+from specs.paths import search, split
 from specs.types import OperationSpec
 from strategies import boundary_calls
 from strategies.calls import Call
@@ -100,18 +98,18 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
             raise scenario_failure("pagination_conformance", op, ex, f"page {page + 1} refused",
                                    f"page {page + 1} with {pg.limit_key}={PAGE_LIMIT} got HTTP {ex.status} "
                                    f"{ex.error_code}: {ex.error_message}")
-        page_items = jmespath.search(pg.result_keys[0], ex.parsed) or []
+        page_items = search(pg.result_keys[0], ex.parsed) or []
         if len(page_items) > PAGE_LIMIT:
             raise scenario_failure("pagination_conformance", op, ex, "page size limit not honoured",
                                    f"{pg.limit_key}={PAGE_LIMIT} returned {len(page_items)} items")
-        ids = [dig(i, items.id) for i in page_items]
+        ids = [search(items.id, i) for i in page_items]
         dup = [i for i in ids if i in seen]
         if dup:
             raise scenario_failure("pagination_conformance", op, ex, "pages overlap",
                                    f"{items.id} {dup[0]!r} came again on page {page + 1}")
         seen.update(ids)
-        more = bool(jmespath.search(pg.more_results, ex.parsed)) if pg.more_results else True
-        token = jmespath.search(pg.output_token[0], ex.parsed)
+        more = bool(search(pg.more_results, ex.parsed)) if pg.more_results else True
+        token = search(pg.output_token[0], ex.parsed)
         if not token or not more:
             break
         if str(token) in tokens:
@@ -177,16 +175,14 @@ def bound_call(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> di
     params = ctx.fill_templates(op, dict(call.params), values)
     service = ctx.services[op.service]
     for param, binding in op.bindings:
-        member = service.shapes[op.input].member_named(param) if op.input else None
-        is_list = member is not None and service.shapes[member.shape].type == "list"
-        params[param] = [values[binding]] if is_list else values[binding]
+        params = put_bound(params, param, values[binding], service, op)
     return params
 
 
 def _listed_ids(op: OperationSpec, ex: Exchange) -> list[Any]:
     if op.pagination is None or not op.pagination.result_keys:
         return []
-    items = jmespath.search(op.pagination.result_keys[0], ex.parsed) or []
+    items = search(op.pagination.result_keys[0], ex.parsed) or []
     return [v for i in items if isinstance(i, dict) for v in i.values()]
 
 
@@ -298,7 +294,7 @@ def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
     if not op.bindings or not op.not_found_errors or op.input is None:
         return
     shape = ctx.services[op.service].shapes[op.input]
-    bound = {p for p, _ in op.bindings}
+    bound = {split(p)[0] for p, _ in op.bindings}
     if any(m.location == "uri" and m.name in shape.required and m.name not in bound for m in shape.members):
         return
     values = ctx.resources.make([b for _, b in op.bindings], service=op.service)

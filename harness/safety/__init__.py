@@ -21,7 +21,6 @@ from harness.safety.guard import Guard, refused_exchange
 from harness.safety.index import (
            MIN_PREFIX,
            NOT_FOUND_CODES,
-           PLACEHOLDER,
            SpecIndex,
            id_member,
            new_prefix,
@@ -30,5 +29,5 @@ from harness.safety.index import (
 from harness.safety.ledger import DEFAULT_LEDGER_DIR, Ledger
 from harness.safety.limits import CallLimiter
 
-__all__ = ["DEFAULT_LEDGER_DIR", "MIN_PREFIX", "NOT_FOUND_CODES", "PLACEHOLDER", "CallLimiter", "Guard", "Ledger",
+__all__ = ["DEFAULT_LEDGER_DIR", "MIN_PREFIX", "NOT_FOUND_CODES", "CallLimiter", "Guard", "Ledger",
            "SpecIndex", "id_member", "new_prefix", "prefix_problem", "refused_exchange"]

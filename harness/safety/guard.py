@@ -19,9 +19,11 @@ from collections import Counter
 from typing import Any
 
 from harness.model import Exchange
-from harness.resources import add_run_tag, dig, fill
-from harness.safety.index import NOT_FOUND_CODES, PLACEHOLDER, SpecIndex, id_member
+from harness.resources import add_run_tag
+from harness.safety.index import NOT_FOUND_CODES, SpecIndex, id_member
 from harness.safety.ledger import Ledger
+from specs.paths import jmespath_form, search
+from specs.templates import fill, names, whole
 from specs.types import OperationSpec, ServiceSpec, Step
 from strategies.calls import Call
 
@@ -99,10 +101,11 @@ class Guard:
         named_ours = False
         scalars = []
         write = not op.name.startswith(READ_VERBS)
-        for param in ids.bound:
-            if param not in params or params[param] is None:
+        for place in ids.bound:
+            param = jmespath_form(place)  # a member, or a member of each list item (a list of its values)
+            value = search(param, params)
+            if value is None:
                 continue
-            value = params[param]
             if isinstance(value, (str, list, tuple)):
                 bad = self._foreign(value, made_only=write)
                 if bad is not None and write and self.ours(bad):
@@ -198,7 +201,7 @@ class Guard:
         if ex.ok:
             for step in recipes.steps.get(key, ()):
                 for path in step.produces.values():
-                    value = dig(ex.parsed, path)
+                    value = search(path, ex.parsed)
                     if isinstance(value, str) and value:
                         with self._lock:
                             self.made.add(value)
@@ -240,11 +243,11 @@ def _values_of(step: Step, params: dict[str, Any], parsed: Any) -> dict[str, Any
     """The bindings a create step made: what its answer produced, and the params it was filled with."""
     values: dict[str, Any] = {}
     for param, template in step.params.items():
-        m = PLACEHOLDER.fullmatch(template) if isinstance(template, str) else None
-        if m and m.group(1) != "access_key" and isinstance(params.get(param), (str, int)):
-            values[param if m.group(1) == "uid" else m.group(1)] = params[param]
+        name = whole(template)
+        if name is not None and name != "access_key" and isinstance(params.get(param), (str, int)):
+            values[param if name == "uid" else name] = params[param]
     for binding, path in step.produces.items():
-        value = dig(parsed, path)
+        value = search(path, parsed)
         if isinstance(value, (str, int)) and not isinstance(value, bool):
             values[binding] = value
     return values
@@ -252,7 +255,7 @@ def _values_of(step: Step, params: dict[str, Any], parsed: Any) -> dict[str, Any
 
 def _signature(step: Step, params: dict[str, Any]) -> tuple[Any, ...]:
     """A delete step's operation and the values of its templated params (what names the resource)."""
-    keys = sorted(p for p, t in step.params.items() if isinstance(t, str) and PLACEHOLDER.search(t))
+    keys = sorted(p for p, t in step.params.items() if names(t))
     return (step.service, step.operation, *((k, json.dumps(params.get(k), sort_keys=True, default=str))
                                             for k in keys))
 

@@ -9,15 +9,15 @@ import threading
 from dataclasses import dataclass
 
 from harness.resources import run_tag_member
+from specs.templates import whole
 from specs.types import OperationSpec, Resource, ServiceSpec, Step
 
-__all__ = ["MIN_PREFIX", "NOT_FOUND_CODES", "PLACEHOLDER", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
+__all__ = ["MIN_PREFIX", "NOT_FOUND_CODES", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
 
 MIN_PREFIX = 4
 #: letters and digits, a letter first: fits every id pattern of the job APIs (thing names, job ids,
 #: Amplify app ids)
 _PREFIX = re.compile(r"[a-z][a-z0-9]*")
-PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "InvalidJobIdException"})
 
 
@@ -116,8 +116,7 @@ class SpecIndex:
         op = service.operations.get("Delete" + first.operation[len("Create"):])
         if op is None or op.input is None:
             return ()
-        known = set(first.produces) | {p for p, t in first.params.items() if isinstance(t, str) and
-                                       PLACEHOLDER.fullmatch(t)}
+        known = set(first.produces) | {p for p, t in first.params.items() if whole(t) is not None}
         required = [m.name for m in service.shapes[op.input].members if m.required]
         if not required or any(m not in known for m in required):
             return ()

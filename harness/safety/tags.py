@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from harness.resources import RUN_TAG_KEY, dig
+from harness.resources import RUN_TAG_KEY
+from specs.paths import search
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
@@ -74,7 +75,7 @@ class TagReader:
                 return False, f"{self.op.qualified} answered {ex.error_code or ex.status}"
             if has_run_tag(ex.parsed.get(self.tags_member), prefix):
                 return True, ""
-            token = dig(ex.parsed, pag.output_token[0]) if pag and pag.output_token else None
+            token = search(pag.output_token[0], ex.parsed) if pag and pag.output_token else None
             if not token or not pag:
                 break
             params[pag.input_token[0]] = token

@@ -106,10 +106,14 @@ def test_a_sequence_that_needs_a_resource_no_overlay_has_is_refused(services, tm
         "service: batch\nsequences:\n  - {name: s, operation: SubmitJob, source: doc, needs: [batch_job],\n"
         "     steps: [{service: batch, operation: DescribeJobs, params: {jobs: [x]}, expect: {ok: true}}]}\n")
     monkeypatch.setenv(OVERLAY_PATH_ENV, str(tmp_path))
-    with pytest.raises(OverlayError) as err:
-        _maker({**services, "batch": load_service("batch")})
+    with pytest.raises(OverlayError) as err:  # no overlay on the path has it: refused when loaded
+        load_service("batch")
+    assert err.value.where == "sequences/0/needs/0"
+    assert "no overlay has a resource 'batch_job'" in str(err.value)
+    with pytest.raises(OverlayError) as err:  # another overlay has it, but the run does not load that one
+        _maker({"iot-jobs-data": services["iot-jobs-data"]})
     assert err.value.where == "sequences/0/needs"
-    assert "no overlay of the run has a resource 'batch_job'" in str(err.value)
+    assert "no overlay of the run has a resource 'job'" in str(err.value)
     _maker(services)  # the shipped overlays' sequences need only resources they define
 
 

@@ -105,7 +105,7 @@ def test_bad_overlay_is_one_line_and_status_2(tmp_path, monkeypatch):
     monkeypatch.setenv("JOBFUZZ_OVERLAY_PATH", str(tmp_path))
     specs.overlay._apply_cached.cache_clear()
     try:
-        code, _, err = run("list")
+        code, _, err = run("list", "iot")
     finally:
         specs.overlay._apply_cached.cache_clear()
     assert code == 2 and err.count("\n") == 1

@@ -46,18 +46,20 @@ def _error() -> OverlayError:
 # -- overlay checks ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("rule", "where", "says"), [
-    ('{path: "", kind: one_of, value: [document], source: doc}', "rules/CreateJob/0/value", "too short"),
-    ('{path: "", kind: one_of, value: document, source: doc}', "rules/CreateJob/0/value", "got 'document' (a string)"),
-    ('{path: "", kind: one_of, value: [document, document], source: doc}', "rules/CreateJob/0/value",
+    ('{path: "@", kind: one_of, value: [document], source: doc}', "rules/CreateJob/0/value", "too short"),
+    ('{path: "@", kind: one_of, value: document, source: doc}', "rules/CreateJob/0/value", "got 'document' (a string)"),
+    ('{path: "@", kind: one_of, value: [document, document], source: doc}', "rules/CreateJob/0/value",
      "non-unique"),
-    ('{path: "", kind: one_of, value: [document, documentz], source: doc}', "rules/CreateJob/0/value/1",
+    ('{path: "@", kind: one_of, value: [document, documentz], source: doc}', "rules/CreateJob/0/value/1",
      "has no member 'documentz'"),
-    ('{path: "", kind: one_of, value: [document, jobId], source: doc}', "rules/CreateJob/0/value/1",
+    ('{path: "@", kind: one_of, value: [document, jobId], source: doc}', "rules/CreateJob/0/value/1",
      "jobId is required by the model"),
     ('{path: document, kind: one_of, value: [a, b], source: doc}', "rules/CreateJob/0/path",
      "one_of needs a structure, not a string"),
+    ('{path: "@", kind: max, value: 3, source: doc}', "rules/CreateJob/0/path",
+     "the input itself is a place only for one_of"),
     ('{path: "", kind: max, value: 3, source: doc}', "rules/CreateJob/0/path", "should be non-empty"),
-    ('{path: "", kind: one_of, value: [document, documentSource], source: guess}', "rules/CreateJob/0/source",
+    ('{path: "@", kind: one_of, value: [document, documentSource], source: guess}', "rules/CreateJob/0/source",
      "'guess' is not one of"),
     ('{path: jobId, kind: page_token, value: "", source: inferred}', "rules/CreateJob/0/value", "should be non-empty"),
     ('{path: targets, kind: page_token, value: nextToken, source: inferred}', "rules/CreateJob/0/path",
@@ -72,8 +74,8 @@ def test_a_malformed_rule_is_one_line_naming_file_and_place(overlay, rule, where
 
 def test_a_member_in_two_groups(overlay):
     overlay("""
-        - {path: "", kind: one_of, value: [document, documentSource], source: doc}
-        - {path: "", kind: one_of, value: [documentSource, jobTemplateArn], source: doc}
+        - {path: "@", kind: one_of, value: [document, documentSource], source: doc}
+        - {path: "@", kind: one_of, value: [documentSource, jobTemplateArn], source: doc}
     """)
     err = _error()
     assert err.where == "rules/CreateJob/1/value" and "documentSource is already in the one_of group" in err.problem
@@ -81,7 +83,7 @@ def test_a_member_in_two_groups(overlay):
 
 def test_a_group_member_cannot_be_required(overlay):
     overlay("""
-        - {path: "", kind: one_of, value: [document, documentSource], source: doc}
+        - {path: "@", kind: one_of, value: [document, documentSource], source: doc}
         - {path: document, kind: required, value: true, source: doc}
     """)
     err = _error()
@@ -89,15 +91,15 @@ def test_a_group_member_cannot_be_required(overlay):
 
 
 def test_one_of_is_an_input_rule(overlay):
-    overlay('- {path: "", kind: one_of, value: [jobArn, jobId], source: doc}', key="output_rules")
+    overlay('- {path: "@", kind: one_of, value: [jobArn, jobId], source: doc}', key="output_rules")
     err = _error()
     assert err.where == "output_rules/CreateJob/0/kind" and "rule of the input" in err.problem
 
 
 def test_a_nested_group_and_an_overlay_page_token_load(overlay):
     overlay("""
-        - {path: timeoutConfig, kind: min_length, value: 0, source: doc}
-        - {path: "", kind: one_of, value: [document, documentSource], source: inferred}
+        - {path: timeoutConfig.inProgressTimeoutInMinutes, kind: min, value: 1, source: doc}
+        - {path: "@", kind: one_of, value: [document, documentSource], source: inferred}
         - {path: description, kind: page_token, value: elsewhere, source: inferred}
     """)
     op = load_service("iot").operation("CreateJob")

@@ -149,7 +149,7 @@ def test_unknown_step_operation_in_another_service(overlay):
               - {service: iot, operation: MakeThing}
     """)
     err = _error("iot-jobs-data")
-    assert err.where == "resources/thing/step 0"
+    assert err.where == "resources/thing/create/0"
     assert "iot has no operation 'MakeThing'" in err.problem
 
 
@@ -163,26 +163,26 @@ def _sequence(expect: dict | None, step: dict | None = None, **extra: str) -> st
 
 
 def test_a_sequence_is_read(overlay):
-    overlay("iot-jobs-data", _sequence({"equals": {"execution.jobId": "{jobId}", "x": None}}, needs=["job"],
-                                       check="state_transition_conformance"))
+    expect = {"equals": {"execution.jobId": "{jobId}", "execution.versionNumber": None}}
+    overlay("iot-jobs-data", _sequence(expect, needs=["job"], check="state_transition_conformance"))
     (seq,) = load_service("iot-jobs-data").sequences
     assert (seq.name, seq.operation, seq.check, seq.needs, seq.source) == (
         "s1", "DescribeJobExecution", "state_transition_conformance", ("job",), "doc")
     ((step, expect),) = seq.steps
     assert (step.service, step.operation) == ("iot-jobs-data", "DescribeJobExecution")
-    assert expect.equals == (("execution.jobId", "{jobId}"), ("x", None))
+    assert expect.equals == (("execution.jobId", "{jobId}"), ("execution.versionNumber", None))
 
 
 @pytest.mark.parametrize(("expect", "step", "extra", "where", "problem"), [
     (None, {}, {}, "sequences/0/steps", "no step has an 'expect'"),
     ({"error": ["X"], "present": ["a"]}, {}, {}, "sequences/0/steps/0/expect", "'error' expects a refusal"),
     ({"present": ["a.[b"]}, {}, {}, "sequences/0/steps/0/expect/present/0", "is not a JMESPath expression"),
-    ({"present": ["a"]}, {}, {"operation": "DescribeJobExecutionz"}, "sequences/0/operation",
+    ({"present": ["execution"]}, {}, {"operation": "DescribeJobExecutionz"}, "sequences/0/operation",
      "has no operation 'DescribeJobExecutionz'"),
-    ({"present": ["a"]}, {}, {"source": "inferred"}, "sequences/0/source", "is not one of"),
-    ({"present": ["a"]}, {"service": "iot", "operation": "UpdateJobExecution"}, {}, "sequences/0/steps/0",
+    ({"present": ["execution"]}, {}, {"source": "inferred"}, "sequences/0/source", "is not one of"),
+    ({"present": ["execution"]}, {"service": "iot", "operation": "UpdateJobExecution"}, {}, "sequences/0/steps/0",
      "iot has no operation 'UpdateJobExecution'"),
-    ({"present": ["a"], "absent": ["b"]}, {}, {}, "sequences/0/steps/0/expect", "absent"),
+    ({"present": ["execution"], "absent": ["b"]}, {}, {}, "sequences/0/steps/0/expect", "absent"),
     ({"ok": False}, {}, {}, "sequences/0/steps/0/expect/ok", "True was expected"),
     ({"ok": True, "error": ["X"]}, {}, {}, "sequences/0/steps/0/expect", "'error' expects a refusal"),
 ])
@@ -193,7 +193,7 @@ def test_a_bad_sequence_names_its_place(overlay, expect, step, extra, where, pro
 
 
 def test_two_sequences_of_one_name(overlay):
-    doc = yaml.safe_load(_sequence({"present": ["a"]}))
+    doc = yaml.safe_load(_sequence({"present": ["execution"]}))
     doc["sequences"] *= 2
     overlay("iot-jobs-data", yaml.safe_dump(doc))
     err = _error("iot-jobs-data")

@@ -66,7 +66,7 @@ _UNTRACED = """
         - {path: stepTimeoutInMinutes, kind: also, value: [-1], source: doc, doc: "https://docs.aws.amazon.com/x.html"}
     output_rules:
       DescribeJobExecution:
-        - {path: "execution.statusDetails{}", kind: max_length, value: 1024, source: inferred}
+        - {path: "execution.statusDetails.*", kind: max_length, value: 1024, source: inferred}
     state_machines:
       - name: m
         resource: job
@@ -126,9 +126,9 @@ _WRONG = [  # (rule, where below the value, what the line says)
      "also: expected a list of numbers, got -1 (an integer)"),
     ('{path: stepTimeoutInMinutes, kind: also, value: ["-1"], source: doc}', "/0",
      "also: expected a list of numbers, got '-1' (a string)"),
-    ('{path: "statusDetails{}", kind: max_length, value: 10.5, source: doc}', "",
+    ('{path: "statusDetails.*", kind: max_length, value: 10.5, source: doc}', "",
      "max_length: expected a whole number, 0 or more, got 10.5 (a number)"),
-    ('{path: "statusDetails{}", kind: max_length, value: -1, source: doc}', "",
+    ('{path: "statusDetails.*", kind: max_length, value: -1, source: doc}', "",
      "max_length: expected a whole number, 0 or more, got -1 (-1 is less than the minimum of 0)"),
     ("{path: jobId, kind: pattern, value: 5, source: doc}", "",
      "pattern: expected a regular expression (a non-empty string), got 5 (an integer)"),
