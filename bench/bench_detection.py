@@ -17,12 +17,15 @@ Prints one table and writes docs/planted.md (the catalogue with these figures).
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -98,7 +101,10 @@ def detect(name: str, budget: float, seed: int) -> Row:
             super().check_budget()
 
     watch = Watch()
-    engine = StopWhenFound(EmbeddedTarget(plant=[name]), _config(fault.service, budget, seed), watch)
+    config = _config(fault.service, budget, seed)
+    if fault.recorded:  # its check compares with what the correct emulator answered to the same run
+        config = _recorded(config)
+    engine = StopWhenFound(EmbeddedTarget(plant=[name]), config, watch)
     watch.engine = engine
     with contextlib.redirect_stdout(io.StringIO()):  # Hypothesis prints the steps of a stopped machine
         result = engine.run()
@@ -106,6 +112,21 @@ def detect(name: str, budget: float, seed: int) -> Row:
     row.calls, row.duration = result.calls, result.duration_s
     row.crashed = sorted({f"{c.check} on {c.operation}" for c in result.crashed_checks})
     return row
+
+
+def _recorded(config: Any) -> Any:
+    """``config`` compared with a recording (``jobfuzz record``) of the correct emulator's run of it."""
+    from dataclasses import replace
+
+    from harness.record import record
+    from harness.targets import EmbeddedTarget
+
+    folder = Path(tempfile.mkdtemp(prefix="jobfuzz-bench-recording-"))
+    atexit.register(shutil.rmtree, folder, True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        recording = record(EmbeddedTarget(), config)
+    recording.write(folder / "recording.json", "bench")
+    return replace(config, observations=folder / "recording.json")
 
 
 def clean(service: str, budget: float, seed: int) -> Clean:

@@ -1,6 +1,8 @@
-"""``jobfuzz``: run, replay, cleanup, diff, emulator, specs.
+"""``jobfuzz``: run, replay, record, cleanup, diff, emulator, specs.
 
-Exit status of ``run``: 0 no failure, 1 failures found, 2 could not run (with one line on stderr).
+Exit status of ``run``: 0 no failure, 1 failures found (warnings too under ``--strict``), 2 could not
+run (with one line on stderr), 3 operations asked for went untested.
+Exit status of ``record``: 0 the recording was written, 2 could not run or nothing to keep.
 Exit status of ``replay``: 0 the case passes now, 1 it still fails, 2 could not run.
 Exit status of ``cleanup``: 0 nothing with the prefix is left, 1 something is, 2 could not run.
 Exit status of ``diff``: 0 the two endpoints answered alike, 1 they differ, 2 could not run.
@@ -17,7 +19,15 @@ from typing import NoReturn, TypeVar, cast
 
 from harness import inputs
 from harness.inputs import UsageError
-from harness.options import TargetOptions, add_safety_options, add_target_options, build_target, run_config
+from harness.options import (
+    TargetOptions,
+    add_observation_options,
+    add_safety_options,
+    add_target_options,
+    build_target,
+    observations_file,
+    run_config,
+)
 from harness.targets import AwsTarget, TargetError
 
 __all__ = ["UsageError", "main"]
@@ -33,15 +43,8 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="test a target (the embedded emulator by default)")
     add_target_options(run.add_argument)
-    run.add_argument("--service", action="append", default=[], metavar="NAME",
-                     help="iot-jobs-data, iot (its job operations), amplifybackend, importexport (repeatable)")
-    run.add_argument("--operation", action="append", default=[], metavar="NAME",
-                     help="Operation or service.Operation (repeatable)")
-    run.add_argument("--checks", default=None, help="comma-separated check names (default: all)")
-    run.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
-    run.add_argument("--max-examples", type=inputs.MAX_EXAMPLES, default=None, metavar="N")
-    run.add_argument("--budget-seconds", type=inputs.BUDGET_SECONDS, default=None, metavar="S")
-    run.add_argument("--seed", type=inputs.SEED, default=None)
+    _add_plan_options(run)
+    add_observation_options(run.add_argument)
     run.add_argument("--workers", type=inputs.WORKERS, default=1, metavar="N")
     run.add_argument("--shard", type=inputs.shard, default=None, metavar="I/N",
                      help="take the I-th of N slices of operations (0-based)")
@@ -63,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("case_file", type=Path, metavar="CASE_FILE")
     add_target_options(rep.add_argument)
     add_safety_options(rep.add_argument)
+    add_observation_options(rep.add_argument, strict=False)
+
+    rec = sub.add_parser("record", help="save an endpoint's answers for later runs to compare with (--observations)")
+    rec.add_argument("--out", type=inputs.output_file, required=True, metavar="FILE", help="the recording to write")
+    add_target_options(rec.add_argument)
+    _add_plan_options(rec)
+    add_safety_options(rec.add_argument)
+    rec.add_argument("--quiet", action="store_true", help="no progress")
+    rec.set_defaults(failures_dir=None, example_db=":memory:", shard=None, observations=None, strict=False)
 
     cln = sub.add_parser("cleanup", help="delete what an earlier run left (in its ledger, or carrying its run tag)")
     cln.add_argument("--prefix", required=True, help="the run's prefix (at least 4 characters)")
@@ -81,6 +93,45 @@ def _parser() -> argparse.ArgumentParser:
     spc = sub.add_parser("specs", help="list, show, lint or export the specs", add_help=False)
     spc.add_argument("rest", nargs=argparse.REMAINDER)
     return p
+
+
+def _add_plan_options(p: argparse.ArgumentParser) -> None:
+    """What a run covers (``run``, ``record``): services, operations, checks, phases, examples, budget, seed."""
+    p.add_argument("--service", action="append", default=[], metavar="NAME",
+                   help="iot-jobs-data, iot (its job operations), amplifybackend, importexport (repeatable)")
+    p.add_argument("--operation", action="append", default=[], metavar="NAME",
+                   help="Operation or service.Operation (repeatable)")
+    p.add_argument("--checks", default=None, help="comma-separated check names (default: all)")
+    p.add_argument("--phases", default=None, help="comma-separated: boundary,fuzz,lifecycle,scenarios")
+    p.add_argument("--max-examples", type=inputs.MAX_EXAMPLES, default=None, metavar="N")
+    p.add_argument("--budget-seconds", type=inputs.BUDGET_SECONDS, default=None, metavar="S")
+    p.add_argument("--seed", type=inputs.SEED, default=None)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from harness.engine import PlanError
+    from harness.record import record
+    from harness.reporting.console import ConsoleReporter
+    from harness.session import VERSION
+
+    config = run_config(args)
+    target = build_target(TargetOptions.from_namespace(args))
+    try:
+        recording = record(target, config, None if args.quiet else ConsoleReporter(sys.stdout, verbose=False))
+    except PlanError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        target.close()
+    if not recording.answers:
+        raise UsageError(f"record: no success answer to keep from {target.endpoint} in {recording.calls} calls; "
+                         f"{args.out} not written")
+    try:
+        recording.write(args.out, VERSION)
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror or exc}") from None
+    print(f"recorded {len(recording.answers)} answers of {len(recording.per_operation)} operations from "
+          f"{target.endpoint} ({recording.calls} calls) to {args.out}")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -107,7 +158,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     target = build_target(TargetOptions.from_namespace(args))
     try:
-        outcome = replay_case(case, target)
+        outcome = replay_case(case, target, observations_file(args.observations))
     except CaseFileError as exc:
         raise UsageError(f"{args.case_file}: {exc.where}: {exc.problem}") from None
     except ResourceError as exc:  # the endpoint would not make what the case's calls need
@@ -229,7 +280,7 @@ def _main(argv: list[str]) -> int:
             from harness.diff import cmd_diff
 
             return cmd_diff(args)
-        return {"run": cmd_run, "replay": cmd_replay, "cleanup": cmd_cleanup}[args.command](args)
+        return {"run": cmd_run, "replay": cmd_replay, "cleanup": cmd_cleanup, "record": cmd_record}[args.command](args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return 2

@@ -19,7 +19,8 @@ MAX_UNANSWERED = 3
 
 
 class Phase(StrEnum):
-    """The phases of a run, in the order they run (``--phases`` takes their values)."""
+    """The phases of a run (``--phases`` takes their values); ``harness.schedule`` orders their work:
+    a first pass over every operation, then the short questions, then the long searches."""
 
     BOUNDARY = "boundary"  # each operation's deterministic boundary and invalid calls
     FUZZ = "fuzz"  # Hypothesis searches of valid and invalid calls, shrunk
@@ -46,6 +47,10 @@ class RunConfig:
     failures_dir: Path | None = None
     example_db: str | None = None  # a folder, or redis://HOST:PORT
     shard: tuple[int, int] | None = None  # (i, n): this run takes the i-th of n slices of operations
+    #: a recording (``jobfuzz record``) the answers are compared with, besides the overlays' observations
+    observations: Path | None = None
+    #: warnings (findings resting on observations only) fail the run as failures do
+    strict: bool = False
 
 
 class Stop(Exception):

@@ -56,7 +56,10 @@ class RunContext:
         self.unsharded = unsharded or tuple(plan)
         self.seed, self.checks, self.reporter = seed, checks, reporter
         self.enabled = frozenset(config.checks)
-        self.result = RunResult(seed=seed, endpoint=target.endpoint, checks_enabled=tuple(config.checks))
+        self.result = RunResult(seed=seed, endpoint=target.endpoint, checks_enabled=tuple(config.checks),
+                                strict=config.strict)
+        #: what the exchange checks may know besides the call (CheckContext.extra): the engine fills it
+        self.check_extra: dict[str, Any] = {}
         self._lock = threading.RLock()
         self.unsupported = UnsupportedDetector(target, self.result, plan, self._lock)
         self._known: dict[tuple[str, str, str, Any], FailureRecord] = {}
@@ -168,7 +171,8 @@ class RunContext:
         failures: list[Failure] = []
         if check:
             self._judged.add(op.qualified)
-            failures = self.checks.run_exchange(ex, CheckContext(service=spec, op=op, bound=bound), self.enabled,
+            failures = self.checks.run_exchange(ex, CheckContext(service=spec, op=op, bound=bound,
+                                                                  extra=self.check_extra), self.enabled,
                                                 lambda name, exc: self.crashed(name, op.qualified, exc))
             self._count_exchange_checks(op.qualified, failures)
         self._progress()
@@ -255,7 +259,8 @@ class RunContext:
                 return rec
             rec = FailureRecord(failure=failure, sequence=list(sequence if sequence is not None else self.sequence),
                                 seed=self.seed, scenario=scenario,
-                                identities=list(self.identities) if sequence is None else [])
+                                identities=list(self.identities) if sequence is None else [],
+                                first_seen_s=round(self.elapsed(), 3))
             self._known[failure.key] = rec
             self.result.failures.append(rec)
             self.count_check(f"{failure.service}.{failure.operation}", failure.check, False)

@@ -9,30 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable
 from typing import Any
 
-from harness import lifecycle, phases, scenarios
 from harness.checks import CHECKS, run_exchange_checks, run_recipe_checks
-from harness.config import DEFAULT_SERVICES, PHASES, Phase, PlanError, RunConfig, Stop, Untestable
+from harness.config import DEFAULT_SERVICES, PHASES, PlanError, RunConfig, Stop, Untestable
 from harness.context import CheckSuite, RunContext
 from harness.model import CHECK_NAMES
 from harness.results import RunResult
+from harness.schedule import run_schedule
 from harness.targets import Target
 from specs.loader import load_service
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
 __all__ = ["DEFAULT_SERVICES", "PHASES", "Engine", "PlanError", "RunConfig", "Stop", "Untestable"]
-
-#: what runs each phase, in the order the phases run
-STEPS: dict[Phase, Callable[[RunContext], None]] = {
-    Phase.BOUNDARY: phases.run_boundary,
-    Phase.FUZZ: phases.run_fuzz,
-    Phase.LIFECYCLE: lifecycle.run_lifecycles,
-    Phase.SCENARIOS: scenarios.run_scenarios,
-}
-
 
 class Engine:
     def __init__(self, target: Target, config: RunConfig, reporter: Any = None,
@@ -49,6 +39,11 @@ class Engine:
                            after_recipe_step=run_recipe_checks)
         self.ctx = RunContext(target, config, self.services, self.plan, seed=self.seed, checks=suite,
                               reporter=reporter, unsharded=self.unsharded, run_prefix=f"jf{secrets.token_hex(2)}")
+        if "observed_conformance" in enabled:  # what the service was observed to answer, by shape
+            from harness.checks.observed import OBSERVED
+            from harness.observations import gather
+
+            self.ctx.check_extra[OBSERVED] = gather(self.services, config.observations)
         self.result: RunResult = self.ctx.result
         self.resources = self.ctx.resources
 
@@ -97,9 +92,7 @@ class Engine:
             self.reporter.on_start(f"{len(self.plan)} operations, phases {', '.join(self.config.phases)}, "
                                    f"seed {self.seed}, endpoint {self.target.endpoint}", len(self.plan))
         try:
-            for phase, step in STEPS.items():
-                if phase in self.config.phases:
-                    step(self.ctx)
+            run_schedule(self.ctx, self.config.phases)  # breadth first, then deeper
         except Stop:
             pass
         finally:

@@ -8,8 +8,8 @@ from typing import Any
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
-__all__ = ["CHECK_NAMES", "KEPT_CHARS", "Cause", "CheckContext", "Exchange", "Failure", "RawRequest", "RawResponse",
-           "clip"]
+__all__ = ["BASES", "CHECK_BASIS", "CHECK_NAMES", "KEPT_CHARS", "Cause", "CheckContext", "Exchange", "Failure",
+           "RawRequest", "RawResponse", "clip"]
 
 #: the most of any text from an answer a message keeps (a body quoted by a parser's error, say)
 KEPT_CHARS = 2048
@@ -36,7 +36,21 @@ CHECK_NAMES = (
     "namespace_isolation",
     "pagination_conformance",
     "idempotency_conformance",
+    "observed_conformance",
 )
+
+#: what a finding can rest on, surest first: the botocore model, a documentation page, or what the
+#: service was observed to answer (an example a page prints, a recording). A contradiction of the
+#: first two is a failure; of an observation, a warning (a failure only under ``--strict``)
+BASES = ("model", "doc", "observation")
+
+#: what each check's findings rest on unless a finding says otherwise (docs/checks.md)
+CHECK_BASIS: dict[str, str] = {
+    **dict.fromkeys(CHECK_NAMES, "model"),
+    **dict.fromkeys(("state_transition_conformance", "read_after_write_consistency", "use_after_delete",
+                     "resource_hierarchy", "namespace_isolation"), "doc"),
+    "observed_conformance": "observation",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +146,18 @@ class Failure(Exception):
     cause: Cause | None = None
     status_code: int | None = None
     error_code: str | None = None
+    #: what it rests on (one of BASES; None: its check's, CHECK_BASIS)
+    basis: str | None = None
+    #: where: the documentation page (a URL) of a ``doc`` finding, where the answers were observed
+    #: (pages, a recording) of an ``observation``; empty when the model says it
+    reference: str = ""
 
     def __post_init__(self) -> None:
         if self.check not in CHECK_NAMES:
             raise ValueError(f"unknown check name {self.check!r}")
+        self.basis = self.basis or CHECK_BASIS[self.check]
+        if self.basis not in BASES:
+            raise ValueError(f"unknown basis {self.basis!r} (known: {', '.join(BASES)})")
         if isinstance(self.cause, str):  # a cause given as words (a test, an old caller): one of kind "text"
             self.cause = Cause("text", expected=self.cause) if self.cause else None
         # what an endpoint sent may be quoted in a message: reports and case files keep a few KB of it
@@ -144,7 +166,12 @@ class Failure(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
         return (Failure, (self.check, self.service, self.operation, self.title, self.message, self.cause,
-                          self.status_code, self.error_code))
+                          self.status_code, self.error_code, self.basis, self.reference))
+
+    @property
+    def warning(self) -> bool:
+        """What AWS was observed to do, which no page promises: shown, failing a run only under --strict."""
+        return self.basis == "observation"
 
     @property
     def key(self) -> tuple[str, str, str, Cause]:

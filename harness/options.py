@@ -24,8 +24,8 @@ from harness.inputs import UsageError
 from harness.model import CHECK_NAMES
 from harness.targets import AwsTarget, EmbeddedTarget, Target, TargetError, UrlTarget
 
-__all__ = ["AWS_OPT_IN", "TargetOptions", "add_safety_options", "add_target_options", "build_target",
-           "parse_identity", "planted_faults", "run_config"]
+__all__ = ["AWS_OPT_IN", "TargetOptions", "add_observation_options", "add_safety_options", "add_target_options",
+           "build_target", "observations_file", "parse_identity", "planted_faults", "run_config"]
 
 AWS_OPT_IN = "--i-accept-aws-charges"
 
@@ -258,7 +258,30 @@ def run_config(args: argparse.Namespace) -> RunConfig:
                      phases=inputs.names(args.phases, PHASES, "--phases", "phase"),
                      max_examples=args.max_examples, budget_seconds=args.budget_seconds, seed=args.seed,
                      failures_dir=args.failures_dir, example_db=args.example_db or _default_db(),
-                     shard=args.shard)
+                     shard=args.shard, observations=observations_file(getattr(args, "observations", None)),
+                     strict=bool(getattr(args, "strict", False)))
+
+
+def add_observation_options(add: AddOption, *, dest_prefix: str = "", strict: bool = True) -> None:
+    """``--observations FILE`` (a recording of ``jobfuzz record``) and ``--strict`` (warnings fail the run)."""
+    add("--observations", dest=f"{dest_prefix}observations", type=Path, default=None, metavar="FILE",
+        help="compare answers with this recording of `jobfuzz record` too (besides the overlays' observations)")
+    if strict:
+        add("--strict", dest=f"{dest_prefix}strict", action="store_true",
+            help="warnings (what AWS was observed to do, which no page promises) fail the run (exit 1)")
+
+
+def observations_file(path: Path | None) -> Path | None:
+    """``--observations FILE``, read and checked now (one line naming the place of what is wrong)."""
+    if path is None:
+        return None
+    from harness.observations import ObservationsError, read_recording
+
+    try:
+        read_recording(path)
+    except ObservationsError as exc:
+        raise UsageError(str(exc)) from None
+    return path
 
 
 def _default_db() -> str:

@@ -25,7 +25,7 @@ from specs.types import OperationSpec
 from strategies import boundary_calls, from_operation, has_calls, invalid_calls
 from strategies.calls import Call
 
-__all__ = ["run_boundary", "run_fuzz", "run_one"]
+__all__ = ["FIRST_CALLS", "run_boundary", "run_first_calls", "run_fuzz", "run_one", "single_calls"]
 
 _ROUNDS = 4  # searches per operation and mode, each ending at a new failure or its examples
 #: the most examples one Hypothesis search runs: what it keeps (the tree of choices it explored, a
@@ -57,17 +57,43 @@ def _ops(ctx: RunContext) -> list[OperationSpec]:
     return [op for op in ctx.plan if not ctx.is_unsupported(op)]
 
 
-def run_boundary(ctx: RunContext) -> None:
-    pool: dict[str, Any] = {}
+#: how many of an operation's boundary and invalid calls the first pass sends (``harness.schedule``)
+FIRST_CALLS = 3
+
+
+def single_calls(ctx: RunContext, op: OperationSpec) -> tuple[list[Call], list[Call]]:
+    """The boundary phase's calls of ``op``, as (the first pass's, the rest): the first pass takes
+    the smallest valid call, the first boundary value and the first invalid call; the rest keep
+    their order."""
+    service = ctx.services[op.service]
+    valid, invalid = list(boundary_calls(op, service=service)), list(invalid_calls(op, service=service))
+    first = [*valid[:2], *invalid[:1]][:FIRST_CALLS]
+    rest = [*valid[2:], *invalid[1:]]
+    return first, rest
+
+
+def _send_all(ctx: RunContext, op: OperationSpec, calls: list[Call], pool: dict[str, Any]) -> None:
+    for call in calls:
+        if ctx.is_unsupported(op):
+            break
+        for f in run_one(ctx, op, call, pool):
+            ctx.record(f)
+
+
+def run_first_calls(ctx: RunContext, op: OperationSpec, pool: dict[str, Any]) -> None:
+    """The first pass's calls of ``op`` (``single_calls``)."""
+    if not ctx.is_unsupported(op):
+        ctx.phase("first pass", op.qualified)
+        _send_all(ctx, op, single_calls(ctx, op)[0], pool)
+
+
+def run_boundary(ctx: RunContext, *, rest: bool = False, pool: dict[str, Any] | None = None) -> None:
+    """Every boundary and invalid call of each operation; ``rest``: all but those the first pass sent."""
+    pool = {} if pool is None else pool
     for op in _ops(ctx):
         ctx.phase("boundary", op.qualified)
-        service = ctx.services[op.service]
-        calls = list(boundary_calls(op, service=service)) + list(invalid_calls(op, service=service))
-        for call in calls:
-            if ctx.is_unsupported(op):
-                break
-            for f in run_one(ctx, op, call, pool):
-                ctx.record(f)
+        first, others = single_calls(ctx, op)
+        _send_all(ctx, op, others if rest else first + others, pool)
 
 
 def run_fuzz(ctx: RunContext) -> None:

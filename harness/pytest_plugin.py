@@ -3,7 +3,8 @@
 ``tests/contract/`` uses it: one test per operation in scope and one per lifecycle, against the
 embedded emulator unless ``--endpoint-url`` or ``--target aws`` says otherwise; and one test per
 case file in a folder given by ``--jobfuzz-cases`` (regressions). A test whose run found no failure
-but left operations untested is skipped with the reasons (``skip_untested``), never passed.
+but left operations untested is skipped with the reasons (``skip_untested``), never passed. A
+warning (a finding resting on observations only) fails a test only with ``--jobfuzz-strict``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from harness import inputs
 from harness.engine import RunConfig
 from harness.inputs import UsageError
 from harness.model import CHECK_NAMES
-from harness.options import TargetOptions, add_target_options, build_target
+from harness.options import TargetOptions, add_target_options, build_target, observations_file
 from harness.results import RunResult
 from harness.targets import Target
 
@@ -33,6 +34,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--jobfuzz-seed", type=inputs.SEED, default=1)
     g.addoption("--jobfuzz-checks", default=None, help="comma-separated check names")
     g.addoption("--jobfuzz-cases", default=None, metavar="DIR", help="replay every case file in DIR")
+    g.addoption("--jobfuzz-observations", type=Path, default=None, metavar="FILE",
+                help="compare answers with this recording of `jobfuzz record` too")
+    g.addoption("--jobfuzz-strict", action="store_true",
+                help="warnings (what AWS was observed to do, which no page promises) fail the tests")
 
 
 def target_options(config: pytest.Config) -> TargetOptions:
@@ -45,7 +50,8 @@ def run_config(config: pytest.Config) -> RunConfig:
     opt = config.getoption
     return RunConfig(max_examples=opt("jobfuzz_max_examples"), seed=opt("jobfuzz_seed"),
                      checks=inputs.names(opt("jobfuzz_checks"), CHECK_NAMES, "--jobfuzz-checks", "check"),
-                     example_db=":memory:")
+                     example_db=":memory:", observations=observations_file(opt("jobfuzz_observations")),
+                     strict=bool(opt("jobfuzz_strict")))
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +76,8 @@ def describe_failures(result: RunResult) -> str:
     lines = []
     for rec in result.real_failures:
         f = rec.failure
-        lines.append(f"[{f.check}] {f.service}.{f.operation}: {f.title}\n    {f.message}")
+        basis = f" (rests on {f.basis}: {f.reference})" if f.reference else ""
+        lines.append(f"[{f.check}] {f.service}.{f.operation}: {f.title}{basis}\n    {f.message}")
     for crash in result.crashed_checks:
         lines.append(f"check {crash.check} crashed on {crash.operation}: {crash.error}")
     from harness.redaction import redact

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from harness.cases import Case, CaseFileError
@@ -49,8 +50,10 @@ def case_services(service: str, calls: Sequence[Call], scenario: dict[str, Any] 
     return tuple(dict.fromkeys(names))
 
 
-def _engine(target: Target, check: str, services: tuple[str, ...], reporter: Reporter | None = None) -> Engine:
-    return Engine(target, RunConfig(services=services, checks=(check,), seed=0), reporter)
+def _engine(target: Target, check: str, services: tuple[str, ...], reporter: Reporter | None = None,
+            observations: Path | None = None) -> Engine:
+    return Engine(target, RunConfig(services=services, checks=(check,), seed=0, observations=observations),
+                  reporter)
 
 
 def replay_calls(ctx: RunContext, calls: list[Call], identities: list[str]) -> tuple[list[Failure], int | None]:
@@ -86,24 +89,28 @@ def _named(engine: Engine, scenario: dict[str, Any], kind: str, key: str) -> Any
     return found
 
 
-def replay_case(case: Case, target: Target) -> ReplayOutcome:
-    """Rerun a loaded case file (harness.cases.load_case) against ``target``."""
-    return _replay(target, case.check, case.service, case.operation, case.calls, case.identities, case.scenario)
+def replay_case(case: Case, target: Target, observations: Path | None = None) -> ReplayOutcome:
+    """Rerun a loaded case file (harness.cases.load_case) against ``target`` (``observations``: the
+    recording a warning was found against)."""
+    return _replay(target, case.check, case.service, case.operation, case.calls, case.identities, case.scenario,
+                   observations)
 
 
-def rerun(record: FailureRecord, target: Target) -> ReplayOutcome:
+def rerun(record: FailureRecord, target: Target, observations: Path | None = None) -> ReplayOutcome:
     """Rerun a failure a run has just found (``still_fails`` False: it was flaky)."""
     f = record.failure
-    return _replay(target, f.check, f.service, f.operation, record.sequence, record.identities, record.scenario)
+    return _replay(target, f.check, f.service, f.operation, record.sequence, record.identities, record.scenario,
+                   observations)
 
 
 def _replay(target: Target, check: str, service: str, operation: str, calls: Sequence[Call],
-            identities: Sequence[str], scenario: dict[str, Any] | None) -> ReplayOutcome:
+            identities: Sequence[str], scenario: dict[str, Any] | None,
+            observations: Path | None = None) -> ReplayOutcome:
     from harness.checks.lifecycle import LifecycleRun
     from harness.scenarios import run_one_scenario
     from harness.sequences import run_one_sequence
 
-    engine = _engine(target, check, case_services(service, calls, scenario))
+    engine = _engine(target, check, case_services(service, calls, scenario), observations=observations)
     scenario = scenario or {}
     found: list[Failure] = []
     last_status: int | None = None

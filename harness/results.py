@@ -27,6 +27,13 @@ class FailureRecord:
     #: how to rerun it when it is more than its calls: {"kind": "lifecycle", "machine": ..., "steps": [...]}
     #: or {"kind": "scenario", "check": ..., "operation": ...}; None: replay the calls, check the last
     scenario: dict[str, Any] | None = None
+    #: seconds from the start of the run's clock to the first occurrence (None: not measured)
+    first_seen_s: float | None = None
+
+    @property
+    def first_seen(self) -> str | None:
+        """When it was first seen, as the reports print it."""
+        return None if self.first_seen_s is None else f"first seen {self.first_seen_s:.1f} s into the run"
 
 
 @dataclass
@@ -70,10 +77,20 @@ class RunResult:
     interrupted: bool = False
     #: on a real account: the run prefix, calls the guard refused, caps, what cleanup deleted and left
     safety: dict[str, Any] = field(default_factory=dict)
+    #: --strict: warnings count as failures
+    strict: bool = False
 
     @property
     def real_failures(self) -> list[FailureRecord]:
-        return [f for f in self.failures if not f.flaky]
+        """What fails the run: every finding that came back when rerun, but warnings (findings
+        resting on observations only) under ``--strict`` alone."""
+        return [f for f in self.failures if not f.flaky and (self.strict or not f.failure.warning)]
+
+    @property
+    def warnings(self) -> list[FailureRecord]:
+        """Findings resting on observations only, which do not fail the run (none under ``--strict``:
+        they are failures then)."""
+        return [f for f in self.failures if not f.flaky and f.failure.warning and not self.strict]
 
     @property
     def flaky_failures(self) -> list[FailureRecord]:

@@ -69,7 +69,7 @@ def execute(target: Target, config: RunConfig, reporter: Reporter | None = None)
     try:
         try:
             result = engine.run()
-            _rerun_failures(result, target)
+            _rerun_failures(result, target, config.observations)
         except KeyboardInterrupt:
             result = engine.result
             result.interrupted = True
@@ -82,7 +82,7 @@ def execute(target: Target, config: RunConfig, reporter: Reporter | None = None)
     return result
 
 
-def _rerun_failures(result: RunResult, target: Target) -> None:
+def _rerun_failures(result: RunResult, target: Target, observations: Path | None = None) -> None:
     import time
 
     from harness.replay import rerun
@@ -95,7 +95,7 @@ def _rerun_failures(result: RunResult, target: Target) -> None:
         if deadline is not None and time.monotonic() > deadline + GRACE_S:
             break  # past the budget and its grace: the rest stay failures (not rerun, not flaky)
         try:
-            rec.flaky = not rerun(rec, target).still_fails
+            rec.flaky = not rerun(rec, target, observations).still_fails
         except Stop:
             break  # the endpoint stopped answering during the reruns: the rest stay failures
         except Exception:  # noqa: BLE001 - a rerun that cannot run says nothing about flakiness
@@ -202,7 +202,8 @@ def worker_shard(shard: tuple[int, int] | None, i: int, workers: int) -> tuple[i
 
 
 def merge(results: list[RunResult]) -> RunResult:
-    out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled)
+    out = RunResult(seed=results[0].seed, endpoint=results[0].endpoint, checks_enabled=results[0].checks_enabled,
+                    strict=results[0].strict)
     seen: dict[tuple[str, str, str, Cause], FailureRecord] = {}
     for r in results:
         out.calls += r.calls
@@ -222,6 +223,9 @@ def merge(results: list[RunResult]) -> RunResult:
                 out.failures.append(rec)
             else:
                 known.occurrences += rec.occurrences
+                if rec.first_seen_s is not None and (known.first_seen_s is None
+                                                     or rec.first_seen_s < known.first_seen_s):
+                    known.first_seen_s = rec.first_seen_s  # the earliest worker's (their clocks start together)
         for name, cov in r.coverage.items():
             mine = out.op(name, cov.errors_declared)
             mine.calls += cov.calls

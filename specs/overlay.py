@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
@@ -27,6 +29,7 @@ from specs.types import (
     ErrorSpec,
     Expect,
     ListItems,
+    Observation,
     OperationSpec,
     Resource,
     Rule,
@@ -283,13 +286,44 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
     discrepancies = tuple(
         Discrepancy(d["id"], service.name, d["where"], d["says"], tuple(d.get("accepted", ())))
         for d in data.get("discrepancies", ()))
+    observations: dict[str, tuple[Observation, ...]] = {}
+    for op_name, items in data.get("observations", {}).items():
+        check.operation(f"observations/{op_name}", op_name)
+        for i, raw in enumerate(items):
+            try:
+                observed_answer(raw["answer"], raw["form"], service.operations[op_name].protocol)
+            except ValueError as exc:
+                check.fail(f"observations/{op_name}/{i}/answer", str(exc))
+        observations[op_name] = tuple(Observation(r["doc"], r["answer"], r["form"], r.get("note", "")) for r in items)
     return {
         "scope": scope, "errors": errors, "error_status": data.get("error_status", {}),
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
-        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences,
+        "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "observations": observations,
     }
+
+
+#: a comma before a closing bracket: the CLI reference's examples are written by hand and some carry one
+_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+
+
+def observed_answer(text: str, form: str, protocol: str) -> Any:
+    """The answer an overlay observation gives, read: JSON (the CLI prints JSON whatever the protocol;
+    a wire answer of a JSON protocol), or, for a wire answer of the query protocol, the XML text
+    checked to be well formed. Raises ValueError saying what is wrong."""
+    if form == "wire" and protocol == "query":
+        import xml.etree.ElementTree as ET
+
+        try:
+            ET.fromstring(text)
+        except ET.ParseError as exc:
+            raise ValueError(f"not well-formed XML: {exc}") from None
+        return text
+    try:
+        return json.loads(_TRAILING_COMMA.sub(r"\1", text) if form == "cli" else text)
+    except ValueError as exc:
+        raise ValueError(f"not a JSON text: {exc}") from None
 
 
 def _binding_place(check: _Checker, where: str, op: OperationSpec, expr: str) -> str:
@@ -472,6 +506,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
             not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),
             doc_errors=tuple(o["doc_errors"].get(name, ())),
             bindings=o["bindings"].get(name, ()),
+            observations=o["observations"].get(name, ()),
         )
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],

@@ -204,6 +204,20 @@ OVERLAY_SCHEMA: dict[str, Any] = {
             },
         },
         "idempotent": _NAMES,
+        # answers of the real service printed by a documentation page, by operation (warnings only)
+        "observations": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["source", "doc", "form", "answer"],
+                    "additionalProperties": False,
+                    "properties": {"source": {"const": "doc"}, "doc": _PAGE, "form": {"enum": ["cli", "wire"]},
+                                   "answer": {"type": "string", "minLength": 1}, "note": {"type": "string"}},
+                },
+            },
+        },
         "pagination": {
             "type": "object",
             "additionalProperties": {

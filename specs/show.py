@@ -131,6 +131,8 @@ def show_operation(service: ServiceSpec, name: str) -> str:
                      + (f", more {p.more_results}" if p.more_results else ""))
     if op.bindings:
         lines.append("bindings: " + ", ".join(f"{jmespath_form(param)} <- {b}" for param, b in op.bindings))
+    for obs in op.observations:  # what AWS was seen to answer: warnings only (docs/checks.md)
+        lines.append(f"observed answer ({obs.form}): {obs.doc}")
     for res in service.resources.values():
         if any(_touches(s, op) for s in res.create + res.delete):
             lines.append(f"resource recipe: {res.name} (needs {', '.join(res.needs) or 'nothing'})")

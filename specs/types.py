@@ -130,6 +130,19 @@ class Pagination:
 
 
 @dataclass(frozen=True, slots=True)
+class Observation:
+    """An answer of the real service as a documentation page prints it (overlay ``observations``):
+    what AWS was seen to do, which no page promises. ``form`` says what the page shows: ``cli``, the
+    AWS CLI's rendering of the parsed answer (members present; botocore drops unmodelled members and
+    nulls before the CLI prints), or ``wire``, the body as it came (also nulls and unmodelled members)."""
+
+    doc: str  # the page (URL)
+    answer: str  # the answer as the page gives it (JSON text, or the XML of a query answer)
+    form: str = "cli"  # cli | wire
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class OperationSpec:
     service: str  # botocore service name
     name: str  # model name, UpdateJobExecution
@@ -160,6 +173,8 @@ class OperationSpec:
     bindings: tuple[tuple[str, str], ...] = ()
     #: what the operation does to its resource (specs.roles: the overlay's, else derived)
     role: Role = Role.ACTION
+    #: answers of the real service a documentation page prints (overlay ``observations``)
+    observations: tuple[Observation, ...] = ()
 
     @property
     def qualified(self) -> str:

@@ -48,6 +48,9 @@ class Fault:
     reported: str = ""  # "service.Operation" the failure names (default: the broken operation)
     phases: tuple[str, ...] = ()  # the harness phases that reach it
     plan: tuple[str, ...] = ()  # the operations a small run restricts itself to
+    #: found against answers recorded from the correct emulator (``jobfuzz record``, the same small
+    #: run), which its check compares with: a departure from what was observed (a warning)
+    recorded: bool = False
 
     def __post_init__(self) -> None:
         qualified = f"{self.service}.{self.operation}"

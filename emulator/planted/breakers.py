@@ -229,6 +229,24 @@ def _set(key: str, value: Any) -> Callable[[Request, dict[str, Any]], dict[str, 
     return lambda req, result: {**result, key: value}
 
 
+def _drop(*path: str) -> Callable[[dict[str, Any]], None]:
+    """Remove the member at ``path`` (``"job", "createdAt"``) from a JSON answer."""
+    def fn(data: dict[str, Any]) -> None:
+        for key in path[:-1]:
+            data = data.get(key) or {}
+        data.pop(path[-1], None)
+    return fn
+
+
+def _put(member: str, value: Any, *under: str) -> Callable[[dict[str, Any]], None]:
+    """Set ``member`` (when absent) in the object at ``under`` of a JSON answer."""
+    def fn(data: dict[str, Any]) -> None:
+        for key in under:
+            data = data.get(key) or {}
+        data.setdefault(member, value)
+    return fn
+
+
 def _status_to(value: str, *path: str) -> Callable[[dict[str, Any]], None]:
     def fn(data: dict[str, Any]) -> None:
         for key in path[:-1]:

@@ -15,8 +15,10 @@ from emulator.planted.breakers import (
     _AnyParent,
     _Before,
     _Body,
+    _drop,
     _json,
     _Overlap,
+    _put,
     _Reword,
     _Skip,
     _status_to,
@@ -133,4 +135,13 @@ FAULTS: tuple[Fault, ...] = (
     _F("iot-not-found-status", "status_code_conformance", IOT, "DescribeThing",
        "ResourceNotFoundException answers HTTP 400; the model declares it with HTTP 404",
        lambda: _Reword(f"{IOT}.DescribeThing", _IOT_NOT_FOUND, status=400), phases=("scenarios",)),
+    _F("iot-describe-job-created-at-dropped", "observed_conformance", IOT, "DescribeJob",
+       "DescribeJob answers without job.createdAt; every recorded answer carried it (observed, "
+       "no page promises it)", lambda: _Body(f"{IOT}.DescribeJob", _json(_drop("job", "createdAt"))),
+       phases=("boundary",), recorded=True),
+    _F("iot-describe-thing-unmodelled-member", "observed_conformance", IOT, "DescribeThing",
+       "DescribeThing answers carry thingStatus, a member the model lacks and no recorded answer "
+       "carried (observed, no page promises it)",
+       lambda: _Body(f"{IOT}.DescribeThing", _json(_put("thingStatus", "ACTIVE"))),
+       phases=("boundary",), recorded=True),
 )

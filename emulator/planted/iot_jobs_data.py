@@ -14,6 +14,7 @@ from emulator.planted.breakers import (
     _Body,
     _crash_if,
     _json,
+    _put,
     _refuse_if,
     _Reword,
     _Skip,
@@ -151,4 +152,9 @@ FAULTS: tuple[Fault, ...] = (
        "a repeated clientToken starts a new command execution; the model marks clientToken an "
        "idempotency token", lambda: _Before(f"{DATA}.StartCommandExecution", _without("clientToken")),
        phases=("scenarios",)),
+    _F("iotdata-describe-null-member", "observed_conformance", DATA, "DescribeJobExecution",
+       "DescribeJobExecution answers \"startedAt\": null for an execution not started; the recorded "
+       "answers leave an absent member out (observed, no page promises it)",
+       lambda: _Body(f"{DATA}.DescribeJobExecution", _json(_put("startedAt", None, "execution"))),
+       phases=("boundary",), recorded=True),
 )

@@ -130,9 +130,13 @@ def negative_data_rejection(ex: Exchange, ctx: CheckContext) -> None:
     v = ex.call.violation
     if v is None or v.source not in ("model", "doc") or not ex.ok:
         return
-    raise _fail(ex, "negative_data_rejection", f"accepted: {v.path or '(body)'} {v.rule}",
-                f"the call breaks {v.describe()} and was accepted with HTTP {ex.status}",
-                cause=Cause("violation", v.path, v.rule))
+    failure = _fail(ex, "negative_data_rejection", f"accepted: {v.path or '(body)'} {v.rule}",
+                    f"the call breaks {v.describe()} and was accepted with HTTP {ex.status}",
+                    cause=Cause("violation", v.path, v.rule))
+    if v.source == "doc":  # the page of the rule it breaks, when the overlay names one
+        failure.basis = "doc"
+        failure.reference = next((r.doc for r in ctx.op.rules if r.path == v.path and r.source == "doc" and r.doc), "")
+    raise failure
 
 
 @check("positive_data_acceptance")

@@ -10,7 +10,9 @@ place that runs it:
 - ``recipe``: ``(RunContext, Exchange, Call, identity, template) -> Exchange``, run on each call of
   a resource recipe.
 
-Each raises ``Failure`` when the contract is broken. One check may be run by several places (a
+Each raises ``Failure`` when the contract is broken; a finding says what it rests on (``basis``:
+the model, a documentation page, an observation: ``harness.model.CHECK_BASIS`` unless the finding
+says otherwise), and one resting on an observation is a warning. One check may be run by several places (a
 read after a write is checked on recipes, by a scenario and by the lifecycles): its first
 registration is its ``kind`` and ``fn``, the others are in ``also``. A check that crashes is
 reported as crashed and never stops the run. ``harness.checks`` imports every module that
@@ -24,7 +26,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from harness.context import RunContext
-from harness.model import CHECK_NAMES, CheckContext, Exchange, Failure
+from harness.model import CHECK_BASIS, CHECK_NAMES, CheckContext, Exchange, Failure
 from strategies.calls import Call
 
 __all__ = ["CHECKS", "KINDS", "CheckContext", "Registered", "check", "registered", "run_exchange_checks",
@@ -47,6 +49,11 @@ class Registered:
     doc: str  # one line: what the check finds
     #: the other places that run the same check: (kind, function)
     also: tuple[tuple[str, Callable[..., Any]], ...] = ()
+
+    @property
+    def basis(self) -> str:
+        """What its findings rest on unless one says otherwise: model, doc or observation."""
+        return CHECK_BASIS[self.name]
 
     def runners(self, kind: str) -> list[Callable[..., Any]]:
         """The functions that run this check in places of ``kind``."""

@@ -15,7 +15,7 @@ __all__ = ["ConsoleReporter"]
 
 WIDTH = 100
 PLAIN_PROGRESS_EVERY_S = 5.0
-SYMBOLS = {"pass": ".", "fail": "F", "flaky": "f", "not_run": "-"}
+SYMBOLS = {"pass": ".", "fail": "F", "flaky": "f", "not_run": "-", "warn": "W"}
 
 
 class ConsoleReporter:
@@ -77,7 +77,7 @@ class ConsoleReporter:
 
     def on_failure(self, record: FailureRecord) -> None:
         f = record.failure
-        self._line(_clip(f"FAIL [{f.check}] {f.service}.{f.operation}: {f.title}"))
+        self._line(_clip(f"{'WARN' if f.warning else 'FAIL'} [{f.check}] {f.service}.{f.operation}: {f.title}"))
 
     def on_finish(self, result: RunResult) -> None:
         self._clear_status()
@@ -85,6 +85,8 @@ class ConsoleReporter:
         self._line()
         self._table(matrix, result.unsupported)
         self._failures("Failures", result.real_failures, result)
+        self._failures("Warnings (what AWS was observed to do, which no page promises; --strict fails on them)",
+                       result.warnings, result)
         self._failures("Flaky failures (did not happen again on a rerun; not counted)",
                        result.flaky_failures, result)
         self._others(result)
@@ -110,7 +112,7 @@ class ConsoleReporter:
         self._line()
         legend = [f"{abbreviation(c)} {c}" for c in matrix.checks]
         self._wrapped("checks: ", ", ".join(legend))
-        self._line("cells: . passed  F failed  f flaky  - not run")
+        self._line("cells: . passed  F failed  f flaky  W warnings only  - not run")
 
     def _failures(self, heading: str, records: list[FailureRecord], result: RunResult) -> None:
         if not records:
@@ -131,7 +133,10 @@ class ConsoleReporter:
             extra.append(f"{len(rec.sequence)} call{'s' if len(rec.sequence) != 1 else ''}")
             if rec.occurrences > 1:
                 extra.append(f"seen {rec.occurrences} times")
+            if rec.first_seen:
+                extra.append(rec.first_seen)
             self._line("   " + ", ".join(extra))
+            self._wrapped("   rests on: ", f"{f.basis}" + (f": {f.reference}" if f.reference else ""))
             if rec.case_file:
                 self._line(f"   case file: {rec.case_file}")
             self._repro(rec, result)
@@ -197,8 +202,10 @@ def summary_line(result: RunResult) -> str:
     real, flaky = len(result.real_failures), len(result.flaky_failures)
     untested = f", {len(result.untested)} operation{'s' if len(result.untested) != 1 else ''} not tested" \
         if result.untested else ""
+    warned = len(result.warnings)
+    warnings = f", {warned} warning{'s' if warned != 1 else ''}" if warned else ""
     return (f"{result.calls} calls in {result.duration_s:.1f} s, {real} failure{'s' if real != 1 else ''} "
-            f"({flaky} flaky){untested}, seed {result.seed}")
+            f"({flaky} flaky){warnings}{untested}, seed {result.seed}")
 
 
 def _clip(text: str) -> str:

@@ -30,10 +30,12 @@ table.matrix th.check { writing-mode: vertical-rl; transform: rotate(180deg); wh
                         font-weight: 500; padding: .5em .2em; }
 td.pass { background: #d7f2dd; color: #1b7f3b; } td.fail { background: #f8d3d0; color: #b3261e; }
 td.flaky { background: #fcefc7; color: #8a6100; } td.not_run { background: #f3f3f3; color: #999; }
+td.warn { background: #fdf3d9; color: #7a5200; }
 .legend span { display: inline-block; padding: 0 .5em; margin-right: .5em; border: 1px solid #ddd; }
 .failure { border: 1px solid #e6b8b4; border-left: 5px solid #b3261e; border-radius: 4px;
            padding: .6em 1em; margin: 1em 0; }
 .failure.flaky { border-color: #ecd9a0; border-left-color: #c99700; }
+.failure.warning { border-color: #ecd9a0; border-left-color: #7a5200; }
 .failure h3 { margin: 0 0 .3em; font-size: 1.05em; }
 .meta { color: #555; }
 pre { background: #f6f8fa; border: 1px solid #e1e4e8; border-radius: 4px; padding: .6em; overflow-x: auto;
@@ -43,8 +45,8 @@ details summary { cursor: pointer; margin: .5em 0; }
 code { background: #f0f0f0; padding: 0 .2em; border-radius: 3px; }
 """
 
-_SYMBOL = {"pass": "✓", "fail": "✗", "flaky": "~", "not_run": "–"}
-_WORD = {"pass": "passed", "fail": "failed", "flaky": "flaky", "not_run": "not run"}
+_SYMBOL = {"pass": "✓", "fail": "✗", "flaky": "~", "not_run": "–", "warn": "!"}
+_WORD = {"pass": "passed", "fail": "failed", "flaky": "flaky", "not_run": "not run", "warn": "warnings only"}
 
 
 def _stat(label: str, value: object, cls: str = "") -> str:
@@ -56,6 +58,7 @@ def _summary(result: RunResult) -> str:
     parts = [
         _stat("failures", real, "bad" if real else "good"),
         _stat("flaky", flaky),
+        _stat("warnings", len(result.warnings)),
         _stat("calls", result.calls),
         _stat("seconds", f"{float(result.duration_s):.1f}"),
         _stat("operations", len(result.coverage)),
@@ -117,8 +120,12 @@ def _failure(rec: FailureRecord, n: int, endpoint: str) -> str:
         meta.append(f.error_code)
     if rec.occurrences > 1:
         meta.append(f"seen {rec.occurrences} times")
+    if rec.first_seen:
+        meta.append(rec.first_seen)
+    meta.append(f"rests on {f.basis}" + (f": {f.reference}" if f.reference else ""))
+    kind = " flaky" if rec.flaky else " warning" if f.warning else ""
     parts = [
-        f'<div class="failure{" flaky" if rec.flaky else ""}">',
+        f'<div class="failure{kind}">',
         f"<h3>{n}. <code>{escape(f.check)}</code> {escape(f.service)}.{escape(f.operation)}: {escape(f.title)}</h3>",
         f'<p class="meta">{escape(", ".join(meta))}</p>',
         f"<pre>{escape(f.message)}</pre>",
@@ -172,6 +179,10 @@ def render_html(result: RunResult) -> str:
         f"<h2>Failures ({len(real)})</h2>",
         "\n".join(_failure(r, i, result.endpoint) for i, r in enumerate(real, 1)) or "<p>None.</p>",
     ]
+    if result.warnings:
+        body.append(f"<h2>Warnings ({len(result.warnings)}): what AWS was observed to do, which no page promises "
+                    "(<code>--strict</code> fails on them)</h2>")
+        body.append("\n".join(_failure(r, i, result.endpoint) for i, r in enumerate(result.warnings, 1)))
     if flaky:
         body.append(f"<h2>Flaky failures ({len(flaky)}): did not happen again on a rerun</h2>")
         body.append("\n".join(_failure(r, i, result.endpoint) for i, r in enumerate(flaky, 1)))

@@ -6,8 +6,11 @@ distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added:
 ``unsupported``, ``transient`` (by kind; ``summary.transient`` is the total), ``crashed_checks``,
 ``checks_enabled``, per operation ``checks``, ``untested`` (each operation asked for that no check
 judged: ``{"service", "operation", "reason"}``; ``summary.untested`` is their count), ``gave_up``
-(why the run gave the endpoint up, or null), and on a real account ``safety`` (run prefix, calls the
-guard refused, caps, cleanup).
+(why the run gave the endpoint up, or null), on a real account ``safety`` (run prefix, calls the
+guard refused, caps, cleanup), ``warnings`` (findings resting on observations only, entries as in
+``failures``; ``summary.warnings`` is their count, ``summary.strict`` whether they fail the run:
+under ``--strict`` they are in ``failures`` instead), and on every finding ``basis`` (``model``,
+``doc``, ``observation``) and ``reference`` (the page, or where the answers were observed).
 """
 
 from __future__ import annotations
@@ -39,8 +42,11 @@ def _failure(rec: FailureRecord) -> dict[str, Any]:
         "error_code": f.error_code,
         "case_file": rec.case_file,
         "occurrences": rec.occurrences,
+        "first_seen_s": rec.first_seen_s,
         "calls": len(rec.sequence),
         "seed": rec.seed,
+        "basis": f.basis,
+        "reference": f.reference,
     }
 
 
@@ -80,8 +86,11 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "stopped_by_budget": result.stopped_by_budget,
             "interrupted": result.interrupted,
             "transient": sum(v for v in result.transient.values() if v),
+            "warnings": len(result.warnings),
+            "strict": result.strict,
         },
         "failures": [_failure(r) for r in real],
+        "warnings": [_failure(r) for r in result.warnings],
         "coverage": coverage,
         "flaky": [_failure(r) for r in result.flaky_failures],
         "unsupported": dict(sorted(result.unsupported.items())),

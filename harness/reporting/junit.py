@@ -1,7 +1,8 @@
 """JUnit XML (``--junit-xml``): a testsuite a service, a testcase an (operation, check) pair that ran.
 
 A failed pair carries ``<failure>`` with the message and how to reproduce it; a flaky one passes
-with the details in ``<system-out>``; a crashed check is an ``<error>``; an operation the endpoint
+with the details in ``<system-out>``, and so does one with warnings only (findings resting on
+observations: under ``--strict`` they are failures); a crashed check is an ``<error>``; an operation the endpoint
 does not implement is one ``<skipped>`` testcase, and so is every other operation asked for that no
 check judged (``untested``: no answer, what it needs could not be made), with the reason.
 """
@@ -37,6 +38,8 @@ def _details(rec: FailureRecord, endpoint: str) -> str:
     if f.status_code is not None or f.error_code:
         lines.append(f"answer: HTTP {f.status_code} {f.error_code or ''}".rstrip())
     lines.append(f"seed: {rec.seed}")
+    if rec.first_seen:
+        lines.append(rec.first_seen)
     if rec.case_file:
         lines.append(f"case file: {rec.case_file}")
     if repro.replay:
@@ -53,6 +56,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
     for rec in result.failures:
         by_pair[(f"{rec.failure.service}.{rec.failure.operation}", rec.failure.check)].append(rec)
     crashes = {(c.operation, c.check): c for c in result.crashed_checks}
+    failing, warned = {id(r) for r in result.real_failures}, {id(r) for r in result.warnings}
 
     suites: dict[str, list[ET.Element]] = defaultdict(list)
     for op in matrix.operations:
@@ -61,7 +65,7 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
         for check in pairs:
             case = ET.Element("testcase", classname=op, name=check, time="0")
             records = by_pair.get((op, check), [])
-            real = [r for r in records if not r.flaky]
+            real = [r for r in records if id(r) in failing]
             for rec in real:
                 el = ET.SubElement(case, "failure", message=_clean(rec.failure.title), type=check)
                 el.text = _details(rec, result.endpoint)
@@ -71,10 +75,12 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
             if crash is not None:
                 el = ET.SubElement(case, "error", message=_clean(crash.error), type="CheckCrashed")
                 el.text = _clean(f"the check {check} crashed on {op}: {crash.error}")
-            flaky = [r for r in records if r.flaky]
-            if flaky:
+            told = [("flaky (passed on a rerun):\n", r) for r in records if r.flaky]
+            told += [(f"warning (rests on an observation: {r.failure.reference}; --strict fails on it):\n", r)
+                     for r in records if id(r) in warned]
+            if told:
                 out = ET.SubElement(case, "system-out")
-                out.text = "\n\n".join("flaky (passed on a rerun):\n" + _details(r, result.endpoint) for r in flaky)
+                out.text = "\n\n".join(head + _details(r, result.endpoint) for head, r in told)
             suites[service].append(case)
     for op, why in sorted(result.unsupported.items()):
         service, _ = split_qualified(op)

@@ -9,8 +9,9 @@ from harness.results import FailureRecord, RunResult
 
 __all__ = ["ABBREVIATIONS", "CELL_STATES", "Matrix", "abbreviation", "build_matrix", "split_qualified"]
 
-#: what a cell says: passed, failed, failed once and passed on a rerun, never ran
-CELL_STATES = ("pass", "fail", "flaky", "not_run")
+#: what a cell says: passed, failed, failed once and passed on a rerun, never ran, only warnings
+#: (findings resting on observations, which fail the run only under --strict)
+CELL_STATES = ("pass", "fail", "flaky", "not_run", "warn")
 
 #: short column headers: the initials of the check name
 ABBREVIATIONS = {name: "".join(part[0] for part in name.split("_")).upper() for name in CHECK_NAMES}
@@ -46,14 +47,19 @@ def _qualified(rec: FailureRecord) -> str:
 
 def build_matrix(result: RunResult) -> Matrix:
     failed: dict[tuple[str, str], bool] = {}  # -> True when any non-flaky failure
+    warnings = {id(rec) for rec in result.warnings}
+    warned: set[tuple[str, str]] = set()
     for rec in result.failures:
         key = (_qualified(rec), rec.failure.check)
+        if id(rec) in warnings:
+            warned.add(key)
+            continue
         failed[key] = failed.get(key, False) or not rec.flaky
-    used = set(result.checks_enabled) | {c for (_, c) in failed}
+    used = set(result.checks_enabled) | {c for (_, c) in failed} | {c for (_, c) in warned}
     for cov in result.coverage.values():
         used |= {c for c, (ok, bad) in cov.checks.items() if ok or bad}
     checks = tuple(c for c in CHECK_NAMES if c in used) + tuple(sorted(used - set(CHECK_NAMES)))
-    operations = tuple(sorted(set(result.coverage) | {op for (op, _) in failed}))
+    operations = tuple(sorted(set(result.coverage) | {op for (op, _) in failed} | {op for (op, _) in warned}))
     cells: dict[tuple[str, str], str] = {}
     counts: dict[tuple[str, str], tuple[int, int]] = {}
     for op in operations:
@@ -65,6 +71,8 @@ def build_matrix(result: RunResult) -> Matrix:
                 state = "fail"
             elif (op, check) in failed:
                 state = "flaky"
+            elif (op, check) in warned:
+                state = "warn"
             elif bad:
                 state = "fail"
             elif ok:

@@ -34,6 +34,7 @@ WHERE = {
     "namespace_isolation": {("scenario", "namespace_isolation")},
     "pagination_conformance": {("scenario", "pagination_conformance")},
     "idempotency_conformance": {("scenario", "idempotency_conformance")},
+    "observed_conformance": {("exchange", "observed_conformance")},
 }
 
 

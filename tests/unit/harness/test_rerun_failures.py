@@ -26,7 +26,7 @@ def _result(n: int, gave_up: str | None = None) -> RunResult:
 
 def test_no_rerun_after_the_run_gave_the_endpoint_up(monkeypatch: pytest.MonkeyPatch) -> None:
     reruns: list[Any] = []
-    monkeypatch.setattr(harness.replay, "rerun", lambda rec, target: reruns.append(rec))
+    monkeypatch.setattr(harness.replay, "rerun", lambda rec, target, observations=None: reruns.append(rec))
     result = _result(3, gave_up="endpoint answered nothing judgeable")
     _rerun_failures(result, EmbeddedTarget())
     assert reruns == [] and not any(r.flaky for r in result.failures)
@@ -35,7 +35,7 @@ def test_no_rerun_after_the_run_gave_the_endpoint_up(monkeypatch: pytest.MonkeyP
 def test_reruns_stop_when_the_endpoint_stops_answering(monkeypatch: pytest.MonkeyPatch) -> None:
     reruns: list[FailureRecord] = []
 
-    def rerun(rec: FailureRecord, target: object) -> ReplayOutcome:
+    def rerun(rec: FailureRecord, target: object, observations: object = None) -> ReplayOutcome:
         reruns.append(rec)
         if len(reruns) == 2:
             raise Stop()
