@@ -174,7 +174,8 @@ def _raw(raw: RawMutation | None) -> dict[str, Any] | None:
     if raw is None:
         return None
     return {"kind": raw.kind, "body": _encode(raw.body) if raw.body is not None else None,
-            "content_type": raw.content_type}
+            "content_type": raw.content_type, "drop": list(raw.drop),
+            "extra": _encode(raw.extra) if raw.extra is not None else None}
 
 
 def case_document(record: FailureRecord, *, endpoint_kind: str, harness_version: str) -> dict[str, Any]:
@@ -244,7 +245,10 @@ _CALL_SCHEMA: dict[str, Any] = {
             "properties": {"kind": {"enum": list(RAW_KINDS)},
                            "body": {"type": ["object", "null"], "required": ["$bytes"],
                                     "properties": {"$bytes": {"type": "string"}}},
-                           "content_type": {"type": ["string", "null"]}},
+                           "content_type": {"type": ["string", "null"]},
+                           "drop": {"type": "array", "items": {"type": "string"}},
+                           "extra": {"type": ["object", "null"], "required": ["$bytes"],
+                                     "properties": {"$bytes": {"type": "string"}}}},
         },
         "produces": {"type": "array", "items": {"type": "array", "minItems": 2, "maxItems": 2,
                                                 "items": {"type": "string"}}},
@@ -326,7 +330,8 @@ def _call(raw: dict[str, Any], i: int, path: Path | str) -> Call:
     mutation = None
     if r is not None:
         body = _decode(r["body"], f"calls/{i}/raw/body", path) if r.get("body") is not None else None
-        mutation = RawMutation(r["kind"], body, r.get("content_type"))
+        extra = _decode(r["extra"], f"calls/{i}/raw/extra", path) if r.get("extra") is not None else None
+        mutation = RawMutation(r["kind"], body, r.get("content_type"), tuple(r.get("drop", ())), extra)
     params = _decode(raw["params"], f"calls/{i}/params", path)
     return Call(raw["service"], raw["operation"], params, raw.get("mode", "valid"), violation, mutation,
                 tuple((a, b) for a, b in raw.get("produces", ())))

@@ -91,7 +91,7 @@ def list_operations(specs: SpecIndex, res: Resource, member: str) -> list[tuple[
 def _listed(target: Any, op: OperationSpec, result_key: str) -> list[dict[str, Any]] | None:
     """Every item of a list operation, page by page; None when the endpoint cannot list."""
     items: list[dict[str, Any]] = []
-    params: dict[str, Any] = {}
+    params: dict[str, Any] = dict(op.list_params)  # what every listing of it sends (overlay pagination params)
     for _ in range(_MAX_PAGES):
         ex = target.send(Call(op.service, op.name, dict(params)))
         if not ex.ok or not isinstance(ex.parsed, dict):

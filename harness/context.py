@@ -178,10 +178,16 @@ class RunContext:
         self._progress()
         return ex, failures
 
-    def _send_setup(self, call: Call, identity: str, template: Call) -> Exchange:
-        ex, failures = self.send(call, identity=identity, bound=True, record_as=template)
+    def send_and_record(self, call: Call, *, identity: str = "primary", bound: bool = False,
+                        record_as: Call | None = None, scenario: dict[str, Any] | None = None) -> Exchange:
+        """``send``, then record each failure the exchange checks found (``scenario``: where it came from)."""
+        ex, failures = self.send(call, identity=identity, bound=bound, record_as=record_as)
         for f in failures:
-            self.record(f)
+            self.record(f, scenario=scenario)
+        return ex
+
+    def _send_setup(self, call: Call, identity: str, template: Call) -> Exchange:
+        ex = self.send_and_record(call, identity=identity, bound=True, record_as=template)
         return self.checks.after_recipe_step(self, ex, call, identity, template)
 
     def _account_answer(self, ex: Exchange) -> None:

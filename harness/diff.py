@@ -27,6 +27,7 @@ from harness.engine import Engine, PlanError, RunConfig
 from harness.inputs import UsageError
 from harness.model import Exchange
 from harness.options import run_config
+from harness.polling import Polling
 from harness.reporting.console import PLAIN_PROGRESS_EVERY_S, ConsoleReporter
 from harness.results import FailureRecord
 from harness.targets import Target
@@ -112,6 +113,14 @@ class LockstepTarget:
     def endpoint_for(self, service: str) -> str | None:
         return self.a.endpoint_for(service)
 
+    @property
+    def polling(self) -> Polling | None:
+        return self.a.polling
+
+    @property
+    def max_wait(self) -> float:
+        return self.a.max_wait
+
     def advance_clock(self, seconds: float) -> None:
         for side in (self.a, self.b):
             getattr(side, "advance_clock", lambda s: None)(seconds)
@@ -141,6 +150,8 @@ class LockstepTarget:
         raw = call.raw
         if raw is not None and raw.body is not None:
             raw = replace(raw, body=self.ids.to_b(raw.body))
+        if raw is not None and raw.extra is not None:
+            raw = replace(raw, extra=self.ids.to_b(raw.extra))
         return replace(call, params=params, raw=raw)
 
     def _keep(self, d: Difference, call: Call, call_b: Call, identity: str, ex_a: Exchange, ex_b: Exchange) -> None:

@@ -44,6 +44,8 @@ WORKERS = whole_number(1, 64)
 MAX_RATE = number(0.001, 100_000, "calls a second")
 MAX_CALLS = whole_number(1, 10**9)
 MAX_RESPONSE_BYTES = whole_number(1, 2**40)
+#: the longest one wait for a state may take (seconds): up to a day
+MAX_WAIT = number(0, 86_400, "seconds")
 
 
 def names(text: str | None, known: tuple[str, ...], option: str, what: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, seed, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Flaky
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from harness.checks.lifecycle import LifecycleRun, machine_ops, passed_checks
@@ -51,6 +52,8 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
                     step()
                 except Untestable as exc:
                     cls.untestable = exc.reason
+                except ResourceError as exc:  # the recipe's own calls were judged where they failed
+                    cls.untestable = str(exc)
 
         @initialize()
         def make(self) -> None:
@@ -63,6 +66,10 @@ def _machine_class(ctx: RunContext, sm: StateMachineSpec) -> type[RuleBasedState
         @rule()
         def stale_expected_version(self) -> None:
             self._step(self.run.stale_write, live=not self.run.deleted)
+
+        @rule()
+        def wait(self) -> None:
+            self.run.wait()
 
         @rule()
         def delete(self) -> None:
@@ -133,13 +140,14 @@ def _run_chunk(ctx: RunContext, sm: StateMachineSpec, cls: Any, examples: int) -
                 raise Untestable(cls.untestable)
             return True
         except Stop:
-            # the budget ran out, perhaps while shrinking: keep the smallest failure found so far
-            for run in (cls.last_run, cls.last_failed):
-                if run is not None and run.failed:
-                    f, scenario, calls, identities = run.failed
-                    ctx.record(f, sequence=calls, scenario=scenario).identities = identities
-                    break
+            _keep_last_failure(ctx, cls)  # the budget ran out, perhaps while shrinking
             raise
+        except Flaky as exc:
+            # a walk failed once and went elsewhere when Hypothesis replayed it (the endpoint's
+            # answers decide the walk): the failure is kept, and the flaky rerun judges it
+            if not _keep_last_failure(ctx, cls):
+                ctx.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
+            return False
         except Failure as f:
             run = cls.last_run
             ctx.record(f, scenario=run.scenario() if run else None)
@@ -152,6 +160,16 @@ def _run_chunk(ctx: RunContext, sm: StateMachineSpec, cls: Any, examples: int) -
             ctx.crashed("state_transition_conformance", f"{sm.service}.{sm.read.operation}", exc)
             return False
     return False  # a new failure every time: the machine is not counted as passed
+
+
+def _keep_last_failure(ctx: RunContext, cls: Any) -> bool:
+    """Record the smallest failure the search found so far, if any; True when there was one."""
+    for run in (cls.last_run, cls.last_failed):
+        if run is not None and run.failed:
+            f, scenario, calls, identities = run.failed
+            ctx.record(f, sequence=calls, scenario=scenario).identities = identities
+            return True
+    return False
 
 
 def _count_passed(ctx: RunContext, sm: StateMachineSpec) -> None:

@@ -52,6 +52,7 @@ class TargetOptions:
     run_prefix: str | None = None  # --target aws: the prefix of what the run makes
     ledger_dir: Path | None = None
     max_response_bytes: int | None = None
+    max_wait: float | None = None  # seconds one wait for a state may take (URL and aws targets)
     resolve_credentials: bool = True  # False for a dry run: --target aws needs no credentials to plan
 
     def __post_init__(self) -> None:
@@ -64,7 +65,8 @@ class TargetOptions:
             *(("--endpoint-url", url, inputs.endpoint_url) for url in self.endpoint_urls),
             ("--region", self.region, inputs.region), ("--max-rate", self.max_rate, inputs.MAX_RATE),
             ("--max-calls", self.max_calls, inputs.MAX_CALLS),
-            ("--max-response-bytes", self.max_response_bytes, inputs.MAX_RESPONSE_BYTES))
+            ("--max-response-bytes", self.max_response_bytes, inputs.MAX_RESPONSE_BYTES),
+            ("--max-wait", self.max_wait, inputs.MAX_WAIT))
         for option, value, check in checked:
             if value is not None:
                 try:
@@ -121,6 +123,9 @@ def add_target_options(add: AddOption, *, dest_prefix: str = "") -> None:
     add("--profile", dest=f"{dest_prefix}profile", default=None)
     add("--plant", dest=f"{dest_prefix}plant", default=None, metavar="NAME[,NAME]",
         help="embedded emulator: break it on purpose with these planted faults (--plant list)")
+    add("--max-wait", dest=f"{dest_prefix}max_wait", type=inputs.MAX_WAIT, default=None, metavar="SECONDS",
+        help="the longest a lifecycle waits for a state documented to come within a bound (default 3 with "
+             "--endpoint-url, 600 with --target aws; a longer bound is not waited for)")
     add("--second-identity", dest=f"{dest_prefix}second_identity", default=None,
         metavar="AKID:SECRET[:TOKEN]|profile:NAME|env")
     add("--primary-identity", dest=f"{dest_prefix}primary_identity", default=None,
@@ -158,6 +163,11 @@ def build_target(options: TargetOptions) -> Target:
         target = EmbeddedTarget(region=options.region or "us-east-1", plant=plant)
     if options.max_response_bytes:
         target.limits.max_bytes = options.max_response_bytes
+    if options.max_wait is not None:
+        if target.polling is None:
+            raise UsageError("--max-wait is for --endpoint-url and --target aws: the embedded emulator is not "
+                             "waited for (the harness moves its clock)")
+        target.max_wait = options.max_wait
     if target.kind != "aws":
         if options.primary_identity:
             target.identities["primary"] = parse_identity(options.primary_identity, "--primary-identity")

@@ -18,6 +18,7 @@ import base64
 import datetime as _dt
 import json
 import pprint
+import re
 import secrets
 import shlex
 from dataclasses import dataclass, replace
@@ -188,13 +189,20 @@ def boto3_snippet(call: Call, endpoint_url: str | None, region: str | None, *, i
     raw = call.raw
     if raw is not None:
         lines.append("def _break(request, **_):  # what the harness did to the serialised request")
-        if raw.kind == "malformed_body" and raw.body is not None:
-            lines.append(f"    request.body = {raw.body!r}")
+        if raw.body is not None:
+            lines.append(f"    request.body = {_clipped(raw.body)}")
+        elif raw.edits_body:
+            lines.append("    body = request.body if isinstance(request.body, bytes) else request.body.encode()")
+            if raw.drop:
+                lines.append(f"    body = b'&'.join(p for p in body.split(b'&') if p.split(b'=', 1)[0] not in "
+                             f"{sorted(n.encode() for n in raw.drop)!r})")
+            if raw.extra is not None:
+                lines.append(f"    body += {_clipped(raw.extra)}")
+            lines.append("    request.body = body")
+        if raw.edits_body:
             lines.append('    request.headers["Content-Length"] = str(len(request.body))')
-        elif raw.content_type is not None:
+        if raw.content_type is not None:
             lines.append(f'    request.headers["Content-Type"] = {raw.content_type!r}')
-        else:
-            lines.append("    pass")
         lines.append('c.meta.events.register_first("before-send", _break)')
     lines.append("params = " + pprint.pformat(params, width=81, sort_dicts=False).replace("\n", "\n" + " " * 9))
     if key_expr is None and names(params):
@@ -274,3 +282,11 @@ def reproduce(record: FailureRecord, endpoint: str, *, last: int | None = None) 
         for url in TargetOptions.from_endpoint(endpoint).endpoint_urls:
             replay += f" --endpoint-url {shlex.quote(url)}"
     return Reproduction(replay, tuple(cli), tuple(snippets), tuple(notes), omitted)
+
+
+def _clipped(data: bytes) -> str:
+    """``data`` as Python source; a long run of one byte (an oversize body's padding) as a repetition."""
+    m = re.search(rb"(.)\1{63,}", data, re.DOTALL)
+    if m is None:
+        return repr(data)
+    return f"{data[:m.start()]!r} + {m.group(1)!r} * {m.end() - m.start()} + {data[m.end():]!r}"

@@ -11,11 +11,11 @@ documented as eventually consistent).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from harness.polling import poll
 from specs.paths import search
 from specs.templates import fill
 from specs.types import Expect, OperationSpec, SequenceSpec
@@ -63,10 +63,13 @@ def _make(ctx: RunContext, seq: SequenceSpec) -> dict[str, Any]:
 def _send(ctx: RunContext, call: Call, template: Call) -> Exchange:
     """Send a step; a step that got no answer, or whose operation the endpoint does not implement,
     ends the sequence without a verdict (``Untestable``)."""
-    ex, failures = ctx.send(call, record_as=template)
-    for f in failures:
-        ctx.record(f)
-    return ctx.judgeable(ex)
+    return ctx.judgeable(ctx.send_and_record(call, record_as=template))
+
+
+def _send_until(ctx: RunContext, call: Call, template: Call, expect: Expect, values: dict[str, Any]) -> Exchange:
+    """Send a step that expects something; off the embedded emulator, again a few times until it shows."""
+    return poll(lambda: _send(ctx, call, template), lambda ex: broken(expect, ex, values) is None,
+                polling=ctx.target.polling, tries=_TRIES + 1)
 
 
 def run_sequence(ctx: RunContext, seq: SequenceSpec, op: OperationSpec) -> bool:
@@ -76,18 +79,13 @@ def run_sequence(ctx: RunContext, seq: SequenceSpec, op: OperationSpec) -> bool:
     for k, (step, expect) in enumerate(seq.steps, 1):
         template = Call(step.service, step.operation, dict(step.params), produces=tuple(step.produces.items()))
         call = Call(step.service, step.operation, fill(step.params, values))
-        ex = _send(ctx, call, template)
         if expect is None:
+            ex = _send(ctx, call, template)
             if not ex.ok and any(e is not None for _, e in seq.steps[k:]):
                 return False  # the scene cannot be set (a state the overlay does not model): no verdict
         else:
+            ex = _send_until(ctx, call, template, expect, values)
             problem = broken(expect, ex, values)
-            for attempt in range(_TRIES if ctx.target.kind != "embedded" else 0):
-                if problem is None:
-                    break
-                time.sleep(min(0.1 * 2 ** attempt, 1.0))
-                ex = _send(ctx, call, template)
-                problem = broken(expect, ex, values)
             if problem is not None:
                 raise Failure(check=seq.check, service=op.service, operation=op.name,
                               title=f"sequence {seq.name}: step {k} shows otherwise",

@@ -25,6 +25,8 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from harness.model import Exchange, RawRequest, RawResponse, clip
+from harness.polling import DEFAULT as DEFAULT_POLLING
+from harness.polling import Polling
 from harness.transport import BoundedHttp, Limits, ResponseTooLarge
 from strategies.calls import Call
 
@@ -70,6 +72,12 @@ class Target:
     """Base: builds one client per (service, identity) and sends calls through it."""
 
     kind = "url"
+    #: how reads are spaced while waiting for the endpoint to show something (harness.polling);
+    #: None: never wait (the embedded emulator: its clock is moved instead)
+    polling: Polling | None = DEFAULT_POLLING
+    #: the longest one wait for a state may take here (seconds); a documented bound past it is not
+    #: waited for (an endpoint nobody here wrote is not waited on long unless asked)
+    max_wait: float = 3.0
     max_transient_retries = 6
     #: a dropped connection is tried once more (a stale kept-alive connection, a restarting server);
     #: a timeout is not: an endpoint that does not answer is not waited for twice
@@ -103,6 +111,10 @@ class Target:
 
     def access_key(self, identity: str = "primary") -> str:
         return self.identities[identity][0]
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the endpoint's clock (only an emulator has one the harness can move)."""
+        raise TargetError(f"the clock of {self.endpoint} cannot be moved: wait for it instead")
 
     def close(self) -> None:
         self._clients.clear()
@@ -140,10 +152,11 @@ class Target:
         call = cap.call
         if call is not None and call.raw is not None:
             raw = call.raw
-            if raw.kind == "malformed_body" and raw.body is not None:
-                request.body = raw.body
-                request.headers["Content-Length"] = str(len(raw.body))
-            elif raw.kind == "content_type" and raw.content_type is not None:
+            if raw.edits_body:
+                sent = request.body
+                request.body = raw.applied(sent.encode() if isinstance(sent, str) else sent or b"")
+                request.headers["Content-Length"] = str(len(request.body))
+            if raw.content_type is not None:
                 request.headers["Content-Type"] = raw.content_type
         body = request.body
         if hasattr(body, "read"):
@@ -250,6 +263,7 @@ class EmbeddedTarget(Target):
     """The emulator in this process: botocore answers through it without a socket."""
 
     kind = "embedded"
+    polling = None
 
     def __init__(self, emulator: Any = None, *, plant: Iterable[str] = (), **kwargs: Any) -> None:
         """``plant``: names of planted faults (emulator.planted) to break the emulator with."""
@@ -342,6 +356,8 @@ class AwsTarget(Target):
     """
 
     kind = "aws"
+    #: a real account's timers run in real time: a documented bound of a few minutes is waited for
+    max_wait = 600.0
     default_max_rate = 5.0
     default_max_calls = 2000
 

@@ -32,6 +32,7 @@ from specs.finding import Finding
 from specs.lint_prose import prose_findings
 from specs.loader import botocore_model, load_service, raw_service
 from specs.overlay import overlay_path, read_yaml
+from specs.rules import condition_words
 from specs.types import OperationSpec, Rule, ServiceSpec
 
 __all__ = ["KINDS", "Finding", "lint", "provenance"]
@@ -39,12 +40,20 @@ __all__ = ["KINDS", "Finding", "lint", "provenance"]
 KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
          "prose-constraint", "no-validation-error", "undeclared-validation-error", "no-source", "no-page")
 _CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
-                "one_of", "format")
+                "one_of", "format", "absent", "exclusive", "required_when", "relax")
 
 
 def _rule_text(r: Rule) -> str:
     if r.kind == "one_of":
         return f"exactly one of {', '.join(r.value)}"
+    if r.kind == "exclusive":
+        return f"at most one of {', '.join(r.value)}"
+    if r.kind == "absent":
+        return "must be absent"
+    if r.kind == "required_when":
+        return f"required when {condition_words(r)}"
+    if r.kind == "relax":
+        return f"the model's {', '.join(r.value)} lifted"
     if r.kind == "page_token":
         return f"token only from an earlier page ({r.value})"
     if r.kind == "format":
@@ -66,6 +75,9 @@ def _rules(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
                 yield Finding(svc.name, op.name, r.path, "inferred-rule",
                               f"{side} {_rule_text(r)}: never sent in valid or boundary calls, a made-up token "
                               f"never asserted to be refused{note}", "inferred")
+            elif r.source == "inferred" and r.kind == "relax":
+                yield Finding(svc.name, op.name, r.path, "inferred-rule",
+                              f"{side} {_rule_text(r)} with no page saying so: not checked there{note}", "inferred")
             elif r.source == "inferred":
                 yield Finding(svc.name, op.name, r.path or "(input)", "inferred-rule",
                               f"{side} {_rule_text(r)} is undocumented: never asserted{note}", "inferred")
@@ -146,6 +158,8 @@ def _pieces(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
         for j, t in enumerate(machine.get("transitions") or ()):
             op = (t.get("step") or {}).get("operation", "") if isinstance(t, dict) else ""
             yield f"state_machines/{i}/transitions/{j}", op if isinstance(op, str) else "", t
+        for j, e in enumerate(machine.get("eventually") or ()):
+            yield f"state_machines/{i}/eventually/{j}", "", e
     for i, seq in enumerate(data.get("sequences") or ()):
         yield f"sequences/{i}", seq.get("operation", "") if isinstance(seq, dict) else "", seq
 

@@ -23,23 +23,30 @@ import yaml
 
 from specs import overlay_check, paths
 from specs.models import raw_service
-from specs.overlay_schema import OVERLAY_SCHEMA, schema_problem
+from specs.overlay_schema import GROUP_KINDS, OVERLAY_SCHEMA, schema_problem
+from specs.rules import shape_rules
 from specs.types import (
     Discrepancy,
     ErrorSpec,
+    Eventually,
     Expect,
     ListItems,
+    MemberSpec,
     Observation,
     OperationSpec,
+    Polling,
     Resource,
     Rule,
     SequenceSpec,
     ServiceSpec,
+    ServiceTransition,
+    ShapeSpec,
     StateMachineSpec,
     Step,
     Transition,
     VersionRule,
 )
+from specs.validator import validate
 
 __all__ = ["OVERLAY_DIR", "OverlayError", "apply_overlay", "check_resource_names", "overlay_path", "parse_overlay",
            "read_yaml"]
@@ -164,16 +171,28 @@ class _Checker:
         overlay_check.check_answer(self.fail, where, service, op, expr)
 
     def rule(self, where: str, op: OperationSpec, raw: dict[str, Any], *, output: bool) -> None:
-        """What a rule kind needs of its place: ``one_of`` a structure and its optional members,
-        ``page_token`` a string member of the input, ``format`` a string."""
+        """What a rule kind needs of its place: ``one_of`` and ``exclusive`` a structure and its
+        optional members, ``page_token`` a string member of the input, ``format`` a string,
+        ``absent`` and ``required_when`` an optional member of an input structure (the condition a
+        sibling of it), ``relax`` a model constraint of the output place it lifts."""
         kind, path = raw["kind"], raw["path"]
+        if kind == "relax":
+            if not output:
+                self.fail(f"{where}/kind", "relax is a rule of the output, not of the input")
+            self.relax(where, op, path, raw["value"])
+            return
+        if kind in ("absent", "required_when", "exclusive") and output:
+            self.fail(f"{where}/kind", f"{kind} is a rule of the input, not of the output")
+        if kind in ("absent", "required_when"):
+            self.conditional(where, op, raw)
+            return
         if kind == "format":
             shape = paths.resolve(self.service, op.output if output else op.input, path)
             if shape.type != "string":
                 self.fail(f"{where}/path", f"{op.name}.{path}: a {raw['value']} document is a string, "
                                            f"not a {shape.type}")
             return
-        if kind not in ("one_of", "page_token"):
+        if kind not in ("one_of", "exclusive", "page_token"):
             return
         if output:
             self.fail(f"{where}/kind", f"{kind} is a rule of the input, not of the output")
@@ -184,7 +203,7 @@ class _Checker:
             return
         place = f"{op.name}.{path}" if path else f"{op.name} (the input)"
         if shape.type != "structure":
-            self.fail(f"{where}/path", f"{place}: one_of needs a structure, not a {shape.type}")
+            self.fail(f"{where}/path", f"{place}: {kind} needs a structure, not a {shape.type}")
         if shape.union:
             self.fail(f"{where}/path", f"{place}: {shape.name} is a union, which already takes exactly one member")
         for j, name in enumerate(raw["value"]):
@@ -193,8 +212,65 @@ class _Checker:
                 known = ", ".join(x.name for x in shape.members) or "none"
                 self.fail(f"{where}/value/{j}", f"{place}: {shape.name} has no member {name!r} (members: {known})")
             if m.required:
+                words = "exactly one" if kind == "one_of" else "at most one"
                 self.fail(f"{where}/value/{j}", f"{place}: {name} is required by the model, so it cannot be one "
-                                                f"of a group of which exactly one is present")
+                                                f"of a group of which {words} is present")
+
+    def _member(self, where: str, op: OperationSpec, path: str) -> tuple[ShapeSpec, MemberSpec]:
+        """The structure holding the member at ``path`` and the member (``path`` ends in a name)."""
+        parent, _, name = path.rpartition(".")
+        if not name or name.endswith(("]", "}")):
+            self.fail(f"{where}/path", f"{op.name}.{paths.jmespath_form(path)}: names no member of a structure")
+        holder = paths.resolve(self.service, op.input, parent)
+        m = holder.member_named(name)
+        assert m is not None  # check.path resolved the whole path first
+        return holder, m
+
+    def conditional(self, where: str, op: OperationSpec, raw: dict[str, Any]) -> None:
+        """``absent`` and ``required_when``: an optional member; the condition names a sibling and
+        values of its type (of its enum, if it has one)."""
+        kind, path = raw["kind"], raw["path"]
+        holder, m = self._member(where, op, path)
+        if m.required:
+            self.fail(f"{where}/path", f"{op.name}.{paths.jmespath_form(path)}: is required by the model, so it "
+                                       f"cannot be {kind}")
+        if kind != "required_when":
+            return
+        sibling_name = raw["value"]["member"]
+        sibling = holder.member_named(sibling_name)
+        if sibling is None or sibling_name == m.name:
+            known = ", ".join(x.name for x in holder.members if x.name != m.name) or "none"
+            self.fail(f"{where}/value/member", f"{op.name}.{paths.jmespath_form(path)}: {holder.name} has no other "
+                                               f"member {sibling_name!r} (members: {known})")
+        enum = self.service.shapes[sibling.shape].enum
+        for j, value in enumerate(raw["value"].get("in", ())):
+            if enum and value not in enum:
+                self.fail(f"{where}/value/in/{j}", f"{op.name}.{paths.jmespath_form(path)}: {value!r} is not a "
+                                                   f"value of {sibling_name} (one of {list(enum)})")
+
+    def list_params(self, where: str, op: OperationSpec, params: dict[str, Any]) -> None:
+        """The fixed input of a listing: members of the input with values of their shapes (what they
+        leave out is not judged: the paginator's token and limit, the bindings, come later)."""
+        for name in params:
+            self.path(f"{where}/{name}", op, name)
+        for problem in validate(op, self.service, params, sources=("model",)):
+            if problem.rule != "required":
+                self.fail(f"{where}/{problem.path.split('.')[0].split('[')[0]}", problem.message)
+
+    def relax(self, where: str, op: OperationSpec, path: str, lifted: list[str]) -> None:
+        """Each constraint a ``relax`` rule lifts is one the model puts on that output place."""
+        shape = paths.resolve(self.service, op.output, path)
+        have = {r.kind for r in shape_rules(shape, path)}
+        parent, _, name = path.rpartition(".")
+        if not name.endswith(("]", "}")):
+            m = paths.resolve(self.service, op.output, parent).member_named(name)
+            if m is not None and m.required:
+                have.add("required")
+        listed = ", ".join(sorted(have)) or "none"
+        for j, constraint in enumerate(lifted):
+            if constraint not in have:
+                self.fail(f"{where}/value/{j}", f"{op.name}.{paths.jmespath_form(path)}: the model puts no "
+                                                f"{constraint} constraint here (it has: {listed})")
 
     def groups(self, where: str, rules: list[Rule]) -> None:
         """A member belongs to at most one ``one_of`` group, and no rule makes a member of one required."""
@@ -236,8 +312,9 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             op = service.operations[op_name]
             for i, raw in enumerate(items):
                 place = check.place(f"{key}/{op_name}/{i}/path", op, raw["path"], output=output)
-                if place == "" and raw["kind"] != "one_of":
-                    check.fail(f"{key}/{op_name}/{i}/path", "'@': the input itself is a place only for one_of")
+                if place == "" and raw["kind"] not in GROUP_KINDS:
+                    check.fail(f"{key}/{op_name}/{i}/path", "'@': the input itself is a place only for one_of "
+                                                            "and exclusive")
                 shape = paths.resolve(service, op.output if output else op.input, place)
                 overlay_check.check_value(check.fail, f"{key}/{op_name}/{i}", op, raw, shape)
                 check.rule(f"{key}/{op_name}/{i}", op, {**raw, "path": place}, output=output)
@@ -301,6 +378,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
         "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "observations": observations,
+        "list_params": {name: dict(raw["params"]) for name, raw in data.get("pagination", {}).items()
+                        if raw.get("params")},
     }
 
 
@@ -352,6 +431,7 @@ def _list(check: _Checker, catalog: overlay_check.Catalog, name: str, raw: dict[
         check.fail(f"{where}/binding", f"the resource {raw['resource']!r} produces no {raw['binding']!r} "
                                        f"(it produces: {', '.join(made) or 'nothing'})")
     _list_id(check, f"{where}/id", check.service.operations[name], raw["id"])
+    check.list_params(f"{where}/params", check.service.operations[name], raw.get("params", {}))
     return ListItems(name, raw["resource"], raw["id"], raw["binding"])
 
 
@@ -435,32 +515,45 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
     where = f"state_machines/{i}"
     states = tuple(raw["states"])
     known = set(states) | {"*"}
-    for key in ("initial",):
-        if raw[key] not in states:
-            check.fail(f"{where}/{key}", f"{raw[key]!r} is not one of the states {list(states)}")
-    for s in raw["terminal"]:
-        if s not in states:
-            check.fail(f"{where}/terminal", f"{s!r} is not one of the states {list(states)}")
+    initial = (raw["initial"],) if isinstance(raw["initial"], str) else tuple(raw["initial"])
+    for key, values in (("initial", initial), ("terminal", raw["terminal"])):
+        for s in values:
+            if s not in states:
+                check.fail(f"{where}/{key}", f"{s!r} is not one of the states {list(states)}")
     read = _step(raw["read"])
     check.step(f"{where}/read", read)
     check.answer(f"{where}/state_path", read, raw["state_path"])
     if "version" in raw:
         check.answer(f"{where}/version/field", read, raw["version"]["field"])
-    transitions = []
+    transitions, by_service = [], []
     for j, t in enumerate(raw["transitions"]):
         tw = f"{where}/transitions/{j}"
-        step = _step(t["step"])
-        check.step(f"{tw}/step", step)
         for s in list(t["from"]) + list(t.get("refused_from", ())):
             if s not in known:
                 check.fail(tw, f"state {s!r} is not one of {list(states)}")
         if t.get("to") is not None and t["to"] not in states and t["to"] != DELETED:
             check.fail(f"{tw}/to", f"{t['to']!r} is not one of {list(states)}")
+        if t.get("by") == "service":
+            by_service.append((j, ServiceTransition(
+                name=t["name"], sources=tuple(t["from"]), target=t.get("to"), source=t["source"],
+                trigger=t.get("trigger", "progress"), after=tuple(t.get("after", ())))))
+            continue
+        step = _step(t["step"])
+        check.step(f"{tw}/step", step)
         transitions.append(Transition(
             name=t["name"], step=step, sources=tuple(t["from"]), target=t.get("to"), source=t["source"],
             refused_from=tuple(t.get("refused_from", ())), refused_errors=tuple(t.get("refused_errors", ())),
             bumps_version=bool(t.get("bumps_version", False)), consistency=t.get("consistency", "strong")))
+    if not transitions:
+        check.fail(f"{where}/transitions", "no transition the caller makes: the lifecycle would have nothing to do")
     names = {t.name for t in transitions}
+    for j, st in by_service:
+        for name in st.after:
+            if name not in names:
+                check.fail(f"{where}/transitions/{j}/after", f"{name!r} is not a transition the caller makes "
+                                                             f"({', '.join(sorted(names))})")
+    eventually = tuple(_eventually(check, f"{where}/eventually/{k}", e, names, states)
+                       for k, e in enumerate(raw.get("eventually", ())))
     for k, (tname, a, b) in enumerate(raw.get("uncertain", ())):
         if tname not in names or a not in known or b not in known:
             check.fail(f"{where}/uncertain/{k}", f"({tname}, {a}, {b}) names an unknown transition or state")
@@ -470,12 +563,26 @@ def _machine(check: _Checker, i: int, raw: dict[str, Any]) -> StateMachineSpec:
     delete = _step(raw["delete"]) if "delete" in raw else None
     if delete:
         check.step(f"{where}/delete", delete)
+    polling = Polling(**raw["polling"]) if "polling" in raw else None
     return StateMachineSpec(
         name=raw["name"], service=check.service.name, resource=raw["resource"], states=states,
-        initial=raw["initial"], terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
+        initial=initial, terminal=tuple(raw["terminal"]), read=read, state_path=raw["state_path"],
         transitions=tuple(transitions), version=version,
         uncertain=tuple(tuple(u) for u in raw.get("uncertain", ())),
-        delete=delete, note=raw.get("note", ""), source=raw["source"])
+        delete=delete, note=raw.get("note", ""), source=raw["source"],
+        service_transitions=tuple(st for _, st in by_service), eventually=eventually, polling=polling)
+
+
+def _eventually(check: _Checker, where: str, raw: dict[str, Any], names: set[str],
+                states: tuple[str, ...]) -> Eventually:
+    if raw.get("after") is not None and raw["after"] not in names:
+        check.fail(f"{where}/after", f"{raw['after']!r} is not a transition the caller makes "
+                                     f"({', '.join(sorted(names))})")
+    for s in raw["reach"]:
+        if s not in states:
+            check.fail(f"{where}/reach", f"{s!r} is not one of the states {list(states)}")
+    return Eventually(name=raw["name"], after=raw.get("after"), reach=tuple(raw["reach"]),
+                      within=float(raw["within"]), source=raw["source"])
 
 
 def apply_overlay(raw: ServiceSpec, file: Path | None = None) -> ServiceSpec:
@@ -507,6 +614,7 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
             doc_errors=tuple(o["doc_errors"].get(name, ())),
             bindings=o["bindings"].get(name, ()),
             observations=o["observations"].get(name, ()),
+            list_params=tuple(o["list_params"].get(name, {}).items()),
         )
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],

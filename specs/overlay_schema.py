@@ -6,6 +6,8 @@ from typing import Any
 
 import jsonschema
 
+from specs.types import RELAXABLE
+
 _SOURCE = {"enum": ["model", "doc", "inferred"]}
 _NAMES = {"type": "array", "items": {"type": "string"}}
 #: the page a ``doc`` piece comes from: a documentation URL (``#anchor`` names the member or section)
@@ -56,7 +58,19 @@ VALUE_TYPES: dict[str, dict[str, Any]] = {
     # the output place that gives the token (documentation for readers)
     "page_token": {"type": "string", "minLength": 1},
     "format": {"enum": list(FORMATS)},
+    "absent": {"const": True},
+    "exclusive": {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 2, "uniqueItems": True},
+    "required_when": {
+        "type": "object",
+        "required": ["member"],
+        "additionalProperties": False,
+        "properties": {"member": {"type": "string", "minLength": 1}, "in": {"type": "array", "items": _SCALAR,
+                                                                            "minItems": 1}},
+    },
+    "relax": {"type": "array", "items": {"enum": list(RELAXABLE)}, "minItems": 1, "uniqueItems": True},
 }
+#: kinds whose path names a structure, ``""`` for the input itself
+GROUP_KINDS = ("one_of", "exclusive")
 #: what each kind's value is, in words (the error of a value of the wrong type says it)
 VALUE_WORDS: dict[str, str] = {
     "min": "a number", "max": "a number", "also": "a list of numbers",
@@ -65,6 +79,9 @@ VALUE_WORDS: dict[str, str] = {
     "required": "true or false", "examples": "a list of values",
     "invalid": "a mapping {value, errors: [code, ...], rule}", "one_of": "a list of two or more member names",
     "page_token": "the output place that gives the token (a string)", "format": f"one of {list(FORMATS)}",
+    "absent": "true", "exclusive": "a list of two or more member names",
+    "required_when": "a mapping {member: SIBLING, in: [value, ...]} ('in' optional: the sibling is set)",
+    "relax": f"a list of the model constraints {list(RELAXABLE)}",
 }
 
 _RULE: dict[str, Any] = {
@@ -72,7 +89,7 @@ _RULE: dict[str, Any] = {
     "required": ["path", "kind", "value", "source"],
     "additionalProperties": False,
     "properties": {
-        # "" (the input itself) only for one_of, whose path names the structure holding the members
+        # "" (the input itself) only for one_of and exclusive, whose path names the structure holding the members
         "path": {"type": "string"},
         "kind": {"enum": list(VALUE_TYPES)},
         "value": {},
@@ -81,8 +98,9 @@ _RULE: dict[str, Any] = {
         "note": {"type": "string"},
     },
     "allOf": [
-        *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items() if kind != "one_of"),
-        _when("one_of", {"value": VALUE_TYPES["one_of"]}, {"path": {"minLength": 1}}),
+        *(_when(kind, {"value": schema}) for kind, schema in VALUE_TYPES.items()),
+        {"if": {"required": ["kind"], "properties": {"kind": {"enum": list(GROUP_KINDS)}}},
+         "else": {"properties": {"path": {"minLength": 1}}}},
     ],
 }
 
@@ -92,12 +110,23 @@ _ERRORS: dict[str, Any] = {
     "properties": {"validation": _NAMES, "not_found": _NAMES},
 }
 
+#: what sets off a transition the service makes by itself
+TRIGGERS = ("timer", "executions_terminal", "progress")
+
 _TRANSITION: dict[str, Any] = {
     "type": "object",
-    "required": ["name", "step", "from", "source"],
+    "required": ["name", "from", "source"],
     "additionalProperties": False,
+    # a caller's transition is a call (step); the service's has none, and may say what sets it off
+    "if": {"properties": {"by": {"const": "service"}}, "required": ["by"]},
+    "then": {"not": {"anyOf": [{"required": [k]} for k in
+                               ("step", "refused_from", "refused_errors", "bumps_version", "consistency")]}},
+    "else": {"required": ["step"], "not": {"anyOf": [{"required": ["trigger"]}, {"required": ["after"]}]}},
     "properties": {
         "name": {"type": "string"},
+        "by": {"enum": ["caller", "service"]},
+        "trigger": {"enum": list(TRIGGERS)},
+        "after": _NAMES,
         "step": _STEP,
         "from": _NAMES,
         "to": {"type": ["string", "null"]},
@@ -109,6 +138,18 @@ _TRANSITION: dict[str, Any] = {
         "consistency": {"enum": ["strong", "eventual"]},
     },
 }
+
+_SECONDS = {"type": "number", "exclusiveMinimum": 0}
+
+def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    """An object with these members only, ``required`` among them."""
+    return {"type": "object", "required": required, "additionalProperties": False, "properties": properties}
+
+
+_EVENTUALLY = _closed(
+    ["name", "reach", "within", "source"], name={"type": "string"},
+    after={"type": "string"},  # a caller transition; absent: the resource's creation
+    reach={**_NAMES, "minItems": 1}, within=_SECONDS, source=_SOURCE, doc=_PAGE, note={"type": "string"})
 
 #: the checks a sequence may report under
 SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance")
@@ -225,7 +266,9 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                 "required": ["resource", "id", "binding"],
                 "additionalProperties": False,
                 "properties": {"resource": {"type": "string"}, "id": {"type": "string"},
-                               "binding": {"type": "string"}},
+                               "binding": {"type": "string"},
+                               # input every listing sends (Batch ListJobs: a jobStatus or filters)
+                               "params": {"type": "object"}},
             },
         },
         "bindings": {
@@ -243,7 +286,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                     "name": {"type": "string"},
                     "resource": {"type": "string"},
                     "states": _NAMES,
-                    "initial": {"type": "string"},
+                    "initial": {"anyOf": [{"type": "string"}, {**_NAMES, "minItems": 1}]},
                     "terminal": _NAMES,
                     "read": _STEP,
                     "state_path": {"type": "string"},
@@ -272,6 +315,13 @@ OVERLAY_SCHEMA: dict[str, Any] = {
                         },
                     },
                     "transitions": {"type": "array", "items": _TRANSITION, "minItems": 1},
+                    "eventually": {"type": "array", "items": _EVENTUALLY},
+                    "polling": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"interval": _SECONDS, "backoff": {"type": "number", "minimum": 1},
+                                       "max_interval": _SECONDS},
+                    },
                 },
             },
         },
@@ -304,6 +354,11 @@ def schema_problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
             got = e.instance if len(where) > 4 else value
             why = _kind_of(got) if e.validator == "type" else e.message
             return f"{kind}: expected {VALUE_WORDS[kind]}, got {got!r} ({why})"
+    if e.validator == "not" and len(where) == 4 and where[0] == "state_machines" and where[2] == "transitions":
+        if isinstance(e.instance, dict) and e.instance.get("by") == "service":
+            return ("a transition by: service is made by no call: it takes no step, refused_from, refused_errors, "
+                    "bumps_version or consistency")
+        return "trigger and after belong to a transition by: service"
     return e.message
 
 

@@ -5,9 +5,10 @@ A place's rules come from two sources: the model (the shape's ``min``/``max``, `
 tagged ``doc`` or ``inferred``, and the page tokens the loader derives, ``inferred``). ``limits``
 merges the rules of the chosen sources into the effective constraint: the tightest ``min`` and
 ``max`` (an overlay range narrows the model range), the values an ``also`` rule lets through beyond
-an overlay range, every pattern, the enum and the ``allowed`` subsets, the ``one_of`` groups of a
-structure, whether the place takes a page token and the format of its text (``format: json``: a JSON
-document).
+an overlay range, every pattern, the enum and the ``allowed`` subsets, the ``one_of`` and
+``exclusive`` groups of a structure, whether a member must be ``absent`` or is ``required_when`` a
+sibling says so, whether the place takes a page token and the format of its text (``format: json``:
+a JSON document).
 Both the validator and the strategies read places through this module, so what is generated and
 what is checked cannot drift apart.
 """
@@ -26,6 +27,8 @@ __all__ = [
     "NUMBERS",
     "SIZED",
     "Limits",
+    "condition_holds",
+    "condition_words",
     "limits",
     "most_authoritative",
     "place_rules",
@@ -100,6 +103,9 @@ class Limits:
     one_of: tuple[Rule, ...] = ()  # groups of members of which exactly one is present (a structure)
     page_token: Rule | None = None  # the place takes only a token an earlier page gave
     format: Rule | None = None  # the string is a document of this format (``json``)
+    absent: Rule | None = None  # the member must be absent
+    exclusive: tuple[Rule, ...] = ()  # groups of members of which at most one is present (a structure)
+    required_when: tuple[Rule, ...] = ()  # the member is required when a sibling is present or has a value
 
     @property
     def groups(self) -> tuple[tuple[str, ...], ...]:
@@ -149,4 +155,25 @@ def limits(rules: tuple[Rule, ...], sources: tuple[str, ...] = SOURCES) -> Limit
         one_of=tuple(by.get("one_of", ())),
         page_token=most_authoritative(by["page_token"]) if "page_token" in by else None,
         format=most_authoritative(by["format"]) if "format" in by else None,
+        absent=most_authoritative(by["absent"]) if "absent" in by else None,
+        exclusive=tuple(by.get("exclusive", ())),
+        required_when=tuple(by.get("required_when", ())),
     )
+
+
+def condition_holds(rule: Rule, parent: dict[str, Any]) -> bool:
+    """Whether the condition of a ``required_when`` rule holds in ``parent``, the structure holding
+    the member: its sibling ``member`` is present (no ``in``) or has one of the values ``in``."""
+    value = parent.get(rule.value["member"])
+    if value is None:
+        return False
+    values = rule.value.get("in")
+    return values is None or value in values
+
+
+def condition_words(rule: Rule) -> str:
+    """The condition of a ``required_when`` rule in words: ``type is MANAGED``, ``WorkerType is set``."""
+    member, values = rule.value["member"], rule.value.get("in")
+    if values is None:
+        return f"{member} is set"
+    return f"{member} is {values[0]!r}" if len(values) == 1 else f"{member} is one of {list(values)}"

@@ -31,7 +31,10 @@ Structures never forbid unknown members: AWS adds fields as services evolve. A s
 ``one_of`` group as ``oneOf`` of one ``required`` member each. Shapes are
 kept in ``$defs`` by shape name and referred to with ``$ref``, so recursive models are finite;
 places an overlay rule constrains are written out inline with the rule added. Rules whose source is
-``inferred`` are never added: the harness does not assert them.
+``inferred`` are never added: the harness does not assert them. A ``relax`` rule (of any source)
+lifts the model constraints it names from its output place (Batch's ``startedAt``, required by the
+model, is absent until the job starts): the member is no longer ``required``, the pattern, enum,
+range or length is left out.
 """
 
 from __future__ import annotations
@@ -178,12 +181,12 @@ class SchemaBuilder:
              root: str = "") -> dict[str, Any]:
         """An object schema of ``members`` of the structure ``shape_name`` (the body of a call)."""
         shape = self.service.shapes[shape_name]
-        rules = tuple(r for r in rules if r.source in _ASSERTED)
+        rules = _kept(rules)
         return self._structure(shape, members, root, rules)
 
     def member(self, m: MemberSpec, rules: tuple[Rule, ...] = (), path: str | None = None) -> dict[str, Any]:
         """The schema of one member's value (``path`` is where ``rules`` see it; default its name)."""
-        rules = tuple(r for r in rules if r.source in _ASSERTED)
+        rules = _kept(rules)
         return self.value(m.shape, m, m.name if path is None else path, rules)
 
     def ref(self, shape_name: str) -> dict[str, Any]:
@@ -234,8 +237,10 @@ class SchemaBuilder:
     def _structure(self, shape: ShapeSpec, members: tuple[MemberSpec, ...], path: str | None,
                    rules: tuple[Rule, ...]) -> dict[str, Any]:
         props = {m.wire_name: self._child(m, path, m.name, rules) for m in members}
-        required = [m.wire_name for m in members if m.required or (
+        required = [m.wire_name for m in members if (m.required or (
             path is not None and any(r.path == join(path, m.name) and r.kind == "required" and r.value
+                                     for r in rules))) and not (
+            path is not None and any(r.path == join(path, m.name) and r.kind == "relax" and "required" in r.value
                                      for r in rules))]
         out: dict[str, Any] = {"type": "object", "properties": props}
         if required:
@@ -278,9 +283,25 @@ class SchemaBuilder:
                 out["examples"] = list(r.value) if isinstance(r.value, (list, tuple)) else [r.value]
             elif r.kind == "format" and out.get("type") == "string":
                 out["format"] = r.value  # "json": a custom format (an annotation to a validator that lacks it)
+        for r in here:
+            if r.kind == "relax":  # documented not to hold here: lifted, after every rule that adds one
+                for constraint in r.value:
+                    for key in _LIFTED.get(constraint, ()):
+                        out.pop(key, None)
         if also:
             return {"anyOf": [out, {"enum": also}]}
         return out
+
+
+def _kept(rules: tuple[Rule, ...]) -> tuple[Rule, ...]:
+    """The rules a schema carries: those asserted, and every ``relax`` (a doubt never makes a failure)."""
+    return tuple(r for r in rules if r.source in _ASSERTED or r.kind == "relax")
+
+
+#: what each constraint a ``relax`` rule lifts is in a schema, by the shape's kind
+_LIFTED = {"pattern": ("pattern", "x-java-pattern"), "enum": ("enum",), "min": ("minimum",), "max": ("maximum",),
+           "min_length": ("minLength", "minItems", "minProperties"),
+           "max_length": ("maxLength", "maxItems", "maxProperties")}
 
 
 def _under(rule_path: str, path: str) -> bool:

@@ -6,6 +6,7 @@ import html
 import re
 
 from specs.paths import jmespath_form, join
+from specs.rules import condition_words
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec, Step
 
 __all__ = ["show_operation"]
@@ -85,8 +86,10 @@ def _rules(title: str, rules: tuple[Rule, ...], lines: list[str]) -> None:
             value = f"{len(value)} example(s)"
         elif r.kind == "invalid" and isinstance(value, dict):
             value = f"{value.get('rule')} -> {', '.join(value.get('errors', ()))}"
-        elif r.kind == "one_of":
+        elif r.kind in ("one_of", "exclusive"):
             value = " | ".join(value)
+        elif r.kind == "required_when":
+            value = condition_words(r)
         elif r.kind == "page_token":
             value = f"from {value}"
         note = f"  -- {r.note}" if r.note else ""
@@ -142,7 +145,7 @@ def show_operation(service: ServiceSpec, name: str) -> str:
         if not uses and not reads and not _touches(sm.delete, op):
             continue
         lines.append(f"state machine {sm.name} ({sm.resource}): states {', '.join(sm.states)}; "
-                     f"initial {sm.initial}; terminal {', '.join(sm.terminal)}")
+                     f"initial {', '.join(sm.initial)}; terminal {', '.join(sm.terminal)}")
         if reads:
             lines.append(f"  reads the state at {sm.state_path}")
         for t in uses:
@@ -150,6 +153,14 @@ def show_operation(service: ServiceSpec, name: str) -> str:
                 if t.refused_from else ""
             lines.append(f"  {t.name}: {', '.join(t.sources)} -> {t.target or '(same)'} ({t.source}, "
                          f"{t.consistency}){refused}")
+        if reads:
+            for st in sm.service_transitions:
+                after = f" after {', '.join(st.after)}" if st.after else ""
+                lines.append(f"  {st.name} (by the service, {st.trigger}{after}): {', '.join(st.sources)} -> "
+                             f"{st.target or '(same)'} ({st.source})")
+            for ev in sm.eventually:
+                lines.append(f"  eventually {ev.name}: {', '.join(ev.reach)} within {ev.within:g} s after "
+                             f"{ev.after or 'creation'} ({ev.source})")
     for seq in service.sequences:
         if seq.operation == op.name:
             lines.append(f"sequence {seq.name} ({seq.source}, {seq.check}; needs {', '.join(seq.needs) or 'nothing'}): "

@@ -35,7 +35,13 @@ RULE_KINDS = (
     "one_of",  # at a structure ("" for the input): the members of which exactly one must be present
     "page_token",  # the member takes a token only from an earlier page (value: the output place that gives it)
     "format",  # the string is a document of a format (value: "json": a JSON text)
+    "absent",  # the member must be absent (value: true)
+    "exclusive",  # at a structure ("" for the input): the members of which at most one may be present
+    "required_when",  # the member is required when a sibling is present ({member}) or has a value ({member, in})
+    "relax",  # output only: model constraints documented not to hold here (value: [required, pattern, ...])
 )
+#: the model constraints a ``relax`` rule may lift from an output place
+RELAXABLE = ("required", "pattern", "enum", "min", "max", "min_length", "max_length")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +181,8 @@ class OperationSpec:
     role: Role = Role.ACTION
     #: answers of the real service a documentation page prints (overlay ``observations``)
     observations: tuple[Observation, ...] = ()
+    #: input every listing of it sends (overlay ``pagination`` ``params``: Batch ListJobs needs a status)
+    list_params: tuple[tuple[str, Any], ...] = field(default=(), hash=False)
 
     @property
     def qualified(self) -> str:
@@ -268,6 +276,42 @@ class Transition:
 
 
 @dataclass(frozen=True, slots=True)
+class ServiceTransition:
+    """A change the service makes by itself (``by: service`` in an overlay): no call makes it."""
+
+    name: str
+    sources: tuple[str, ...]  # states it may leave ("*" any non-terminal)
+    target: str | None  # the state it leads to; None: a self transition (the state stays)
+    source: str  # model | doc | inferred
+    #: what the documentation says sets it off: timer | executions_terminal | progress
+    trigger: str = "progress"
+    #: the caller transitions after which it may happen; empty: at any time from creation
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Eventually:
+    """After ``after`` (a caller transition; None: the resource's creation), a read shows one of
+    ``reach`` within ``within`` seconds."""
+
+    name: str
+    after: str | None
+    reach: tuple[str, ...]
+    within: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Polling:
+    """How reads are spaced while waiting: ``interval`` seconds, times ``backoff`` each read, at most
+    ``max_interval``."""
+
+    interval: float = 0.1
+    backoff: float = 2.0
+    max_interval: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class VersionRule:
     field: str  # output path of the version in the read
     start: int | None  # the first value ([INF] when source is inferred)
@@ -283,10 +327,10 @@ class StateMachineSpec:
     service: str
     resource: str
     states: tuple[str, ...]
-    initial: str
+    initial: tuple[str, ...]  # any of these may be read first
     terminal: tuple[str, ...]
     read: Step
-    state_path: str  # where the state is in the read's output
+    state_path: str  # a JMESPath expression: where the state is in the read's output
     transitions: tuple[Transition, ...]
     version: VersionRule | None = None
     #: states a transition may reach whose rule is undocumented: never asserted either way
@@ -296,6 +340,10 @@ class StateMachineSpec:
     #: where the states, the initial and terminal ones and the delete come from: an inferred machine's
     #: set of states is never asserted (a state read outside it, or a terminal state changing, passes)
     source: str = "doc"
+    #: the changes the service makes by itself, and the states it must reach within a bound
+    service_transitions: tuple[ServiceTransition, ...] = ()
+    eventually: tuple[Eventually, ...] = ()
+    polling: Polling | None = None  # None: the harness's default spacing
 
 
 @dataclass(frozen=True, slots=True)

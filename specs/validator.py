@@ -3,12 +3,16 @@
 ``validate(op, service, params, sources=...)`` checks the parameters of one call (boto3 form, member
 names) against the model's rules (required, type, min/max value, min/max length, pattern (the whole
 value must match, as AWS checks it), enum, union) and the operation's rules of the chosen sources
-(min, max, also, min_length, max_length, pattern, allowed, required, one_of, page_token, format).
+(min, max, also, min_length, max_length, pattern, allowed, required, one_of, page_token, format, absent,
+exclusive, required_when).
 Every problem is returned, at most one a rule kind and place: when several rules of one kind are
 broken at one place (a model ``min`` and a tighter doc ``min``), the most authoritative source is
 named, and a value outside the enum is not reported again for an ``allowed`` subset.
 
-A ``one_of`` group is broken when not exactly one of its members is present. A page token cannot be
+A ``one_of`` group is broken when not exactly one of its members is present, an ``exclusive`` group
+when more than one is, an ``absent`` member when it is present, a ``required_when`` member when it is
+missing while its condition holds (its sibling is set, or has one of the rule's values; a null
+counts as absent throughout). A page token cannot be
 checked by value: whether it came from an earlier page is not in the call, so any token is reported
 when the rule's source is chosen (the loader's page-token rules are ``inferred``: validating the
 calls of a real pagination with the model and doc sources reports nothing).
@@ -30,7 +34,7 @@ from typing import Any
 
 from specs.javaregex import JavaRegexError, matcher
 from specs.paths import join
-from specs.rules import INTEGERS, NUMBERS, most_authoritative, shape_rules
+from specs.rules import INTEGERS, NUMBERS, condition_holds, condition_words, most_authoritative, shape_rules
 from specs.types import SOURCES, OperationSpec, Rule, ServiceSpec, ShapeSpec
 
 __all__ = ["Problem", "format_problem", "validate", "validator"]
@@ -40,7 +44,7 @@ __all__ = ["Problem", "format_problem", "validate", "validator"]
 class Problem:
     path: str  # spec path of the place: "statusDetails{}", "targets[]", "" for the whole input
     rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern | union |
-    #            one_of | page_token | unknown
+    #            one_of | exclusive | absent | required_when | page_token | unknown
     source: str  # model | doc | inferred
     message: str
 
@@ -267,6 +271,11 @@ class _Compiler:
                 required.append((m.name, child, most_authoritative(reqs).source))
         union = shape.union
         groups = [(tuple(r.value), r.source) for r in rules if r.kind == "one_of"]
+        exclusive = [(tuple(r.value), r.source) for r in rules if r.kind == "exclusive"]
+        absent = [(m.name, r.source) for m in shape.members for r in self.overlay
+                  if r.path == join(gpath, m.name) and r.kind == "absent" and r.value]
+        when = [(m.name, r) for m in shape.members for r in self.overlay
+                if r.path == join(gpath, m.name) and r.kind == "required_when"]
 
         def check(value: dict[str, Any], g: str, c: str, out: list[Problem]) -> None:
             for name, v in value.items():
@@ -289,6 +298,19 @@ class _Compiler:
                     got = "neither" if not present and len(names) == 2 else "none" if not present \
                         else "both" if len(present) == 2 == len(names) else ", ".join(present)
                     problem(out, g, c, "one_of", source, f"expected exactly one of {', '.join(names)}, got {got}")
+            for names, source in exclusive:
+                present = [n for n in names if value.get(n) is not None]
+                if len(present) > 1:
+                    problem(out, g, c, "exclusive", source,
+                            f"expected at most one of {', '.join(names)}, got {', '.join(present)}")
+            for name, source in absent:
+                if value.get(name) is not None:
+                    problem(out, join(g, name), _concrete(c, name), "absent", source, "expected no value: the "
+                            "member must be absent")
+            for name, r in when:
+                if value.get(name) is None and condition_holds(r, value):
+                    problem(out, join(g, name), _concrete(c, name), "required_when", r.source,
+                            f"missing: required when {condition_words(r)}")
 
         return check
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 MODES = ("valid", "boundary", "invalid")
 
-#: structural breaks applied to the serialised request, not to the params
-RAW_KINDS = ("malformed_body", "content_type")
+#: wire-level breaks applied to the serialised request, not to the params (``strategies.wire``)
+RAW_KINDS = ("malformed_body", "content_type", "unexpected_body", "oversize_body", "duplicate_parameter",
+             "missing_parameter")
 
 
 def splice(base: str, where: str, char: str) -> str:
@@ -27,8 +29,8 @@ class Violation:
 
     path: str  # the member path, e.g. "statusDetails{}" or "stepTimeoutInMinutes" ("" for the body)
     rule: str  # required | type | enum | allowed | min | max | min_length | max_length | pattern |
-    #            one_of (path: the structure) | malformed_body | content_type | example (an overlay
-    #            'invalid' value)
+    #            one_of | exclusive (path: the structure) | absent | required_when | example (an overlay
+    #            'invalid' value) | a wire-level break: one of RAW_KINDS
     source: str  # model | doc (an inferred rule is never broken on purpose)
     detail: str  # human words: "expected at most 1024 characters, got 1025"
     #: codes the documentation names for this break (from an overlay 'invalid' value); empty: any 4xx
@@ -51,11 +53,29 @@ class Violation:
 
 @dataclass(frozen=True, slots=True)
 class RawMutation:
-    """A break applied to the request after botocore serialises it."""
+    """A break applied to the request after botocore serialises it: the body replaced, or a form
+    body edited (parameters dropped, bytes appended: what botocore signed with SigV2 stays), and
+    the Content-Type replaced."""
 
     kind: str  # one of RAW_KINDS
-    body: bytes | None = None  # replacement body for malformed_body
-    content_type: str | None = None  # replacement Content-Type for content_type
+    body: bytes | None = None  # replacement body
+    content_type: str | None = None  # replacement Content-Type
+    drop: tuple[str, ...] = ()  # form parameters removed from the serialised body
+    extra: bytes | None = None  # appended to the serialised form body (``&Name=value``)
+
+    @property
+    def edits_body(self) -> bool:
+        return self.body is not None or bool(self.drop) or self.extra is not None
+
+    def applied(self, body: bytes) -> bytes:
+        """The body sent instead of ``body``, the one botocore serialised."""
+        if self.body is not None:
+            return self.body
+        out = body
+        if self.drop:
+            names = {quote_plus(n).encode() for n in self.drop}
+            out = b"&".join(p for p in out.split(b"&") if p.split(b"=", 1)[0] not in names)
+        return out + (self.extra or b"")
 
 
 @dataclass(frozen=True, slots=True)

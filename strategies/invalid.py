@@ -13,9 +13,11 @@ and in its middle (``Spliced``), three calls, each labelled with the one rule it
 refuses all three: a value conforms only when the whole of it matches. A value none of whose
 characters match comes last, for a pattern no valid value of an allowed length can be found for.
 
-Two kinds of rule are not a value at one place and have no candidates here: a ``one_of`` group is
-broken by the operation's calls (none, then all, of its members), and a page token's rule (a token
-must come from an earlier page) is inferred, so a made-up token is never labelled as a break.
+Some kinds of rule are not a value at one place and have no candidates here: a ``one_of`` group
+(none of its members), an ``exclusive`` group (all of them), an ``absent`` member (set) and a
+``required_when`` member (its condition met, the member left out) are broken by the operation's
+calls (``strategies.operations``), and a page token's rule (a token must come from an earlier page)
+is inferred, so a made-up token is never labelled as a break.
 """
 
 from __future__ import annotations
@@ -210,10 +212,16 @@ def _candidates(c: Compiler, p: Place, rule: Rule) -> Iterator[Any]:
             yield from _strings(c, p, n, frozenset(enum) | frozenset(v if kind == "allowed" else ()))
 
 
+#: kinds that are no value at one place: the operation's calls break them (strategies.operations), or
+#: nothing does (a page token, an example, an output relaxation)
+_NOT_A_VALUE = ("also", "examples", "invalid", "one_of", "exclusive", "absent", "required_when", "page_token",
+                "relax")
+
+
 def breaks(c: Compiler, p: Place) -> Iterator[tuple[Rule, Any]]:
     """``(rule, candidate)`` for every breakable rule of ``p``, candidates best first."""
     for rule in p.rules:
-        if rule.source not in BREAKABLE or rule.kind in ("also", "examples", "invalid", "one_of", "page_token"):
+        if rule.source not in BREAKABLE or rule.kind in _NOT_A_VALUE:
             continue
         if rule.kind == "required" and not rule.value:
             continue

@@ -25,7 +25,7 @@ from strategies.calls import Call, RawMutation, Violation
 from strategies.invalid import BREAKABLE, Spliced, breaks, type_candidates
 from strategies.places import REMOVE, Place, places, put, smallest
 from strategies.values import Compiler, Rand, context_of, program_strategy
-from strategies.wire import carries, serialise
+from strategies.wire import carries, serialise, wire_breaks
 
 __all__ = ["boundary_calls", "from_operation", "from_shape", "has_calls", "invalid_calls", "valid_calls"]
 
@@ -138,32 +138,18 @@ def _flags_on(plan: _Plan) -> dict[str, Any]:
 
 
 def _structural(plan: _Plan) -> list[Call]:
-    op, base = plan.op, plan.base
-    out = []
-    if op.protocol in ("rest-json", "json"):
-        has_body = op.protocol == "json" or any(
-            m.location == "body" for m in (plan.service.shapes[op.input].members if op.input else ()))
-        if has_body:
-            bad_json = Violation("", "malformed_body", "model", "the body is not valid JSON")
-            out.append(plan.call(base, "invalid", bad_json, RawMutation("malformed_body", body=b'{"a":')))
-            # no page says these services refuse another Content-Type: sent, never asserted
-            out.append(plan.call(base, "invalid", Violation("", "content_type", "inferred",
-                                                            "the body is sent as text/plain"),
-                                 RawMutation("content_type", content_type="text/plain")))
-    elif op.protocol in ("query", "ec2"):
-        body = f"Action={op.name}&Version={plan.service.api_version}&%E0%A4%A=%%&=".encode()
-        out.append(plan.call(base, "invalid", Violation("", "malformed_body", "model",
-                                                        "the form body has broken percent-escapes"),
-                             RawMutation("malformed_body", body=body)))
-    return out
+    """The wire-level breaks of the smallest valid call, each labelled with what it breaks."""
+    return [plan.call(plan.base, "invalid", Violation("", b.rule, b.source, b.detail, b.errors), b.mutation)
+            for b in wire_breaks(plan.op, plan.service, plan.base)]
 
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
     """One call for each breakable rule of each place (three for a pattern: a valid value with one
     character outside it at the end, the start and the middle), then one for each breakable ``one_of``
     group (none of its members: the documentation says one is required; that all of them together
-    are refused is not documented, so it is never asserted), the overlay's invalid examples and the
-    structural breaks (malformed body, wrong content type)."""
+    are refused is not documented, so it is never asserted), ``exclusive`` group (all of its
+    members), ``absent`` member (set) and ``required_when`` member (its condition met, the member
+    left out), the overlay's invalid examples and the wire-level breaks (``strategies.wire``)."""
     plan = _plan(op, service)
     if plan.invalid is not None:
         return list(plan.invalid)
@@ -194,15 +180,15 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
                 out.append(plan.call(params, "invalid",  # type: ignore[arg-type]  # _accepts: not None
                                      Violation(p.path, rule.kind, rule.source, detail, spliced=where)))
     for rule in plan.op.rules:
-        if rule.kind != "one_of" or rule.source not in BREAKABLE:
+        maker = _MEMBER_BREAKS.get(rule.kind)
+        if maker is None or rule.source not in BREAKABLE:
             continue
-        for present in ("none",):
-            params = _group_break(plan, plan.base, rule, present)
-            got = _accepts(plan, params, rule.path, "one_of", rule.source)
-            if got is not None:
-                violation = Violation(rule.path, "one_of", rule.source, _detail(got))
-                plan.remakes[violation] = functools.partial(_group_break, plan, rule=rule, present=present)
-                out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
+        params = maker(plan, plan.base, rule=rule)
+        got = _accepts(plan, params, rule.path, rule.kind, rule.source)
+        if got is not None:
+            violation = Violation(rule.path, rule.kind, rule.source, _detail(got))
+            plan.remakes[violation] = functools.partial(maker, plan, rule=rule)
+            out.append(plan.call(params, "invalid", violation))  # type: ignore[arg-type]  # _accepts: not None
     for rule in plan.op.rules:
         if rule.kind == "invalid" and rule.source in BREAKABLE and isinstance(rule.value, dict):
             params = put(c, plan.op, plan.base, rule.path, rule.value.get("value"))
@@ -262,6 +248,40 @@ def _group_break(plan: _Plan, params: dict[str, Any], rule: Rule, present: str) 
     return copy.deepcopy(new) if path == "" else put(c, op, params, path, new)
 
 
+def _absent_break(plan: _Plan, params: dict[str, Any], rule: Rule) -> dict[str, Any] | None:
+    """``params`` with the member an ``absent`` rule keeps out set to its smallest value."""
+    place = next((p for p in plan.places if p.path == rule.path), None)
+    if place is None:
+        return None
+    value = smallest(plan.compiler, place.shape, place.path, place.member, place.context)
+    return put(plan.compiler, plan.op, params, rule.path, value)
+
+
+def _condition_break(plan: _Plan, params: dict[str, Any], rule: Rule) -> dict[str, Any] | None:
+    """``params`` with the condition of a ``required_when`` rule met (its sibling set to the first
+    of its values, or to its smallest value) and the member it requires left out."""
+    parent, _, _ = rule.path.rpartition(".")
+    sibling = join(parent, rule.value["member"])
+    values = rule.value.get("in")
+    value = values[0] if values else _value_in(params, sibling)
+    if value is REMOVE:
+        place = next((p for p in plan.places if p.path == sibling), None)
+        if place is None:
+            return None
+        value = smallest(plan.compiler, place.shape, sibling, place.member, place.context)
+    met = put(plan.compiler, plan.op, params, sibling, value)
+    return put(plan.compiler, plan.op, met, rule.path, REMOVE) if met is not None else None
+
+
+#: how a rule that is no value at one place is broken, in a valid call's params
+_MEMBER_BREAKS: dict[str, Callable[..., dict[str, Any] | None]] = {
+    "one_of": functools.partial(_group_break, present="none"),
+    "exclusive": functools.partial(_group_break, present="all"),
+    "absent": _absent_break,
+    "required_when": _condition_break,
+}
+
+
 def _value_at(plan: _Plan, call: Call) -> Any:
     """The value a deterministic invalid call carries at its violation's place (REMOVE if absent)."""
     return _value_in(call.params, call.violation.path)  # type: ignore[union-attr]  # an invalid call has one
@@ -295,7 +315,8 @@ def has_calls(op: OperationSpec, *, service: ServiceSpec | None = None, mode: st
 
     Every operation has valid and boundary calls (the smallest valid call is one). An operation
     may have no invalid call: when no rule of its input can be broken on purpose (e.g. its only
-    members are unconstrained URI labels) and it has no body to break. ``from_operation`` then
+    members are unconstrained URI labels) and its protocol has no wire-level break for it (a
+    rest-xml operation without a body; a rest-json one gets a body where none belongs). ``from_operation`` then
     gives an empty strategy, which a test should skip rather than draw from.
     """
     _check_mode(op, mode)

@@ -11,8 +11,9 @@ and the seed to 0.
 
 Every rule of every source holds for the values drawn: model rules, doc rules and inferred rules
 (an inferred rule marks the zone where validity is uncertain, so valid values stay out of it).
-So a structure gets exactly one member of each ``one_of`` group (the first at level 0), and a
-member that takes a page token is never drawn: only a token an earlier page gave is valid.
+So a structure gets exactly one member of each ``one_of`` group (the first at level 0), at most one
+of each ``exclusive`` group, every ``required_when`` member whose condition holds, and no ``absent``
+member; a member that takes a page token is never drawn: only a token an earlier page gave is valid.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from specs.paths import join
-from specs.rules import INTEGERS, NUMBERS, Limits, limits, place_rules
+from specs.rules import INTEGERS, NUMBERS, Limits, condition_holds, limits, place_rules
 from specs.types import MemberSpec, OperationSpec, Rule, ServiceSpec, ShapeSpec
 from strategies.regex import INF, MAXCP, char_pool, pattern_for
 
@@ -106,8 +107,9 @@ class Compiler:
         return rules, limits(rules)
 
     def groups_at(self, path: str) -> tuple[tuple[str, ...], ...]:
-        """The ``one_of`` groups of the structure at ``path``: member names of which exactly one is present."""
-        return tuple(tuple(r.value) for r in self.by_path.get(path, ()) if r.kind == "one_of")
+        """The ``one_of`` and ``exclusive`` groups of the structure at ``path``: member names of which
+        one (at most one) is present."""
+        return tuple(tuple(r.value) for r in self.by_path.get(path, ()) if r.kind in ("one_of", "exclusive"))
 
     def _rules_below(self, path: str) -> bool:
         return any(p == path or p.startswith((path + ".", path + "[", path + "{")) for p in self.by_path) \
@@ -383,12 +385,15 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
         members = tuple(plain or fresh[:1] or members[:1])
     grouped = {n for g in lim.groups for n in g}
     picks: dict[str, Program] = {}
+    conditional: list[tuple[str, Program, tuple[Rule, ...]]] = []  # required_when members
     for m in members:
         child = join(path, m.name)
         sub = c.service.shapes[m.shape]
         _, mlim = c.place_limits(sub, child, m)
-        if mlim.page_token is not None:
-            continue  # only a token an earlier page gave is valid: none is drawn
+        if mlim.page_token is not None or mlim.absent is not None:
+            continue  # only a token an earlier page gave is valid: none is drawn; an absent member never is
+        if mlim.required_when:
+            conditional.append((m.name, c.program(sub, child, m, context_of(m, context), stack), mlim.required_when))
         if m.name in grouped:  # exactly one of its group is drawn
             picks[m.name] = c.program(sub, child, m, context_of(m, context), stack)
             continue
@@ -411,6 +416,7 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
 
         return union
     groups = [g for g in (tuple((n, picks[n]) for n in names if n in picks) for names in lim.groups) if g]
+    exclusive = tuple(tuple(r.value) for r in lim.exclusive)
 
     def draw(r: Rand) -> dict[str, Any]:
         out = {name: prog(r) for name, prog in required}
@@ -423,9 +429,33 @@ def _structure(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | No
             for name, prog, token in optional:
                 if r.random() < (0.5 if token else chance):
                     out[name] = prog(r)
+        if exclusive or conditional:
+            _keep_rules(r, out, exclusive, conditional)
         return out
 
     return draw
+
+
+def _keep_rules(r: Rand, out: dict[str, Any], exclusive: tuple[tuple[str, ...], ...],
+                conditional: list[tuple[str, Program, tuple[Rule, ...]]]) -> None:
+    """``out`` with at most one member of each ``exclusive`` group (the first drawn), then every
+    ``required_when`` member whose condition holds (kept over the others of an exclusive group)."""
+    forced: set[str] = set()
+    for _ in range(2):
+        for names in exclusive:
+            present = [n for n in names if n in out]
+            keep = next((n for n in present if n in forced), present[0] if present else None)
+            for name in present:
+                if name != keep:
+                    del out[name]
+        added = False
+        for name, prog, rules in conditional:
+            if name not in out and any(condition_holds(rule, out) for rule in rules):
+                out[name] = prog(r)
+                forced.add(name)
+                added = True
+        if not added:
+            break
 
 
 def _list(c: Compiler, shape: ShapeSpec, path: str, member: MemberSpec | None, context: str,

@@ -9,7 +9,9 @@ is a ``Breaker`` placed around the correct emulator at two seams, never inside i
   may rewrite the params before validation, call on with another account, turn an error into a
   success, change an error's code or status, raise, or rewrite the result;
 - ``respond``: the raw HTTP answer, for breaks the serialiser would not let through (a wrong type
-  in a success body).
+  in a success body);
+- ``receive``: the raw request before it is parsed, for breaks of how a request no SDK sends is
+  answered (a body that is not JSON answered 500, or read as an empty one).
 
 A breaker keeps what it learns (who created what, the answers it caches) for itself, from the
 traffic it sees, not from the backends' state. ``PlantedEmulator`` installs its dispatch hook on
@@ -20,8 +22,8 @@ catalogue (docs/planted.md lists it with the harness's detection figures).
 The package: ``base`` (the seams and ``Fault``), ``breakers`` (the breakers faults of any service
 are made of), one catalogue module a service (``iot_jobs_data``, ``iot``, ``amplifybackend``,
 ``importexport``: its faults and the pieces only they use), ``patterns`` (the faults of every
-service: model patterns checked on a part of the value), ``catalogue`` (``FAULTS`` in that
-order, ``resolve``) and ``wrapper`` (``PlantedEmulator``).
+service: model patterns checked on a part of the value), ``wire`` (requests no SDK sends),
+``catalogue`` (``FAULTS`` in that order, ``resolve``) and ``wrapper`` (``PlantedEmulator``).
 """
 
 from __future__ import annotations

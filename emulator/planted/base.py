@@ -29,6 +29,11 @@ class Breaker:
     def respond(self, req: Request, resp: RawResponse) -> RawResponse:
         return resp
 
+    def receive(self, service: str | None, headers: dict[str, str], body: bytes) -> RawResponse | bytes | None:
+        """The request as it arrives, before any parsing (``headers`` with lowercase names): an
+        answer instead of the emulator's, another body, or None to let it through."""
+        return None
+
 
 def _on(req: Request, where: str) -> bool:
     return f"{req.service}.{req.operation}" == where

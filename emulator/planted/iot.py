@@ -83,6 +83,31 @@ def _thing_job(p: dict[str, Any]) -> Any:
 _IOT_NOT_FOUND = ("ResourceNotFoundException",)
 
 
+class _ComesBack(Breaker):
+    """A job the service completed reads COMPLETED once, then IN_PROGRESS again: it goes back from a
+    terminal state."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, Any]] = set()
+
+    def call(self, req: Request, proceed: Proceed) -> dict[str, Any]:
+        result = proceed()
+        job = result.get("job")
+        if not _on(req, f"{IOT}.DescribeJob") or not isinstance(job, dict) or job.get("status") != "COMPLETED":
+            return result
+        key = (req.account, req.params.get("jobId"))
+        if key in self.seen:
+            job["status"] = "IN_PROGRESS"
+        self.seen.add(key)
+        return result
+
+
+def _completed_shown_running(data: dict[str, Any]) -> None:
+    job = data.get("job")
+    if isinstance(job, dict) and job.get("status") == "COMPLETED":
+        job["status"] = "IN_PROGRESS"
+
+
 # -- the catalogue ----------------------------------------------------------------------------------
 _F = Fault
 FAULTS: tuple[Fault, ...] = (
@@ -123,6 +148,14 @@ FAULTS: tuple[Fault, ...] = (
        "CancelJob answers 200 and the job never shows CANCELED (polled); documented: the job is "
        "canceled, eventually", lambda: _Skip(f"{IOT}.CancelJob", lambda req: {"jobId": req.params.get("jobId")}),
        reported=f"{IOT}.DescribeJob", phases=("lifecycle",), plan=(f"{IOT}.CancelJob",)),
+    _F("iot-job-never-completes", "state_transition_conformance", IOT, "DescribeJob",
+       "DescribeJob shows a COMPLETED job IN_PROGRESS forever; documented: a job is COMPLETED once "
+       "every execution is terminal (its only execution timed out)",
+       lambda: _Body(f"{IOT}.DescribeJob", _json(_completed_shown_running)),
+       phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
+    _F("iot-completed-job-reopens", "state_transition_conformance", IOT, "DescribeJob",
+       "a job the service completed (its only execution ended) reads COMPLETED, then IN_PROGRESS again; "
+       "documented: COMPLETED is terminal", _ComesBack, phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
     _F("iot-execution-any-thing", "resource_hierarchy", IOT, "DescribeJobExecution",
        "DescribeJobExecution finds an execution by jobId alone, under any thingName; an execution "
        "is one job's on one thing", lambda: _AnyParent(

@@ -148,6 +148,13 @@ FAULTS: tuple[Fault, ...] = (
        "DeleteJobExecution answers 200 and the execution stays; documented: it deletes the "
        "execution", lambda: _Skip(f"{IOT}.DeleteJobExecution", lambda req: {}),
        reported=f"{DATA}.DescribeJobExecution", phases=("lifecycle",)),
+    _F("iotdata-step-timer-ignored", "state_transition_conformance", DATA, "UpdateJobExecution",
+       "stepTimeoutInMinutes is dropped, so an execution never times out; documented: not terminal "
+       "when the step timer expires, the execution is automatically set to TIMED_OUT",
+       lambda: _Before(f"{DATA}.UpdateJobExecution", _without("stepTimeoutInMinutes")),
+       # the job's lifecycle sees it first (its only execution never ends, so the job never completes);
+       # the execution's own lifecycle reports it on DescribeJobExecution (step_timer_fires)
+       reported=f"{IOT}.DescribeJob", phases=("lifecycle",), plan=(f"{IOT}.DescribeJob",)),
     _F("iotdata-command-token-ignored", "idempotency_conformance", DATA, "StartCommandExecution",
        "a repeated clientToken starts a new command execution; the model marks clientToken an "
        "idempotency token", lambda: _Before(f"{DATA}.StartCommandExecution", _without("clientToken")),

@@ -50,6 +50,16 @@ class PlantedEmulator:
                     self._breakers = [f.make() for f in self.faults]
             return resp
         self._local.request = None
+        service = self.emulator.service_for(method, path_and_query, headers)
+        lowered = {k.lower(): v for k, v in headers.items()}
+        with self._lock:
+            breakers = list(self._breakers)
+        for breaker in breakers:
+            got = breaker.receive(service, lowered, body or b"")
+            if isinstance(got, RawResponse):
+                return got
+            if got is not None:
+                body = got
         resp = self.emulator.handle(method, path_and_query, headers, body)
         req = self._local.request
         if req is not None:

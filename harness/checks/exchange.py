@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from harness.checks.registry import CheckContext, check
 from harness.model import Cause, Exchange, Failure
+from harness.targets import TRANSIENT_CODES
 from harness.wire import BodyError, decode_success_body
 
 #: codes every AWS endpoint may answer whatever the operation (auth, signing, throttling)
@@ -46,6 +47,12 @@ def not_a_server_error(ex: Exchange, ctx: CheckContext) -> None:
     status = ex.status
     if status is None or status < 500:
         return
+    if ex.call.raw is not None and ex.error_code not in TRANSIENT_CODES:
+        # a request no SDK sends is the client's fault: whatever the operation models, no 5xx answers it
+        raise _fail(ex, "not_a_server_error", f"HTTP {status} on a malformed request ({ex.call.raw.kind})",
+                    f"{ex.call.violation.describe() if ex.call.violation else ex.call.raw.kind}: got HTTP {status} "
+                    f"({ex.error_code or 'no error code'}), where the request is wrong, not the server",
+                    cause=Cause("wire", ex.call.raw.kind, str(status)))
     declared = _declared(ctx)
     modelled = ex.error_code in declared and (declared[ex.error_code] or 500) >= 500
     if not ex.call.expects_rejection:
@@ -86,6 +93,8 @@ def error_class_conformance(ex: Exchange, ctx: CheckContext) -> None:
         return
     if code in _declared(ctx) or code in COMMON_AWS_ERRORS or code in ctx.service.common_errors:
         return
+    if ex.call.violation is not None and code in ex.call.violation.expected_errors:
+        return  # documented for this break (an overlay invalid value; a wire break's common error)
     if any(code in d.accepted for d in ctx.service.discrepancies):
         return
     if code.isdigit():  # botocore's stand-in when the body carried no code at all

@@ -8,7 +8,11 @@ the overlay's transitions to the real endpoint, checking after each step:
 - the state read back is the one the model predicts (polling where the step is documented as
   eventually consistent), is one of the documented states, and a terminal state never changes;
 - a device update increments the version, and a stale expected version is refused;
-- after the documented delete, the resource is not found.
+- after the documented delete, the resource is not found;
+- a resource the service moves by itself (``by: service`` transitions) may pass through states
+  between two reads, in the documented order, never back; after a transition with an
+  ``eventually``, it reaches one of the documented states within the bound (``wait``: the embedded
+  emulator's clock is moved by the bound, any other target is polled for at most the bound).
 
 Transitions whose rule the documentation does not give (``inferred``, or listed as uncertain)
 are sent but never judged: the model follows what the endpoint says. An ``inferred`` version rule
@@ -18,16 +22,17 @@ is never checked (neither the increment nor a stale expected version), and a mac
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
+from harness.checks.progress import eventually_after, reachable
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from harness.polling import DEFAULT, poll
 from specs.overlay import DELETED
 from specs.paths import search
 from specs.templates import fill
-from specs.types import StateMachineSpec, Step, Transition
+from specs.types import Eventually, StateMachineSpec, Step, Transition
 from strategies.calls import Call
 
 __all__ = ["LifecycleRun", "machine_ops", "passed_checks"]
@@ -49,8 +54,14 @@ class LifecycleRun:
     def __init__(self, ctx: RunContext, sm: StateMachineSpec) -> None:
         self.ctx, self.sm = ctx, sm
         self.values: dict[str, Any] = {}
-        # an inferred machine's initial state is a guess: the first read tells it
-        self.state: str | None = sm.initial if sm.source in ASSERTED else None
+        #: the state last read; ``expected``: what the next read may show (None: anything)
+        self.state: str | None = None
+        #: an inferred machine's initial state is a guess: the first read tells it
+        self.expected: frozenset[str] | None = reachable(sm, sm.initial, ()) if sm.source in ASSERTED else None
+        #: the caller transitions accepted so far (they set off the service's own transitions)
+        self.started: set[str] = set()
+        #: the state the resource must reach next, within a bound (an ``eventually`` of the machine)
+        self.pending: Eventually | None = eventually_after(sm, None)
         self.version: int | None = None
         self.deleted = False
         self.steps: list[str] = []
@@ -82,12 +93,8 @@ class LifecycleRun:
         if extra:
             params.update(extra)
         template = Call(step.service, step.operation, {**step.params, **(extra or {})})
-        ex, failures = self.ctx.send(Call(step.service, step.operation, params), bound=bound,
-                                        record_as=template)
-        for f in failures:
-            if not self.ctx.is_known(f):
-                self.ctx.record(f, scenario=self.scenario())
-        return ex
+        return self.ctx.send_and_record(Call(step.service, step.operation, params), bound=bound,
+                                        record_as=template, scenario=self.scenario())
 
     def scenario(self) -> dict[str, Any]:
         return {"kind": "lifecycle", "machine": self.sm.name, "service": self.sm.service, "steps": list(self.steps)}
@@ -112,17 +119,22 @@ class LifecycleRun:
 
     def expectation(self, t: Transition) -> str:
         """accept | refuse | either, for ``t`` from the current state."""
-        s = self.state
-        if s is None or t.source not in ASSERTED:
+        if self.state is None or t.source not in ASSERTED:
             return "either"
+        # the service may have moved the resource since the last read: judge only what holds from each
+        found = {self._expectation(t, s) for s in self.now_possible()}
+        return found.pop() if len(found) == 1 else "either"
+
+    def _expectation(self, t: Transition, s: str) -> str:
         if (t.name, s, t.target or s) in {tuple(u) for u in self.sm.uncertain}:
             return "either"
-        legal = s in t.sources or ("*" in t.sources and s not in self.sm.terminal)
-        if legal:
+        if s in t.sources or ("*" in t.sources and s not in self.sm.terminal):
             return "accept"
-        if s in t.refused_from:
-            return "refuse"
-        return "either"
+        return "refuse" if s in t.refused_from else "either"
+
+    def now_possible(self) -> frozenset[str]:
+        """The states the resource may be in now: the last read and where the service may have moved it."""
+        return reachable(self.sm, [self.state], self.started) if self.state is not None else frozenset()
 
     def apply(self, name: str) -> None:
         t = self.by_name[name]
@@ -155,36 +167,81 @@ class LifecycleRun:
             # inferred transition's bumps_version is a guess: the next read sets the version instead
             if t.bumps_version and self.version is not None:
                 self.version = self.version + 1 if t.source in ASSERTED else None
+            self.started.add(name)
+            own = eventually_after(self.sm, name)
+            if own is not None or (t.target is not None and t.target != before):
+                self.pending = own  # a self transition leaves what the resource waits for as it was
             # undocumented: follow what the endpoint says
-            self.state = (t.target or before) if expected == "accept" else None
+            self.expected = reachable(self.sm, [t.target or s for s in self.now_possible()], self.started) \
+                if expected == "accept" else None
         self.check_read(after=t if ex.ok else None)
 
     def check_read(self, after: Transition | None) -> None:
         eventual = after is not None and after.consistency == "eventual"
-        for attempt in range(self.poll_attempts if eventual else 1):
-            ex, state, version = self.read()
-            if not ex.ok or self.state is None or state == self.state:
-                break
-            if attempt + 1 < self.poll_attempts and eventual:
-                self._pause(attempt)
+        expected = self.expected
+        ex, state, version = poll(self.read, lambda r: not r[0].ok or expected is None or r[1] in expected,
+                                  polling=self._polling(), tries=self.poll_attempts if eventual else 1)
         if not ex.ok:
             self._fail("read_after_write_consistency", ex, "the resource cannot be read",
                        f"{self.sm.read.operation} failed: HTTP {ex.status} {ex.error_code}: {ex.error_message}")
             return
+        self._judge_state(ex, state, after)
+        self._check_version(ex, version, after)
+
+    def _judge_state(self, ex: Exchange, state: Any, after: Transition | None) -> None:
+        """``state`` read: one of the documented states, and one the model allows from the last read
+        (through the service's own transitions, in order, never back)."""
         documented = self.sm.source in ASSERTED  # an inferred set of states is a guess: never asserted
         if documented and state not in self.sm.states:
             self._fail("state_transition_conformance", ex, f"state {state!r} outside the documented set",
                        f"{self.sm.state_path} is {state!r}, documented states: {', '.join(self.sm.states)}")
-        prev = self.state
-        if prev is not None and state != prev:
-            if documented and prev in self.sm.terminal:
+        prev, expected = self.state, self.expected
+        if expected is not None and state not in expected:
+            if documented and prev in self.sm.terminal and state != prev:
                 self._fail("state_transition_conformance", ex, f"terminal {prev} changed",
                            f"the terminal state {prev} became {state}")
-            title = f"{after.name} not visible" if after else f"initial state {state}"
-            self._fail("read_after_write_consistency" if after else "state_transition_conformance", ex, title,
-                       f"expected {self.sm.state_path} {prev}, read {state}")
-        self.state = state
-        self._check_version(ex, version, after)
+            if after is not None:
+                self._fail("read_after_write_consistency", ex, f"{after.name} not visible",
+                           f"expected {self.sm.state_path} {' or '.join(sorted(expected))}, read {state}")
+            else:
+                title = f"initial state {state}" if prev is None else f"{prev} became {state}"
+                self._fail("state_transition_conformance", ex, title,
+                           f"expected {self.sm.state_path} {' or '.join(sorted(expected))}"
+                           f"{'' if prev is None else f' after {prev}'}, read {state}: the service moves it "
+                           f"only through its documented transitions, never back")
+        self.state = state if isinstance(state, str) else None
+        self.expected = reachable(self.sm, [self.state], self.started) if self.state is not None \
+            and documented else None
+
+    def wait(self) -> None:
+        """Wait for the state the last transition must lead to within its bound (``eventually``): the
+        embedded emulator's clock is moved by the bound, any other target polled for at most the bound
+        (a bound past the target's ``max_wait`` is not waited for)."""
+        e, self.pending = self.pending, None
+        if e is None or self.deleted or self.state in e.reach:
+            return
+        target = self.ctx.target
+        self.steps.append(f"wait:{e.name}")
+        if target.polling is None:
+            target.advance_clock(e.within)
+            ex, state, _ = self.read()
+        elif e.within <= target.max_wait:
+            polling = self._polling()
+            ex, state, _ = poll(self.read, lambda r: not r[0].ok or r[1] in e.reach, polling=polling,
+                                within=e.within + (polling.max_interval if polling else 0.0))
+        else:
+            return
+        if not ex.ok:
+            return  # what cannot be read is judged by the next read
+        self._judge_state(ex, state, None)
+        if state not in e.reach and e.source in ASSERTED:
+            self._fail("state_transition_conformance", ex, f"{e.name}: not {' or '.join(e.reach)} in time",
+                       f"{self.sm.state_path} must be {' or '.join(e.reach)} within {e.within:g} s "
+                       f"after {e.after or 'creation'} ({e.name}); read {state} after the bound")
+
+    def _polling(self) -> Any:
+        """The target's spacing of reads, or the machine's own (None on the embedded emulator)."""
+        return None if self.ctx.target.polling is None else (self.sm.polling or self.ctx.target.polling or DEFAULT)
 
     def _check_version(self, ex: Exchange, version: int | None, after: Transition | None) -> None:
         rule = self.sm.version
@@ -233,11 +290,8 @@ class LifecycleRun:
     def check_gone(self, t: Transition | None) -> None:
         """After a delete, the resource must not be read (polled: deletion may take a moment)."""
         not_found = set(self.ctx.op_spec(self.sm.read.service, self.sm.read.operation).not_found_errors)
-        for attempt in range(self.poll_attempts):
-            ex = self._send(self.sm.read)
-            if not ex.ok:
-                break
-            self._pause(attempt)
+        ex = poll(lambda: self._send(self.sm.read), lambda e: not e.ok, polling=self._polling(),
+                  tries=self.poll_attempts)
         if ex.ok:
             self._fail("use_after_delete", ex, "read after delete",
                        f"{self.sm.read.operation} still answers HTTP {ex.status} after "
@@ -247,16 +301,15 @@ class LifecycleRun:
                        f"after the delete, {self.sm.read.operation} should answer {', '.join(sorted(not_found))}, "
                        f"got {ex.error_code}")
 
-    def _pause(self, attempt: int) -> None:
-        if self.ctx.target.kind != "embedded":
-            time.sleep(min(0.05 * 2 ** attempt, 1.0))
-
     def replay(self, steps: list[str]) -> None:
         """Rerun a recorded list of steps (from a case file) outside Hypothesis."""
         self.setup()
         for name in steps:
             if name == "delete":
                 self.delete()
+            elif name.startswith("wait:"):
+                self.pending = next((e for e in self.sm.eventually if e.name == name[5:]), None)
+                self.wait()
             elif "[" in name:
                 self.stale_write()
             else:

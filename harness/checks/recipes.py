@@ -13,11 +13,10 @@ a moment to show, as the scenarios poll after a delete); a later success lets th
 
 from __future__ import annotations
 
-import time
-
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from harness.polling import poll
 from specs.templates import BUILT_IN, names
 from specs.types import OperationSpec, Resource
 from strategies.calls import Call
@@ -69,14 +68,12 @@ def recheck_recipe_step(ctx: RunContext, ex: Exchange, call: Call, identity: str
     failure = made_not_found(ex, template, op, resources)
     if failure is None:
         return ex
-    if ctx.target.kind != "embedded":
-        for attempt in range(_TRIES):
-            time.sleep(min(0.1 * 2 ** attempt, 1.0))
-            ex, failures = ctx.send(call, identity=identity, bound=True, record_as=template)
-            for f in failures:
-                ctx.record(f)
-            failure = made_not_found(ex, template, op, resources)
-            if failure is None:
-                return ex
+    if ctx.target.polling is not None:
+        ex = poll(lambda: ctx.send_and_record(call, identity=identity, bound=True, record_as=template),
+                  lambda e: made_not_found(e, template, op, resources) is None, polling=ctx.target.polling,
+                  tries=_TRIES)
+        failure = made_not_found(ex, template, op, resources)
+        if failure is None:
+            return ex
     ctx.record(failure)
     return ex

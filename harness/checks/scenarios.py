@@ -16,13 +16,13 @@ operation by the scenarios phase (``harness.scenarios``) through the run context
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from harness.binding import bind_call, put_bound
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
+from harness.polling import poll
 from specs.paths import search, split
 from specs.types import OperationSpec
 from strategies import boundary_calls
@@ -58,10 +58,7 @@ def valid_call(ctx: RunContext, op: OperationSpec) -> Call | None:
 def send_as(ctx: RunContext, op: OperationSpec, params: dict[str, Any], identity: str) -> Exchange:
     """Send a scenario's call; one that got no answer, or whose operation the endpoint does not
     implement, ends the scenario without a verdict (``Untestable``)."""
-    ex, failures = ctx.send(Call(op.service, op.name, params), identity=identity)
-    for f in failures:
-        ctx.record(f)
-    return ctx.judgeable(ex)
+    return ctx.judgeable(ctx.send_and_record(Call(op.service, op.name, params), identity=identity))
 
 
 # -- pagination ------------------------------------------------------------------------------
@@ -83,7 +80,7 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
     for _ in range(PAGE_ITEMS):
         values = maker.make([items.binding], reuse=reuse, service=op.service)
         made.append(values[items.binding])
-    params = {param: base[b] for param, b in op.bindings}
+    params = {**dict(op.list_params), **{param: base[b] for param, b in op.bindings}}
     params[pg.limit_key] = PAGE_LIMIT
     seen: set[Any] = set()
     tokens: set[str] = set()
@@ -273,12 +270,10 @@ def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     params = bound_call(ctx, op, values)
     if params is None:
         return
-    for attempt in range(10):
-        ex = send_as(ctx, op, params, "primary")
-        if not ex.ok:
-            return
-        if ctx.target.kind != "embedded":
-            time.sleep(min(0.1 * 2 ** attempt, 1.0))
+    # deletion may take a moment to show: read again a few times (not on the embedded emulator)
+    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: not e.ok, polling=ctx.target.polling, tries=10)
+    if not ex.ok:
+        return
     raise scenario_failure("use_after_delete", op, ex, "read after delete",
                            f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
 
@@ -303,13 +298,11 @@ def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
         return
     keep = bound | set(shape.required) | {r.path for r in op.rules if r.kind in ("examples", "invalid")}
     params = {k: v for k, v in params.items() if k in keep}
-    for attempt in range(10):
-        ex = send_as(ctx, op, params, "primary")
-        if ex.error_code not in op.not_found_errors:
-            return
-        if ctx.target.kind == "embedded":
-            break
-        time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a new resource may take a moment to show
+    # a new resource may take a moment to show: read again a few times (not on the embedded emulator)
+    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: e.error_code not in op.not_found_errors,
+              polling=ctx.target.polling, tries=10)
+    if ex.error_code not in op.not_found_errors:
+        return
     made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
     raise scenario_failure("read_after_write_consistency", op, ex, "what the run made is not found",
                            f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} "

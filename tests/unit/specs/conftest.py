@@ -29,3 +29,19 @@ def overlay(tmp_path, monkeypatch):
         return file
 
     return write
+
+
+@pytest.fixture
+def overlay_error():
+    """The OverlayError loading ``service`` raises: one line, ``file: place: problem``."""
+    from specs.loader import load_service
+    from specs.overlay import OverlayError
+
+    def load(service: str) -> OverlayError:
+        with pytest.raises(OverlayError) as info:
+            load_service(service)
+        err = info.value
+        assert "\n" not in str(err) and str(err).startswith(f"{err.file}: {err.where}: ")
+        return err
+
+    return load

@@ -15,13 +15,14 @@ from hypothesis import strategies as st
 from specs.loader import load_service
 from specs.validator import validate
 from strategies import boundary_calls, from_operation, invalid_calls, valid_calls
+from strategies.calls import RAW_KINDS
 from strategies.wire import operation_model, serialise
 
 SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 CORE = (("amplifybackend", "UpdateBackendJob"), ("amplifybackend", "GetBackendJob"),
         ("importexport", "UpdateJob"), ("iot-jobs-data", "UpdateJobExecution"))
 IN_SCOPE = [(s, op.name) for s in SERVICES for op in load_service(s).in_scope()]
-STRUCTURAL = ("malformed_body", "content_type", "example")
+STRUCTURAL = (*RAW_KINDS, "example")  # wire-level breaks and documented invalid examples
 
 
 def _op(service: str, name: str):
@@ -76,8 +77,8 @@ def test_invalid_calls_break_exactly_their_rule(service, name):
     for call in invalid_calls(op, service=spec):
         v = call.violation
         assert call.mode == "invalid" and v is not None
-        # the wrong Content-Type is the one break no documentation settles: sent, never asserted
-        assert v.source in ("model", "doc") or (v.rule, v.source) == ("content_type", "inferred")
+        # only a wire-level break may be one no documentation settles: sent, never asserted
+        assert v.source in ("model", "doc") or (call.raw is not None and v.rule == call.raw.kind)
         if v.rule in STRUCTURAL:
             continue
         problems = validate(op, spec, call.params, sources=("model", "doc"))
@@ -135,6 +136,7 @@ def test_importexport_examples_and_invalid_examples():
     examples = [c for c in calls if c.violation.rule == "example"]
     assert len(examples) == 10 and all(c.violation.expected_errors for c in examples)
     assert examples[0].params["Manifest"] == "INVALID MANIFEST"
-    assert [c.raw.kind for c in calls if c.raw] == ["malformed_body"]
+    assert [c.raw.kind for c in calls if c.raw] == ["malformed_body", "missing_parameter", "duplicate_parameter",
+                                                    "content_type", "oversize_body"]
     base = boundary_calls(op, service=spec)[0]
     assert "{access_key}" in base.params["Manifest"]  # templates are left for the harness to fill

@@ -2,9 +2,11 @@
 
 (``test_corpus`` holds the same for every operation of these services.)
 
-An operation whose input has no rule that can be broken on purpose (only unconstrained URI labels,
-no body) has no invalid call. ``has_calls`` says so, and ``from_operation`` gives an empty
-strategy, so a caller skips the mode instead of handing Hypothesis nothing to draw from.
+An operation whose input has no rule that can be broken on purpose and no wire-level break (an
+operation of a protocol without one, e.g. rest-xml without a body) has no invalid call.
+``has_calls`` says so, and ``from_operation`` gives an empty strategy, so a caller skips the mode
+instead of handing Hypothesis nothing to draw from. An AmplifyBackend operation with only
+unconstrained URI labels has one: a JSON body where it takes none.
 
 Also: the overlay's inferred minimum lengths of AmplifyBackend names and app ids keep ``''`` out of
 valid and boundary calls, and no invalid call is labelled with them.
@@ -27,8 +29,8 @@ from strategies import boundary_calls, from_operation, has_calls, invalid_calls
 SERVICES = ("iot-jobs-data", "iot", "amplifybackend", "importexport")
 MODES = ("valid", "boundary", "invalid")
 IN_SCOPE = [(s, op.name) for s in SERVICES for op in load_service(s).in_scope()]
-#: operations whose only members are unconstrained URI labels: nothing to break
-NO_INVALID = ("CreateToken", "DeleteBackend", "DeleteToken", "GetBackendJob", "GetToken", "RemoveBackendConfig")
+#: operations whose only members are unconstrained URI labels: no rule to break, only the wire
+URI_ONLY = ("CreateToken", "DeleteBackend", "DeleteToken", "GetBackendJob", "GetToken", "RemoveBackendConfig")
 #: body members with an inferred minimum length of 1 (empty names and app ids)
 NAMES = (("CloneBackend", "TargetEnvironmentName"), ("CreateBackend", "AppId"), ("CreateBackend", "AppName"),
          ("CreateBackend", "BackendEnvironmentName"), ("CreateBackendAPI", "BackendEnvironmentName"),
@@ -57,12 +59,14 @@ def test_every_mode_draws_or_reports_nothing(service, name):
             assert strategy.is_empty
 
 
-@pytest.mark.parametrize("name", NO_INVALID)
-def test_uri_label_only_operations_have_no_invalid_calls(name):
+@pytest.mark.parametrize("name", URI_ONLY)
+def test_uri_label_only_operations_have_only_the_wire_break(name):
     spec = load_service("amplifybackend")
     op = spec.operation(name)
     assert {m.location for m in spec.shapes[op.input].members} == {"uri"}
-    assert not has_calls(op, service=spec, mode="invalid")
+    # no rule to break: the one invalid call is a JSON body where the operation takes none
+    assert [c.violation.rule for c in invalid_calls(op, service=spec)] == ["unexpected_body"]
+    assert has_calls(op, service=spec, mode="invalid")
     assert has_calls(op, service=spec, mode="valid") and has_calls(op, service=spec, mode="boundary")
 
 
@@ -89,8 +93,8 @@ def test_no_empty_name_is_sent_as_valid_nor_labelled_invalid(name, member):
     op = spec.operation(name)
     assert all(c.params.get(member) != "" for c in boundary_calls(op, service=spec))
     for call in invalid_calls(op, service=spec):
-        # the wrong Content-Type is the one break labelled inferred (sent, never asserted)
-        assert call.violation.source != "inferred" or call.violation.rule == "content_type"
+        # only wire-level breaks are labelled inferred (sent, never asserted)
+        assert call.violation.source != "inferred" or call.raw is not None
         if call.violation.path == member:
             assert call.violation.rule != "min_length"
         else:
