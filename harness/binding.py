@@ -13,10 +13,6 @@ from strategies.calls import Call
 
 __all__ = ["bind_call", "put_bound", "with_params"]
 
-#: operations that change what they name: each gets resources of its own, never reused ones
-MUTATING = ("Update", "Delete", "Cancel", "Remove", "Start", "Clone", "Create", "Import", "Generate")
-
-
 def _fresh(ctx: RunContext, op: OperationSpec, call: Call) -> Call:
     """An invalid call that would make a resource names it afresh (as the recipe does), unless the
     name is the member it breaks: it must be refused for the rule it breaks, not because an earlier
@@ -40,7 +36,8 @@ def bind_call(ctx: RunContext, op: OperationSpec, call: Call, pool: dict[str, An
         values = {"access_key": ctx.target.access_key()}
         params = ctx.fill_templates(op, call.params, values)
         return with_params(call, params), call, False
-    fresh = op.name.startswith(MUTATING) or not pool.get(op.qualified)
+    # an operation that changes what it names (its role: specs.roles) gets resources of its own
+    fresh = op.role.mutating or not pool.get(op.qualified)
     if fresh:
         start = len(ctx.sequence)
         made = ctx.resources.make(names, service=op.service)

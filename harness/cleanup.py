@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.safety import NOT_FOUND_CODES, Ledger, SpecIndex, id_member, prefix_problem
+from harness.safety import Ledger, SpecIndex, id_member, prefix_problem
 from harness.safety.tags import TagReader
 from specs.paths import search
 from specs.templates import fill, names
-from specs.types import OperationSpec, Resource, Step
+from specs.types import OperationSpec, Resource, Role, Step
 from strategies.calls import Call
 
 __all__ = ["SweepReport", "finish_run", "finish_summary", "list_operations", "sweep"]
@@ -48,7 +48,8 @@ def _describe(res: Resource, values: dict[str, Any]) -> str:
     return f"{res.name} {ids[0] if ids else values}"
 
 
-def _delete(target: Any, steps: tuple[Step, ...], values: dict[str, Any], identity: str) -> str | None:
+def _delete(target: Any, specs: SpecIndex, steps: tuple[Step, ...], values: dict[str, Any],
+            identity: str) -> str | None:
     """Run a resource's delete steps; None when it is gone, else why not."""
     if not steps:
         return "neither its recipe nor the model has a delete operation for it"
@@ -60,7 +61,7 @@ def _delete(target: Any, steps: tuple[Step, ...], values: dict[str, Any], identi
         if unfilled:
             return f"{step.service}.{step.operation}: no value for {{{unfilled[0]}}}"
         ex = target.send(Call(step.service, step.operation, params), identity=identity)
-        if ex.ok or (ex.error_code or "") in NOT_FOUND_CODES:
+        if specs.gone(step.service, step.operation, ex):
             continue
         what = ex.error_code or ex.transport_error or ex.parse_error or f"HTTP {ex.status}"
         return f"{step.service}.{step.operation} answered {what}"
@@ -75,7 +76,7 @@ def list_operations(specs: SpecIndex, res: Resource, member: str) -> list[tuple[
     wanted = {member, *(p for p in res.create[0].produces.values() if "." not in p)}
     out = []
     for op in service.operations.values():
-        if not op.name.startswith("List") or op.output is None:
+        if op.role is not Role.LIST or op.output is None:
             continue
         if op.input is not None and any(m.required for m in service.shapes[op.input].members):
             continue
@@ -170,7 +171,7 @@ def _sweep_ledger(target: Any, ledger: Ledger, specs: SpecIndex, guard: Any, rep
         if dry_run:
             report.would_delete.append(what)
             continue
-        why = _delete(target, steps, entry["values"], entry.get("identity") or "primary")
+        why = _delete(target, specs, steps, entry["values"], entry.get("identity") or "primary")
         if why is None:
             ledger.mark_deleted(idx)
             report.deleted.append(what)
@@ -227,7 +228,7 @@ def _sweep_listed(target: Any, res: Resource, prefix: str, specs: SpecIndex, gua
             if dry_run:
                 report.would_delete.append(f"{res.name} {rid}")
                 continue
-            why = _delete(target, specs.recipes.delete_steps[res.name], values, "primary")
+            why = _delete(target, specs, specs.recipes.delete_steps[res.name], values, "primary")
             (report.deleted.append(f"{res.name} {rid}") if why is None
              else report.left.append(f"{res.name} {rid}: {why}"))
         return  # one list operation that answered is enough

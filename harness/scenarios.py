@@ -12,18 +12,35 @@ from harness.model import Failure
 from harness.sequences import run_sequences
 from specs.types import OperationSpec
 
-__all__ = ["SCENARIOS", "run_one_scenario", "run_scenarios"]
+__all__ = ["SCENARIOS", "Scenario", "run_one_scenario", "run_scenarios", "scenario_failures"]
 
-#: check name -> the scenario that runs it, in the order the scenarios run
-SCENARIOS: dict[str, Callable[[RunContext, OperationSpec], None]] = dict(registered("scenario"))
+Scenario = Callable[[RunContext, OperationSpec], None]
+
+#: check name -> the scenarios that run it (several modules may each add a way of finding one check),
+#: in the order the scenarios run
+SCENARIOS: dict[str, tuple[Scenario, ...]] = {}
+for _name, _fn in registered("scenario"):
+    SCENARIOS[_name] = (*SCENARIOS.get(_name, ()), _fn)
+
+
+def scenario_failures(ctx: RunContext, name: str, op: OperationSpec) -> list[Failure]:
+    """Every scenario of check ``name`` on ``op``, each judged as its own example: their failures."""
+    failures = []
+    for scenario in SCENARIOS[name]:
+        def run(scenario: Scenario = scenario) -> bool:
+            scenario(ctx, op)
+            return bool(ctx.sequence)  # it applied to this operation (and passed)
+
+        f = ctx.judge(name, op.qualified, run)
+        if f is not None:
+            failures.append(f)
+    return failures
 
 
 def run_one_scenario(ctx: RunContext, name: str, op: OperationSpec) -> Failure | None:
-    def run() -> bool:
-        SCENARIOS[name](ctx, op)
-        return bool(ctx.sequence)  # it applied to this operation (and passed)
-
-    return ctx.judge(name, op.qualified, run)
+    """The first failure of the scenarios of check ``name`` on ``op``, or None."""
+    failures = scenario_failures(ctx, name, op)
+    return failures[0] if failures else None
 
 
 def run_scenarios(ctx: RunContext) -> None:
@@ -34,8 +51,7 @@ def run_scenarios(ctx: RunContext) -> None:
         for name in SCENARIOS:
             if name not in ctx.enabled:
                 continue
-            f = run_one_scenario(ctx, name, op)
-            if f is not None:
+            for f in scenario_failures(ctx, name, op):
                 ctx.record(f, scenario={"kind": "scenario", "check": name, "service": op.service,
                                         "operation": op.name})
         run_sequences(ctx, op)

@@ -23,6 +23,7 @@ from harness.options import TargetOptions, build_target
 from harness.reporting.console import ConsoleReporter
 from harness.results import FailureRecord, Reporter, RunResult
 from harness.targets import AwsTarget, Target
+from specs.types import Role
 
 if TYPE_CHECKING:
     from harness.safety import Guard
@@ -371,7 +372,7 @@ def describe_plan(target: Target, config: RunConfig, out: TextIO) -> None:
             f"its {', '.join(res.needs)}" if res.needs else "nothing: no delete operation")
         needs = f" (needs {', '.join(res.needs)})" if res.needs else ""
         print(f"  {name}{needs}: {steps} -> deleted by {deletes}", file=out)
-    creates = [op.qualified for op in engine.plan if op.name.startswith("Create")]
+    creates = [op.qualified for op in engine.plan if op.role is Role.CREATE]
     if creates and guard is not None:
         print(f"Calls to {', '.join(creates)} create resources as well: a name the call chooses carries the "
               "prefix (or the call is not sent), and cleanup deletes what they make (or what it lives in).", file=out)

@@ -97,6 +97,8 @@ class Target:
         self.limiter: Any = None
         #: timeouts, the answer size cap and the run's deadline (the engine sets it from the budget)
         self.limits = Limits()
+        #: seconds the endpoint's clock was moved by ``advance_clock`` (its times run that far ahead)
+        self.clock_offset = 0.0
 
     # -- what subclasses decide ------------------------------------------------------------
     @property
@@ -115,6 +117,10 @@ class Target:
     def advance_clock(self, seconds: float) -> None:
         """Move the endpoint's clock (only an emulator has one the harness can move)."""
         raise TargetError(f"the clock of {self.endpoint} cannot be moved: wait for it instead")
+
+    def account(self, identity: str = "primary") -> str | None:
+        """The account id ``identity`` calls as, where the target knows it (None: unknown)."""
+        return None
 
     def close(self) -> None:
         self._clients.clear()
@@ -292,6 +298,13 @@ class EmbeddedTarget(Target):
 
     def advance_clock(self, seconds: float) -> None:
         self.emulator.clock.advance(seconds)
+        self.clock_offset += seconds
+
+    def account(self, identity: str = "primary") -> str | None:
+        """The emulator's account for the identity's key (``emulator.core.account_id``)."""
+        from emulator.core import account_id
+
+        return account_id(self.access_key(identity))
 
 
 class UrlTarget(Target):
@@ -342,6 +355,7 @@ class UrlTarget(Target):
             req = urllib.request.Request(f"{url.rstrip('/')}/_jobfuzz/clock/advance?seconds={seconds}",
                                          method="POST", data=b"")
             urllib.request.urlopen(req, timeout=5).read()
+        self.clock_offset += seconds
 
 
 class AwsTarget(Target):

@@ -13,7 +13,11 @@ scope:
 - ``prose-constraint``: a member whose documentation states a numeric range or maximum that
   neither the model nor an overlay rule has (a conservative scan of the member docs);
 - ``no-validation-error``: an operation with no overlay rule for its validation error, and
-  ``undeclared-validation-error``: one whose validation errors it does not declare.
+  ``undeclared-validation-error``: one whose validation errors it does not declare;
+- ``role-guessed``: an operation whose role (``specs.roles``) only its name's verb gives: neither the
+  overlay's ``roles`` nor the model's paginator nor a recipe says it;
+- ``not-found-ambiguous``: a code that means both invalid input and not found for an operation, with
+  no ``message`` in its not-found description to tell the two apart (neither is then judged by it).
 
 ``provenance(services)`` reads the overlay files themselves (before they are loaded, so that every
 problem is listed, not the first) and reports each piece that can make a failure (a rule, an output
@@ -38,7 +42,8 @@ from specs.types import OperationSpec, Rule, ServiceSpec
 __all__ = ["KINDS", "Finding", "lint", "provenance"]
 
 KINDS = ("doc-error", "doc-rule", "inferred-rule", "discrepancy", "no-status", "status-split",
-         "prose-constraint", "no-validation-error", "undeclared-validation-error", "no-source", "no-page")
+         "prose-constraint", "no-validation-error", "undeclared-validation-error", "role-guessed",
+         "not-found-ambiguous", "no-source", "no-page")
 _CONSTRAINTS = ("min", "max", "also", "min_length", "max_length", "pattern", "allowed", "required", "invalid",
                 "one_of", "format", "absent", "exclusive", "required_when", "relax")
 
@@ -99,6 +104,18 @@ def _errors(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
                       f"the overlay's validation errors ({', '.join(op.validation_errors)}) are not declared "
                       f"by the operation (declared: {', '.join(sorted(e.code for e in op.errors)) or 'none'})",
                       "model")
+
+
+def _role(svc: ServiceSpec, op: OperationSpec) -> Iterator[Finding]:
+    if op.role_source == "name":
+        yield Finding(svc.name, op.name, "roles", "role-guessed",
+                      f"the role {op.role} is only guessed from the name: state it under roles/{op.name} "
+                      f"(with its not_found answer, source and page)", "inferred")
+    shared = sorted(set(op.validation_errors) & set(op.not_found.errors))
+    if shared and not op.not_found.message:
+        yield Finding(svc.name, op.name, "roles", "not-found-ambiguous",
+                      f"{', '.join(shared)} means both invalid input and not found, and no message tells them "
+                      f"apart: give roles/{op.name}/not_found/message (a regex of the not-found message)", "model")
 
 
 def _no_status(svc: ServiceSpec) -> Iterator[Finding]:
@@ -162,10 +179,12 @@ def _pieces(data: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
             yield f"state_machines/{i}/eventually/{j}", "", e
     for i, seq in enumerate(data.get("sequences") or ()):
         yield f"sequences/{i}", seq.get("operation", "") if isinstance(seq, dict) else "", seq
+    for op, entry in (data.get("roles") or {}).items():
+        yield f"roles/{op}", op, entry
 
 
 def _label(piece: dict[str, Any]) -> str:
-    for key in ("kind", "name", "code", "field"):
+    for key in ("kind", "name", "code", "field", "role"):
         if isinstance(piece.get(key), str):
             path = f"{piece['path']} " if key == "kind" and piece.get("path") else ""
             return f" ({path}{piece[key]})"
@@ -201,6 +220,7 @@ def lint(services: Iterable[str]) -> list[Finding]:
         for op in svc.in_scope():
             findings.extend(_errors(svc, op))
             findings.extend(_rules(svc, op))
+            findings.extend(_role(svc, op))
         findings.extend(_discrepancies(svc))
         findings.extend(_no_status(svc))
         findings.extend(prose_findings(svc, botocore_model(svc.name)))

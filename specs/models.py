@@ -15,7 +15,7 @@ import botocore.session
 from botocore import xform_name
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
-from specs.roles import default_role
+from specs.roles import default_absences, derived_role
 from specs.types import ErrorSpec, MemberSpec, OperationSpec, Pagination, Rule, ServiceSpec, ShapeSpec
 
 __all__ = ["available_services", "botocore_model", "raw_service"]
@@ -189,6 +189,8 @@ def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, S
         _shape(e, shapes)
     tokens = tuple(op.idempotent_members) if op.input_shape is not None else ()
     pagination = _pagination(service, name)
+    role, role_source = derived_role(name, pagination)
+    not_found, not_yours = default_absences(pagination, ())
     return OperationSpec(
         service=service,
         name=name,
@@ -205,7 +207,10 @@ def _operation(service: str, model: ServiceModel, name: str, shapes: dict[str, S
         deprecated=bool(op.deprecated),
         documentation=op.documentation or "",
         rules=_page_tokens(op, pagination),
-        role=default_role(name, pagination),
+        role=role,
+        role_source=role_source,
+        not_found=not_found,
+        not_yours=not_yours,
     )
 
 

@@ -24,18 +24,22 @@ import yaml
 from specs import overlay_check, paths
 from specs.models import raw_service
 from specs.overlay_schema import GROUP_KINDS, OVERLAY_SCHEMA, schema_problem
+from specs.roles import default_absences, derived_role, recipe_roles
 from specs.rules import shape_rules
 from specs.types import (
+    Absence,
     Discrepancy,
     ErrorSpec,
     Eventually,
     Expect,
+    Flag,
     ListItems,
     MemberSpec,
     Observation,
     OperationSpec,
     Polling,
     Resource,
+    Role,
     Rule,
     SequenceSpec,
     ServiceSpec,
@@ -346,6 +350,8 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
                       for param, b in mapping.items())
         bindings[op_name] = bound
 
+    roles = {name: _role(check, f"roles/{name}", name, raw) for name, raw in data.get("roles", {}).items()}
+
     idempotent = tuple(data.get("idempotent", ()))
     for i, name in enumerate(idempotent):
         check.operation(f"idempotent/{i}", name)
@@ -372,15 +378,54 @@ def parse_overlay(file: Path, service: ServiceSpec) -> dict[str, Any]:
             except ValueError as exc:
                 check.fail(f"observations/{op_name}/{i}/answer", str(exc))
         observations[op_name] = tuple(Observation(r["doc"], r["answer"], r["form"], r.get("note", "")) for r in items)
+    flags = tuple(_flag(check, service, i, raw) for i, raw in enumerate(data.get("flags", ())))
     return {
         "scope": scope, "errors": errors, "error_status": data.get("error_status", {}),
         "rules": rules, "output_rules": out_rules, "doc_errors": doc_errors, "resources": resources,
         "bindings": bindings, "state_machines": machines, "discrepancies": discrepancies,
         "common_errors": tuple(data.get("common_errors", ())),
         "idempotent": idempotent, "lists": tuple(lists), "sequences": sequences, "observations": observations,
+        "flags": flags, "roles": roles,
         "list_params": {name: dict(raw["params"]) for name, raw in data.get("pagination", {}).items()
                         if raw.get("params")},
     }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _StatedRole:
+    """An overlay's ``roles`` entry: what it states, with its source."""
+
+    role: Role | None
+    source: str
+    not_found: Absence | None
+    not_yours: Absence | None
+
+
+def _absence(check: _Checker, where: str, op: str, raw: dict[str, Any] | None, source: str,
+             doc: str) -> Absence | None:
+    if raw is None:
+        return None
+    answers = [k for k in ("empty", "absent", "ok") if k in raw]
+    if len(answers) > 1:
+        check.fail(where, f"{' and '.join(answers)}: a success looks one way; give one of empty, absent, ok")
+    for key in ("empty", "absent"):
+        if key in raw:
+            check.answer(f"{where}/{key}", Step(check.service.name, op), raw[key])
+    if "message" in raw:
+        try:
+            re.compile(raw["message"])
+        except re.error as exc:
+            check.fail(f"{where}/message", f"{raw['message']!r} is not a regular expression ({exc})")
+    return Absence(errors=tuple(raw.get("error", ())), message=raw.get("message", ""), empty=raw.get("empty", ""),
+                   absent=raw.get("absent", ""), ok=bool(raw.get("ok", False)), source=source, doc=doc)
+
+
+def _role(check: _Checker, where: str, name: str, raw: dict[str, Any]) -> _StatedRole:
+    check.operation(where, name)
+    source, doc = raw["source"], raw.get("doc", "")
+    return _StatedRole(Role(raw["role"]) if "role" in raw else None, source,
+                       _absence(check, f"{where}/not_found", name, raw.get("not_found"), source, doc),
+                       _absence(check, f"{where}/not_yours", name, raw.get("not_yours"), source, doc))
 
 
 #: a comma before a closing bracket: the CLI reference's examples are written by hand and some carry one
@@ -403,6 +448,22 @@ def observed_answer(text: str, form: str, protocol: str) -> Any:
         return json.loads(_TRAILING_COMMA.sub(r"\1", text) if form == "cli" else text)
     except ValueError as exc:
         raise ValueError(f"not a JSON text: {exc}") from None
+
+
+def _flag(check: _Checker, service: ServiceSpec, i: int, raw: dict[str, Any]) -> Flag:
+    """One ``flags`` entry, its operation, member and (for ``shows``) output place checked."""
+    where = f"flags/{i}"
+    check.operation(f"{where}/operation", raw["operation"])
+    op = service.operations[raw["operation"]]
+    check.place(f"{where}/member", op, raw["member"])
+    path = raw.get("path", "")
+    if raw["kind"] == "shows":
+        if not path:
+            check.fail(f"{where}/path", "a 'shows' flag names the output place it decides")
+        check.place(f"{where}/path", op, path, output=True)
+    elif path:
+        check.fail(f"{where}/path", "a 'no_op' flag decides no output place")
+    return Flag(raw["operation"], raw["member"], raw["kind"], path, raw["source"], raw["doc"], raw.get("note", ""))
 
 
 def _binding_place(check: _Checker, where: str, op: OperationSpec, expr: str) -> str:
@@ -600,26 +661,35 @@ def _apply_cached(service: str, file: str, _mtime: int) -> ServiceSpec:
     errors = o["errors"]
     status_over = o["error_status"]
     ops = {}
+    by_recipe = recipe_roles(service, o["resources"].values())
     for name, op in raw.operations.items():
         per_op = errors.get("operations", {}).get(name, {})
         errs = tuple(dataclasses.replace(e, status=status_over.get(e.code, status_over.get("*")))
                      if e.status is None else e for e in op.errors)
+        stated: _StatedRole | None = o["roles"].get(name)
+        role, role_source = derived_role(name, op.pagination, by_recipe.get(name))
+        if stated is not None and stated.role is not None:
+            role, role_source = stated.role, stated.source
+        not_found, not_yours = default_absences(
+            op.pagination, tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            stated.not_found if stated else None, stated.not_yours if stated else None)
         ops[name] = dataclasses.replace(
             op,
             errors=errs,
             rules=op.rules + tuple(o["rules"].get(name, ())),
             output_rules=tuple(o["output_rules"].get(name, ())),
             validation_errors=tuple(per_op.get("validation", errors.get("validation", ()))),
-            not_found_errors=tuple(per_op.get("not_found", errors.get("not_found", ()))),
+            not_found_errors=not_found.errors,
             doc_errors=tuple(o["doc_errors"].get(name, ())),
             bindings=o["bindings"].get(name, ()),
+            role=role, role_source=role_source, not_found=not_found, not_yours=not_yours,
             observations=o["observations"].get(name, ()),
             list_params=tuple(o["list_params"].get(name, {}).items()),
         )
     return dataclasses.replace(
         raw, operations=ops, resources=o["resources"], state_machines=o["state_machines"],
         discrepancies=o["discrepancies"], common_errors=o["common_errors"], scope=o["scope"],
-        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"])
+        idempotent=o["idempotent"], lists=o["lists"], sequences=o["sequences"], flags=o["flags"])
 
 
 def check_resource_names(services: Iterable[ServiceSpec]) -> None:

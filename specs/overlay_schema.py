@@ -6,7 +6,7 @@ from typing import Any
 
 import jsonschema
 
-from specs.types import RELAXABLE
+from specs.types import RELAXABLE, Role
 
 _SOURCE = {"enum": ["model", "doc", "inferred"]}
 _NAMES = {"type": "array", "items": {"type": "string"}}
@@ -136,6 +136,37 @@ _TRANSITION: dict[str, Any] = {
         "refused_errors": _NAMES,
         "bumps_version": {"type": "boolean"},
         "consistency": {"enum": ["strong", "eventual"]},
+    },
+}
+
+#: what "not found" or "not yours" looks like for an operation (``specs.types.Absence``)
+_ABSENCE: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "error": {**_NAMES, "minItems": 1},  # refused with one of these codes...
+        "message": {"type": "string", "minLength": 1},  # ...whose message matches this regex
+        "empty": {"type": "string", "minLength": 1},  # a success whose list at this JMESPath is empty
+        "absent": {"type": "string", "minLength": 1},  # a success whose values at this JMESPath lack it
+        "ok": {"const": True},  # a success that says nothing about it
+    },
+    "dependentRequired": {"message": ["error"]},
+}
+
+#: an operation's role and how "not found" and "not yours" look for it
+_ROLE: dict[str, Any] = {
+    "type": "object",
+    "required": ["source"],
+    "additionalProperties": False,
+    "anyOf": [{"required": ["role"]}, {"required": ["not_found"]}, {"required": ["not_yours"]}],
+    "properties": {
+        "role": {"enum": [r.value for r in Role]},
+        "not_found": _ABSENCE,
+        "not_yours": _ABSENCE,
+        "source": _SOURCE,
+        "doc": _PAGE,
+        "note": {"type": "string"},
     },
 }
 
@@ -275,6 +306,7 @@ OVERLAY_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": {"type": "object", "additionalProperties": {"type": "string"}},
         },
+        "roles": {"type": "object", "additionalProperties": _ROLE},
         "state_machines": {
             "type": "array",
             "items": {
@@ -326,6 +358,23 @@ OVERLAY_SCHEMA: dict[str, Any] = {
             },
         },
         "sequences": {"type": "array", "items": _SEQUENCE},
+        "flags": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["operation", "member", "kind", "source", "doc"],
+                "additionalProperties": False,
+                "properties": {
+                    "operation": {"type": "string"},
+                    "member": {"type": "string"},
+                    "kind": {"enum": ["shows", "no_op"]},
+                    "path": {"type": "string"},
+                    "source": _SOURCE,
+                    "doc": _PAGE,
+                    "note": {"type": "string"},
+                },
+            },
+        },
         "discrepancies": {
             "type": "array",
             "items": {
@@ -347,6 +396,10 @@ OVERLAY_SCHEMA: dict[str, Any] = {
 def schema_problem(data: dict[str, Any], e: jsonschema.ValidationError) -> str:
     """The schema error in words: for a rule's value, what its kind expects and what came."""
     where = list(e.absolute_path)
+    if len(where) == 2 and where[0] == "roles" and e.validator == "anyOf":
+        return "states nothing: give role, not_found or not_yours"
+    if e.validator == "dependentRequired":
+        return "'message' tells a not-found refusal by its message, so it needs 'error' (the codes)"
     if len(where) >= 4 and where[0] in ("rules", "output_rules") and where[3] == "value":
         rule = data[where[0]][where[1]][where[2]]
         kind, value = rule.get("kind"), rule.get("value")

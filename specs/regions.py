@@ -11,7 +11,7 @@ import argparse
 import functools
 import re
 
-__all__ = ["region_argument", "region_problem"]
+__all__ = ["partition_of", "region_argument", "region_problem"]
 
 
 @functools.cache
@@ -20,6 +20,22 @@ def _forms() -> tuple[re.Pattern[str], ...]:
 
     data = botocore.loaders.create_loader().load_data("partitions")
     return tuple(re.compile(p["regionRegex"], re.ASCII) for p in data["partitions"])
+
+
+@functools.cache
+def partition_of(region: str) -> str | None:
+    """The partition (``aws``, ``aws-cn``, ``aws-us-gov`` ...) whose regions ``region`` belongs to:
+    listed by name in botocore's partition table, else of its form; None when no partition has it."""
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("partitions")
+    for p in data["partitions"]:
+        if region in p.get("regions", {}):
+            return str(p["id"])
+    for p in data["partitions"]:
+        if re.fullmatch(p["regionRegex"], region, re.ASCII):
+            return str(p["id"])
+    return None
 
 
 def region_problem(name: str) -> str | None:

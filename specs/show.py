@@ -123,8 +123,10 @@ def show_operation(service: ServiceSpec, name: str) -> str:
         src = "" if e.source == "model" else f" ({e.source}: not in the model)"
         lines.append(f"  {e.code}  {status}  {e.fault}{src}")
     lines.append(f"  invalid input answered with: {', '.join(op.validation_errors) or '(any declared 4xx)'}")
-    if op.not_found_errors:
-        lines.append(f"  missing resource answered with: {', '.join(op.not_found_errors)}")
+    lines.append(f"role: {op.role} ({op.role_source})")
+    lines.append(f"  not found: {op.not_found.describe()}")
+    if op.not_yours != op.not_found:
+        lines.append(f"  not yours: {op.not_yours.describe()}")
     if op.idempotency_tokens:
         lines.append(f"idempotency tokens: {', '.join(op.idempotency_tokens)}")
     if op.pagination:

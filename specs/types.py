@@ -14,6 +14,7 @@ answer (``produces``, ``state_path``, a version ``field``) stay JMESPath, evalua
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -126,6 +127,51 @@ class Role(StrEnum):
         return self not in (Role.READ, Role.LIST)
 
 
+#: where an operation's role comes from: stated by the overlay (its ``source``: model, doc, inferred), or
+#: derived: ``paginator`` (the model paginates it: list), ``recipe`` (an overlay recipe makes or deletes a
+#: resource with it), ``name`` (only the verb its name starts with: ``jobfuzz specs lint`` lists these)
+ROLE_SOURCES = ("model", "doc", "inferred", "paginator", "recipe", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """What an operation answers when the resource it names is not there (``not_found``) or is another
+    account's (``not_yours``): a refusal with one of ``errors`` (whose message matches ``message``
+    where one code also means "invalid", as Batch's ``ClientException`` does), or a success that does
+    not hold it: the list at JMESPath ``empty`` is empty, no value at JMESPath ``absent`` is one of the
+    resource's ids, or (``ok``) a success that says nothing about it."""
+
+    errors: tuple[str, ...] = ()
+    message: str = ""  # a Python regex searched in the error message; "" = the code alone decides
+    empty: str = ""  # JMESPath of a list that is empty (or absent) in the answer
+    absent: str = ""  # JMESPath of values (or items whose values) that never hold the resource's ids
+    ok: bool = False  # a success is the documented answer, and shows nothing
+    #: the overlay entry's source (model, doc, inferred: an inferred one never makes a failure), or
+    #: ``derived`` (from ``errors.not_found`` and the model's paginator: asserted)
+    source: str = "derived"
+    doc: str = ""
+
+    def refuses(self, code: str | None, message: str | None = None) -> bool:
+        """Whether a refusal with ``code`` and ``message`` is this answer."""
+        if code is None or code not in self.errors:
+            return False
+        return not self.message or re.search(self.message, message or "") is not None
+
+    def describe(self) -> str:
+        """In words: ``ResourceNotFoundException or a success without it in jobs``."""
+        said = [", ".join(self.errors) + (f" (message ~ {self.message!r})" if self.message else "")] \
+            if self.errors else []
+        said += [f"a success with {self.empty} empty"] if self.empty else []
+        said += [f"a success without it in {self.absent}"] if self.absent else []
+        said += ["a success that shows nothing"] if self.ok else []
+        return " or ".join(said) or "(not said)"
+
+    @property
+    def answers_ok(self) -> bool:
+        """Whether a success may be this answer (``empty``, ``absent`` or ``ok``)."""
+        return bool(self.empty or self.absent or self.ok)
+
+
 @dataclass(frozen=True, slots=True)
 class Pagination:
     input_token: tuple[str, ...]
@@ -179,6 +225,12 @@ class OperationSpec:
     bindings: tuple[tuple[str, str], ...] = ()
     #: what the operation does to its resource (specs.roles: the overlay's, else derived)
     role: Role = Role.ACTION
+    role_source: str = "name"  # one of ROLE_SOURCES
+    #: the answer for a resource that is not there (overlay ``roles``, else ``errors.not_found``)
+    not_found: Absence = Absence()
+    #: the answer for another account's resource (overlay ``roles``, else as ``not_found``; a list's
+    #: default is that its result key does not hold the resource)
+    not_yours: Absence = Absence()
     #: answers of the real service a documentation page prints (overlay ``observations``)
     observations: tuple[Observation, ...] = ()
     #: input every listing of it sends (overlay ``pagination`` ``params``: Batch ListJobs needs a status)
@@ -357,6 +409,21 @@ class ListItems:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """A documented input flag and what it does to a call (overlay ``flags``): ``shows`` makes the
+    answer carry ``path`` when true and leave it out when false; ``no_op`` (validate-only, dry-run)
+    makes the call change nothing."""
+
+    operation: str
+    member: str
+    kind: str  # shows | no_op
+    path: str  # JMESPath of the output place a ``shows`` flag decides ("" for no_op)
+    source: str  # model | doc | inferred (an inferred flag is never asserted)
+    doc: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Discrepancy:
     """A place where documentation and model (or two documents) disagree."""
 
@@ -390,6 +457,8 @@ class ServiceSpec:
     idempotent: tuple[str, ...] = ()
     #: documented call sequences and what their answers must show (overlay)
     sequences: tuple[SequenceSpec, ...] = ()
+    #: documented flags that shape an answer or make a call change nothing (overlay)
+    flags: tuple[Flag, ...] = ()
 
     def shape(self, name: str) -> ShapeSpec:
         return self.shapes[name]

@@ -145,7 +145,8 @@ def _structural(plan: _Plan) -> list[Call]:
 
 def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> list[Call]:
     """One call for each breakable rule of each place (three for a pattern: a valid value with one
-    character outside it at the end, the start and the middle), then one for each breakable ``one_of``
+    character outside it at the end, the start and the middle; one for each enum value outside an
+    ``allowed`` subset, and one for a value outside the enum), then one for each breakable ``one_of``
     group (none of its members: the documentation says one is required; that all of them together
     are refused is not documented, so it is never asserted), ``exclusive`` group (all of its
     members), ``absent`` member (set) and ``required_when`` member (its condition met, the member
@@ -166,6 +167,8 @@ def invalid_calls(op: OperationSpec, *, service: ServiceSpec | None = None) -> l
         for rule, value in breaks(c, p):
             spliced = value if isinstance(value, Spliced) else None
             key = (rule.kind, rule.source, spliced.where if spliced else "")
+            if rule.kind == "allowed" and p.limits.enum and value in p.limits.enum.value:
+                key = (rule.kind, rule.source, f"outside {value}")  # each enum value outside the subset
             if key in done or (rule.kind == "pattern" and spliced is None and any(
                     k[:2] == key[:2] for k in done)):  # no part matches: only when no splice could be made
                 continue

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from emulator.planted import amplifybackend, importexport, iot, iot_jobs_data, patterns, wire
+from emulator.planted import amplifybackend, importexport, iot, iot_jobs_data, patterns, readback, wire
 from emulator.planted.base import Fault
 
 FAULTS: dict[str, Fault] = {
-    f.name: f for module in (iot_jobs_data, iot, amplifybackend, importexport, patterns, wire)
+    f.name: f
+    for module in (iot_jobs_data, iot, amplifybackend, importexport, patterns, wire, readback)
     for f in module.FAULTS
 }
 

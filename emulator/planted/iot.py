@@ -59,6 +59,10 @@ def _job_owner(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]
     return [(req.params.get("jobId"), req.account)]
 
 
+def _thing_owner(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]]:
+    return [(req.params.get("thingName"), req.account)]
+
+
 def _job_thing(req: Request, result: dict[str, Any]) -> Iterable[tuple[Any, Any]]:
     names = [_thing_of(a) for a in req.params.get("targets") or [] if isinstance(a, str)]
     names = [n for n in names if n]
@@ -123,6 +127,11 @@ FAULTS: tuple[Fault, ...] = (
        "DescribeJob shows another account's job; a job belongs to the account that created it",
        lambda: _AnyAccount(f"{IOT}.DescribeJob", _IOT_NOT_FOUND, lambda p: p.get("jobId"),
                            {f"{IOT}.CreateJob": _job_owner}), phases=("scenarios",)),
+    _F("iot-list-executions-any-account", "namespace_isolation", IOT, "ListJobExecutionsForThing",
+       "ListJobExecutionsForThing lists the executions on another account's thing; a thing and its "
+       "job executions belong to the account that created them (not found, or not listed)",
+       lambda: _AnyAccount(f"{IOT}.ListJobExecutionsForThing", _IOT_NOT_FOUND, lambda p: p.get("thingName"),
+                           {f"{IOT}.CreateThing": _thing_owner}), phases=("scenarios",)),
     _F("iot-list-jobs-ignores-limit", "pagination_conformance", IOT, "ListJobs",
        "ListJobs ignores maxResults; the model: maxResults is the most results a page returns",
        lambda: _Before(f"{IOT}.ListJobs", _without("maxResults")), phases=("scenarios",)),

@@ -150,9 +150,13 @@ def negative_data_rejection(ex: Exchange, ctx: CheckContext) -> None:
 
 @check("positive_data_acceptance")
 def positive_data_acceptance(ex: Exchange, ctx: CheckContext) -> None:
-    """A valid call on an existing resource is rejected as invalid."""
+    """A valid call on an existing resource is rejected as invalid (a refusal with a code that also
+    means not found, and that the operation's not-found description matches, is not judged here:
+    Batch's ``ClientException`` says both, told apart by its message)."""
     if ex.call.expects_rejection or not ctx.bound or ex.error_code is None:
         return
+    if ctx.op.not_found.refuses(ex.error_code, ex.error_message):
+        return  # not found, not invalid: read_after_write_consistency judges what the run made
     if ex.error_code in ctx.op.validation_errors:
         raise _fail(ex, "positive_data_acceptance", f"valid call rejected with {ex.error_code}",
                     f"a {ex.call.mode} call that keeps every model and documented rule was rejected: "

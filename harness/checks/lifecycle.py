@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.checks.absence import not_there
 from harness.checks.progress import eventually_after, reachable
 from harness.checks.registry import check
 from harness.context import RunContext
@@ -289,16 +290,17 @@ class LifecycleRun:
 
     def check_gone(self, t: Transition | None) -> None:
         """After a delete, the resource must not be read (polled: deletion may take a moment)."""
-        not_found = set(self.ctx.op_spec(self.sm.read.service, self.sm.read.operation).not_found_errors)
-        ex = poll(lambda: self._send(self.sm.read), lambda e: not e.ok, polling=self._polling(),
-                  tries=self.poll_attempts)
-        if ex.ok:
+        absence = self.ctx.op_spec(self.sm.read.service, self.sm.read.operation).not_found
+        ex = poll(lambda: self._send(self.sm.read), lambda e: not_there(absence, e, self.values.values()) is not False,
+                  polling=self._polling(), tries=self.poll_attempts)
+        if not_there(absence, ex, self.values.values()) is False:
             self._fail("use_after_delete", ex, "read after delete",
                        f"{self.sm.read.operation} still answers HTTP {ex.status} after "
                        f"{t.name if t else 'the delete'}")
-        elif not_found and ex.error_code not in not_found and ex.status and ex.status < 500:
+        elif not ex.ok and absence.errors and not absence.refuses(ex.error_code, ex.error_message) \
+                and ex.status and ex.status < 500:
             self._fail("use_after_delete", ex, f"deleted resource answers {ex.error_code}",
-                       f"after the delete, {self.sm.read.operation} should answer {', '.join(sorted(not_found))}, "
+                       f"after the delete, {self.sm.read.operation} should answer {', '.join(absence.errors)}, "
                        f"got {ex.error_code}")
 
     def replay(self, steps: list[str]) -> None:

@@ -41,7 +41,7 @@ def _create_step(template: Call, resources: dict[str, Resource]) -> Resource | N
 def made_not_found(ex: Exchange, template: Call, op: OperationSpec,
                    resources: dict[str, Resource]) -> Failure | None:
     """The failure when ``ex``, a recipe's create step naming what the run made, answers not found."""
-    if ex.ok or ex.error_code is None or ex.error_code not in op.not_found_errors:
+    if ex.ok or not op.not_found.refuses(ex.error_code, ex.error_message):
         return None
     used = sorted(names(template.params) - _NOT_MADE)
     res = _create_step(template, resources) if used else None

@@ -14,7 +14,8 @@ Each raises ``Failure`` when the contract is broken; a finding says what it rest
 the model, a documentation page, an observation: ``harness.model.CHECK_BASIS`` unless the finding
 says otherwise), and one resting on an observation is a warning. One check may be run by several places (a
 read after a write is checked on recipes, by a scenario and by the lifecycles): its first
-registration is its ``kind`` and ``fn``, the others are in ``also``. A check that crashes is
+registration is its ``kind`` and ``fn`` (a scenario's only where no other kind of place runs it), the
+others are in ``also``; several scenarios may run one check (each a way of finding it). A check that crashes is
 reported as crashed and never stops the run. ``harness.checks`` imports every module that
 registers one, and refuses to import if a fixed name has none.
 """
@@ -78,6 +79,10 @@ def check(name: str, *, kind: str = "exchange",
         known = CHECKS.get(name)
         if known is None:
             CHECKS[name] = Registered(name, kind, fn, summary)
+        elif known.kind == "scenario" and kind != "scenario":
+            # a scenario that adds a way of finding a check never stands for it where another kind
+            # of place runs it too (response_schema_conformance is an exchange check first)
+            CHECKS[name] = Registered(name, kind, fn, summary, also=((known.kind, known.fn), *known.also))
         elif (kind, fn) not in ((known.kind, known.fn), *known.also):
             CHECKS[name] = replace(known, also=(*known.also, (kind, fn)))
         _ORDER.append((kind, name, fn))

@@ -19,22 +19,21 @@ from __future__ import annotations
 from typing import Any
 
 from harness.binding import bind_call, put_bound
+from harness.checks.absence import not_there
 from harness.checks.registry import check
 from harness.context import RunContext
 from harness.model import Cause, Exchange, Failure
 from harness.polling import poll
 from specs.paths import search, split
-from specs.types import OperationSpec
+from specs.types import OperationSpec, Resource, Role, ServiceSpec
 from strategies import boundary_calls
 from strategies.calls import Call
 
-__all__ = ["READ_PREFIXES", "bound_call", "idempotency_conformance", "made_is_found", "namespace_isolation",
-           "pagination_conformance", "resource_hierarchy", "scenario_failure", "send_as", "use_after_delete",
+__all__ = ["bound_call", "idempotency_conformance", "made_is_found", "namespace_isolation",
+           "pagination_conformance", "read_after_delete", "resource_hierarchy", "scenario_failure", "send_as",
+           "use_after_delete",
            "valid_call"]
 
-READ_PREFIXES = ("Get", "Describe", "List")
-CREATE_PREFIXES = ("Create", "Import", "Clone", "Generate")
-DELETE_PREFIXES = ("Delete", "Remove")
 PAGE_ITEMS = 5
 PAGE_LIMIT = 2
 MAX_PAGES = 5000
@@ -123,14 +122,24 @@ def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
 
 
 # -- idempotency -----------------------------------------------------------------------------
-_VOLATILE = ("time", "date", "at", "requestid")
-
-
-def _stable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items() if not k.lower().endswith(_VOLATILE)}
-    if isinstance(value, list):
-        return [_stable(v) for v in value]
+def _stable(service: ServiceSpec, shape_name: str | None, value: Any) -> Any:
+    """``value`` (an answer of shape ``shape_name``) without what differs between two equal answers:
+    the members the model types as timestamps, and request ids."""
+    shape = service.shapes.get(shape_name) if shape_name else None
+    if shape is None:
+        return value
+    if isinstance(value, dict) and shape.type == "structure":
+        out = {}
+        for k, v in value.items():
+            m = shape.member_named(k)
+            if k.lower() == "requestid" or (m is not None and service.shapes[m.shape].type == "timestamp"):
+                continue
+            out[k] = _stable(service, m.shape if m else None, v)
+        return out
+    if isinstance(value, dict) and shape.type == "map" and shape.value is not None:
+        return {k: _stable(service, shape.value.shape, v) for k, v in value.items()}
+    if isinstance(value, list) and shape.member is not None:
+        return [_stable(service, shape.member.shape, v) for v in value]
     return value
 
 
@@ -157,9 +166,11 @@ def idempotency_conformance(ctx: RunContext, op: OperationSpec) -> None:
         raise scenario_failure("idempotency_conformance", op, second, f"repeat with the same {what} refused",
                                f"the first call succeeded, the same call again got HTTP {second.status} "
                                f"{second.error_code}: {second.error_message}")
-    if _stable(first.parsed) != _stable(second.parsed):
+    service = ctx.services[op.service]
+    one, two = _stable(service, op.output, first.parsed), _stable(service, op.output, second.parsed)
+    if one != two:
         raise scenario_failure("idempotency_conformance", op, second, f"repeat with the same {what} differs",
-                               f"first answer {_stable(first.parsed)!r}, second {_stable(second.parsed)!r}")
+                               f"first answer {one!r}, second {two!r}")
 
 
 # -- identities and hierarchy ----------------------------------------------------------------
@@ -176,17 +187,22 @@ def bound_call(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> di
     return params
 
 
-def _listed_ids(op: OperationSpec, ex: Exchange) -> list[Any]:
-    if op.pagination is None or not op.pagination.result_keys:
-        return []
-    items = search(op.pagination.result_keys[0], ex.parsed) or []
-    return [v for i in items if isinstance(i, dict) for v in i.values()]
+def _isolated_names(ctx: RunContext, op: OperationSpec) -> list[str]:
+    """What the primary identity makes for ``op``: the resources it names, and for a list with an
+    overlay ``pagination`` entry the kind of item it lists (an account-wide list names nothing)."""
+    names = [b for _, b in op.bindings]
+    items = next((li for li in ctx.services[op.service].lists if li.operation == op.name), None)
+    if op.role is Role.LIST and items is not None and items.binding not in names:
+        names.append(items.binding)
+    return names
 
 
 @check("namespace_isolation", kind="scenario")
 def namespace_isolation(ctx: RunContext, op: OperationSpec) -> None:
-    """One identity reads or changes a resource another identity created."""
-    names = [b for _, b in op.bindings]
+    """One identity reads or changes a resource another identity created: its answer is not what the
+    operation's ``not_yours`` says another account's resource looks like (a not-found refusal, an
+    empty list, a list without it; overlay ``roles``)."""
+    names = _isolated_names(ctx, op)
     if not names or "second" not in ctx.target.identities:
         return
     values = ctx.resources.make(names, service=op.service)
@@ -194,15 +210,10 @@ def namespace_isolation(ctx: RunContext, op: OperationSpec) -> None:
     if params is None:
         return
     ex = send_as(ctx, op, params, "second")
-    if not ex.ok:
-        return
+    if not ex.ok or op.role is Role.CREATE:
+        return  # refused (other checks judge the code), or a create that made the second identity's own
     what = "the primary identity's " + ", ".join(f"{b}={values[b]!r}" for b in names)
-    if op.pagination is not None:
-        if not any(values[b] in _listed_ids(op, ex) for b in names):
-            return
-    elif op.name.startswith(CREATE_PREFIXES):
-        return  # a create under the same ids makes the second identity's own resource
-    elif op.name.startswith(DELETE_PREFIXES):
+    if op.role is Role.DELETE:
         # deletes may succeed on what is not there (IoT DeleteThing's doc): a leak only if the
         # primary identity's resource is gone afterwards
         read = _reader(ctx, op, values)
@@ -211,17 +222,19 @@ def namespace_isolation(ctx: RunContext, op: OperationSpec) -> None:
         raise scenario_failure("namespace_isolation", op, ex, "another identity deleted the resource",
                                f"the second identity called {op.name} on {what}, got HTTP {ex.status}, and the "
                                f"primary identity's {read.operation} then answered {read.error_code or read.status}")
+    if not_there(op.not_yours, ex, values.values()) is not False or op.not_yours.source == "inferred":
+        return
     raise scenario_failure("namespace_isolation", op, ex, "another identity reached the resource",
-                           f"the second identity called {op.name} on {what} and got HTTP {ex.status}")
+                           f"the second identity called {op.name} ({op.role}) on {what} and got HTTP {ex.status}; "
+                           f"another account's resource answers {op.not_yours.describe()}")
 
 
 def _reader(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> Exchange | None:
-    """Read the resource ``op`` names as the primary identity, with a Get/Describe operation of the
-    same service bound to the same names; None when the service has no such operation."""
+    """Read the resource ``op`` names as the primary identity, with an operation of the same service
+    whose role reads and that is bound to the same names; None when the service has no such one."""
     names = {b for _, b in op.bindings}
     for other in ctx.services[op.service].in_scope():
-        if (other.name.startswith(READ_PREFIXES[:2]) and other.pagination is None
-                and other.bindings and {b for _, b in other.bindings} == names):
+        if (other.role is Role.READ and other.bindings and {b for _, b in other.bindings} == names):
             params = bound_call(ctx, other, values)
             if params is not None:
                 return send_as(ctx, other, params, "primary")
@@ -231,7 +244,7 @@ def _reader(ctx: RunContext, op: OperationSpec, values: dict[str, Any]) -> Excha
 @check("resource_hierarchy", kind="scenario")
 def resource_hierarchy(ctx: RunContext, op: OperationSpec) -> None:
     """A child is reached through a parent it does not belong to."""
-    if len(op.bindings) < 2 or not op.name.startswith(READ_PREFIXES + ("Update",)):
+    if len(op.bindings) < 2 or op.role not in (Role.READ, Role.LIST, Role.UPDATE):
         return
     names = [b for _, b in op.bindings]
     a = ctx.resources.make(names, service=op.service)
@@ -244,7 +257,7 @@ def resource_hierarchy(ctx: RunContext, op: OperationSpec) -> None:
     if params is None:
         return
     ex = send_as(ctx, op, params, "primary")
-    if ex.ok and op.pagination is None:
+    if op.role is not Role.LIST and not_there(op.not_found, ex, [b[child]]) is False:
         raise scenario_failure("resource_hierarchy", op, ex, "child reached through another parent",
                                f"{child}={b[child]!r} belongs to {', '.join(f'{n}={b[n]!r}' for n in names[:-1])}, "
                                f"and was reached through {', '.join(f'{n}={a[n]!r}' for n in names[:-1])}")
@@ -254,7 +267,7 @@ def resource_hierarchy(ctx: RunContext, op: OperationSpec) -> None:
 @check("use_after_delete", kind="scenario")
 def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     """A deleted resource (or one whose parent was deleted) is still read, listed or changed."""
-    if not op.bindings or not op.name.startswith(READ_PREFIXES) or op.pagination is not None:
+    if not op.bindings or op.role is not Role.READ:
         return
     names = [b for _, b in op.bindings]
     producers = {ctx.resources.producer_of(n, op.service) for n in names}
@@ -263,19 +276,30 @@ def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
     res = ctx.resources.resources[producers.pop() or ""]
     if not res.deletes or not res.delete:
         return
+    ex = read_after_delete(ctx, op, res, names)
+    if ex is not None:
+        raise scenario_failure("use_after_delete", op, ex, "read after delete",
+                               f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+
+
+def read_after_delete(ctx: RunContext, op: OperationSpec, res: Resource, names: list[str]) -> Exchange | None:
+    """Make what ``names`` need, delete ``res`` by its recipe, then read with ``op`` (polled off the
+    embedded emulator: a delete may take a moment): the read's answer when it still shows the
+    resource (by the operation's not-found answer), else None (also when the delete was refused)."""
     values = ctx.resources.make(names, service=op.service)
     for step in res.delete:
         if not ctx.judgeable(ctx.resources.run_step(step, values)).ok:
-            return  # not deleted: nothing to check after it (the delete's answer was judged)
+            return None  # not deleted (the delete's answer was judged)
     params = bound_call(ctx, op, values)
     if params is None:
-        return
+        return None
+
+    def gone(e: Exchange) -> bool:  # refused, a success that shows it gone (an empty list), or can't tell
+        return not_there(op.not_found, e, values.values()) is not False
+
     # deletion may take a moment to show: read again a few times (not on the embedded emulator)
-    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: not e.ok, polling=ctx.target.polling, tries=10)
-    if not ex.ok:
-        return
-    raise scenario_failure("use_after_delete", op, ex, "read after delete",
-                           f"{res.name} was deleted, and {op.name} still answers HTTP {ex.status}")
+    ex = poll(lambda: send_as(ctx, op, params, "primary"), gone, polling=ctx.target.polling, tries=10)
+    return None if gone(ex) else ex
 
 
 # -- what was made is found ----------------------------------------------------------------
@@ -283,10 +307,11 @@ def use_after_delete(ctx: RunContext, op: OperationSpec) -> None:
        doc="A read after a write does not show it: what the run just made is not found")
 def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
     """Right after the run made the resources ``op`` names, the owner's call on them answers
-    something other than the operation's not-found error (overlay ``errors.not_found``). The call
+    something other than the operation's not-found answer (``op.not_found``: overlay ``roles`` or
+    ``errors.not_found``; a refusal whose message says invalid is not one). The call
     keeps the bound members, the required ones and the overlay's templated ones; an operation with
     a required URI member the run does not make (CreateJob's new jobId) is not judged."""
-    if not op.bindings or not op.not_found_errors or op.input is None:
+    if not op.bindings or not (op.not_found.errors or op.not_found.answers_ok) or op.input is None:
         return
     shape = ctx.services[op.service].shapes[op.input]
     bound = {split(p)[0] for p, _ in op.bindings}
@@ -299,11 +324,12 @@ def made_is_found(ctx: RunContext, op: OperationSpec) -> None:
     keep = bound | set(shape.required) | {r.path for r in op.rules if r.kind in ("examples", "invalid")}
     params = {k: v for k, v in params.items() if k in keep}
     # a new resource may take a moment to show: read again a few times (not on the embedded emulator)
-    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: e.error_code not in op.not_found_errors,
+    ex = poll(lambda: send_as(ctx, op, params, "primary"), lambda e: not not_there(op.not_found, e, values.values()),
               polling=ctx.target.polling, tries=10)
-    if ex.error_code not in op.not_found_errors:
+    if not not_there(op.not_found, ex, values.values()):
         return
     made = ", ".join(f"{p}={values[b]!r}" for p, b in op.bindings)
+    answer = f"{ex.error_code}: {ex.error_message or ''}" if ex.error_code else \
+        f"without it ({op.not_found.describe()})"
     raise scenario_failure("read_after_write_consistency", op, ex, "what the run made is not found",
-                           f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} "
-                           f"{ex.error_code}: {ex.error_message or ''}")
+                           f"the run had just made {made}, and {op.name} on it answered HTTP {ex.status} {answer}")

@@ -20,7 +20,6 @@ from __future__ import annotations
 from harness.safety.guard import Guard, refused_exchange
 from harness.safety.index import (
            MIN_PREFIX,
-           NOT_FOUND_CODES,
            SpecIndex,
            id_member,
            new_prefix,
@@ -29,5 +28,5 @@ from harness.safety.index import (
 from harness.safety.ledger import DEFAULT_LEDGER_DIR, Ledger
 from harness.safety.limits import CallLimiter
 
-__all__ = ["DEFAULT_LEDGER_DIR", "MIN_PREFIX", "NOT_FOUND_CODES", "CallLimiter", "Guard", "Ledger",
+__all__ = ["DEFAULT_LEDGER_DIR", "MIN_PREFIX", "CallLimiter", "Guard", "Ledger",
            "SpecIndex", "id_member", "new_prefix", "prefix_problem", "refused_exchange"]

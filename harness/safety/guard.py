@@ -1,8 +1,8 @@
 """The guard: every call on a real account passes ``Guard.vet`` before it is sent.
 
 An identifier parameter (a member the overlay binds to a resource, or a member a recipe names a
-new resource by) must hold a value this run made or, in a read (``Describe``/``Get``/``List``) or as
-the name of a new resource, one that carries the prefix: the prefix alone never lets a write (a
+new resource by) must hold a value this run made or, in a read or a list (the operation's role:
+``specs.roles``) or as the name of a new resource, one that carries the prefix: the prefix alone never lets a write (a
 delete, an update, a cancel) name an existing resource. A generated name
 of a new resource is given the prefix when the model's rules for the member still hold; anything
 else is refused, counted and reported, and never sent (it is not a contract failure). What a create
@@ -20,18 +20,14 @@ from typing import Any
 
 from harness.model import Exchange
 from harness.resources import add_run_tag
-from harness.safety.index import NOT_FOUND_CODES, SpecIndex, id_member
+from harness.safety.index import SpecIndex, id_member
 from harness.safety.ledger import Ledger
 from specs.paths import jmespath_form, search
 from specs.templates import fill, names, whole
 from specs.types import OperationSpec, ServiceSpec, Step
 from strategies.calls import Call
 
-__all__ = ["READ_VERBS", "Guard", "refused_exchange"]
-
-#: operations whose names start so only read: they may name anything that carries the prefix (a
-#: not-found answer is what they test); every other operation names only what the run made
-READ_VERBS = ("Describe", "Get", "List")
+__all__ = ["Guard", "refused_exchange"]
 
 
 def _short(value: Any) -> str:
@@ -100,7 +96,9 @@ class Guard:
         params = dict(call.params)
         named_ours = False
         scalars = []
-        write = not op.name.startswith(READ_VERBS)
+        # a read or a list (its role) may name anything that carries the prefix (a not-found answer is
+        # what it tests); every other operation names only what the run made
+        write = op.role.mutating
         for place in ids.bound:
             param = jmespath_form(place)  # a member, or a member of each list item (a list of its values)
             value = search(param, params)
@@ -215,9 +213,7 @@ class Guard:
                         self.made.update(v for v in values.values() if isinstance(v, str))
                         for sig in _delete_signatures(recipes.delete_steps[name], values):
                             self._by_delete.setdefault(sig, set()).add(idx)
-        gone = ex.ok or (ex.error_code or "") in NOT_FOUND_CODES or (
-            ex.error_code is not None and ex.error_code in self._not_found(call))
-        if gone and key in recipes.deletes:
+        if key in recipes.deletes and self.specs.gone(call.service, call.operation, ex):
             for name in recipes.deletes[key]:
                 for step in recipes.delete_steps[name]:
                     if (step.service, step.operation) == key:
@@ -227,10 +223,6 @@ class Guard:
                             self.ledger.mark_deleted(idx)
         if pending is not None and pending != recorded:  # last: the answer's entry is on disk first
             self.ledger.mark_deleted(pending)
-
-    def _not_found(self, call: Call) -> tuple[str, ...]:
-        op = self.specs.operation(call.service, call.operation)
-        return op.not_found_errors if op is not None else ()
 
     def summary(self) -> dict[str, Any]:
         return {"prefix": self.prefix, "refused": sum(self.refused.values()),

@@ -8,17 +8,17 @@ import secrets
 import threading
 from dataclasses import dataclass
 
+from harness.model import Exchange
 from harness.resources import run_tag_member
 from specs.templates import whole
-from specs.types import OperationSpec, Resource, ServiceSpec, Step
+from specs.types import OperationSpec, Resource, Role, ServiceSpec, Step
 
-__all__ = ["MIN_PREFIX", "NOT_FOUND_CODES", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
+__all__ = ["MIN_PREFIX", "SpecIndex", "id_member", "new_prefix", "prefix_problem"]
 
 MIN_PREFIX = 4
 #: letters and digits, a letter first: fits every id pattern of the job APIs (thing names, job ids,
 #: Amplify app ids)
 _PREFIX = re.compile(r"[a-z][a-z0-9]*")
-NOT_FOUND_CODES = frozenset({"ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "InvalidJobIdException"})
 
 
 def new_prefix() -> str:
@@ -81,6 +81,12 @@ class SpecIndex:
         except (KeyError, ValueError):
             return None
 
+    def gone(self, service: str, operation: str, ex: Exchange) -> bool:
+        """Whether ``ex``, the answer to a delete step, leaves the resource gone: it succeeded, or said
+        the resource is not there (the operation's not-found answer: ``OperationSpec.not_found``)."""
+        op = self.operation(service, operation)
+        return ex.ok or (op is not None and op.not_found.refuses(ex.error_code, ex.error_message))
+
     @property
     def recipes(self) -> _Recipes:
         if self._recipes is None:
@@ -107,20 +113,24 @@ class SpecIndex:
         return self._recipes
 
     def _derived_delete(self, res: Resource) -> tuple[Step, ...]:
-        """For a recipe without delete steps: the model's ``Delete<Noun>`` for its ``Create<Noun>``,
-        when every required member of its input is a value the create step names or produces."""
-        if not res.create or not res.create[0].operation.startswith("Create"):
+        """For a recipe without delete steps whose first step creates (its role): the one operation of
+        its service that deletes (its role) and needs nothing but values the create step names or
+        produces; none when no operation, or more than one, fits."""
+        if not res.create:
             return ()
         first = res.create[0]
         service = self.service(first.service)
-        op = service.operations.get("Delete" + first.operation[len("Create"):])
-        if op is None or op.input is None:
+        if service.operation(first.operation).role is not Role.CREATE:
             return ()
         known = set(first.produces) | {p for p, t in first.params.items() if whole(t) is not None}
-        required = [m.name for m in service.shapes[op.input].members if m.required]
-        if not required or any(m not in known for m in required):
-            return ()
-        return (Step(first.service, op.name, {m: f"{{{m}}}" for m in required}),)
+        fits = []
+        for op in service.operations.values():
+            if op.role is not Role.DELETE or op.input is None:
+                continue
+            required = [m.name for m in service.shapes[op.input].members if m.required]
+            if required and all(m in known for m in required):
+                fits.append(Step(first.service, op.name, {m: f"{{{m}}}" for m in required}))
+        return tuple(fits) if len(fits) == 1 else ()
 
     def ids(self, op: OperationSpec) -> _OpIds:
         key = (op.service, op.name)

@@ -219,7 +219,8 @@ def test_use_after_delete_in_a_lifecycle():
 def _scenario(check: str, plant: list[str], service: str, operation: str) -> Failure | None:
     engine = _engine(plant, service, operation)
     try:
-        SCENARIOS[check](engine.ctx, engine.op_spec(service, operation))
+        for scenario in SCENARIOS[check]:
+            scenario(engine.ctx, engine.op_spec(service, operation))
     except Failure as f:
         return f
     return None
@@ -232,6 +233,7 @@ def _scenario(check: str, plant: list[str], service: str, operation: str) -> Fai
     ("resource_hierarchy", "iotdata-update-any-thing", DATA, "UpdateJobExecution"),
     ("namespace_isolation", "iot-job-any-account", IOT, "DescribeJob"),
     ("namespace_isolation", "ie-get-status-any-account", IE, "GetStatus"),
+    ("namespace_isolation", "iot-list-executions-any-account", IOT, "ListJobExecutionsForThing"),
     ("pagination_conformance", "iot-list-jobs-ignores-limit", IOT, "ListJobs"),
     ("pagination_conformance", "iot-list-executions-overlap", IOT, "ListJobExecutionsForThing"),
     ("pagination_conformance", "ie-list-jobs-never-truncated", IE, "ListJobs"),
@@ -284,7 +286,7 @@ def test_a_crashing_scenario_check_is_reported(monkeypatch):
         ctx.send(Call(IOT, "DescribeThing", {"thingName": "nothing-here"}))
         raise ZeroDivisionError("scenario broken on purpose")
 
-    monkeypatch.setitem(scenarios.SCENARIOS, "idempotency_conformance", broken)
+    monkeypatch.setitem(scenarios.SCENARIOS, "idempotency_conformance", (broken,))
     engine = _engine([], IOT, "CreateThing", checks=("idempotency_conformance",))
     assert scenarios.run_one_scenario(engine.ctx, "idempotency_conformance", engine.op_spec(IOT, "CreateThing")) is None
     assert [c.check for c in engine.result.crashed_checks] == ["idempotency_conformance"]
