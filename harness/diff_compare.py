@@ -8,8 +8,9 @@ and B's answers are compared with A's after its ids are named as A's.
 
 ``compare`` reports, for one pair of exchanges: the HTTP status, the error code, and for two
 successes the body's structure: keys present, JSON types, enum values, and every value that is not
-an id or a time (timestamps, ISO strings and epoch numbers in a member named for a time are equal
-whatever they say). Error messages are not compared: their wording is each endpoint's own.
+an id or a time (members the model types as timestamps, and ISO 8601 text, are equal whatever
+they say: AmplifyBackend types its times as strings). Error messages are not compared: their
+wording is each endpoint's own.
 """
 
 from __future__ import annotations
@@ -29,10 +30,7 @@ _ID_NUMBER = re.compile(r"(?<!version)(?:id|number)$", re.IGNORECASE)
 _ID_NAME = re.compile(r"(?:id|ids|arn|arns|token|signature|url|uri|contents|etag)$", re.IGNORECASE)
 #: values that look made by an endpoint: an ARN, a UUID, or a word with a digit in it
 _ID_VALUE = re.compile(r"^arn:|^[0-9a-f]{8}-[0-9a-f]{4}-|^\S*\d\S*$", re.IGNORECASE)
-#: member names that hold a time (Amplify types its times as strings; Import/Export has dates)
-_TIME_NAME = re.compile(r"(?:time|date|at|timestamp)$", re.IGNORECASE)
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
-_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
 #: ids shorter than this are replaced only as whole strings, never inside longer ones
 _MIN_EMBEDDED = 5
 _SHORT = 160
@@ -168,14 +166,14 @@ def _kind(value: Any) -> str:
     return "blob"
 
 
-def _is_time(name: str, value: Any) -> bool:
+def _is_time(shape: Any, value: Any) -> bool:
+    """A time by the model (a timestamp shape, parsed or as the wire's epoch or text) or, for a string
+    the model cannot say more of, by its ISO 8601 form (AmplifyBackend's times are strings)."""
     if isinstance(value, _dt.datetime):
         return True
-    if not _TIME_NAME.search(name):
-        return False
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return True
-    return isinstance(value, str) and bool(_ISO_TIME.match(value) or _EPOCH.match(value))
+    if getattr(shape, "type_name", None) == "timestamp":
+        return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+    return isinstance(value, str) and bool(_ISO_TIME.match(value))
 
 
 def jsonable(value: Any) -> Any:
@@ -225,7 +223,7 @@ class _Walk:
     def walk(self, a: Any, b: Any, shape: Any, path: str, name: str) -> None:
         ka, kb = _kind(a), _kind(b)
         if ka != kb:
-            if _is_time(name, a) and _is_time(name, b) and "string" not in (ka, kb):
+            if _is_time(shape, a) and _is_time(shape, b) and "string" not in (ka, kb):
                 return  # a datetime on one side, an epoch number on the other: both a time
             self.diff("type", path, f"A: {ka} {_short(a)}; B: {kb} {_short(b)}")
         elif ka == "object":
@@ -240,7 +238,7 @@ class _Walk:
             self._string(a, b, shape, path, name)
         elif ka == "number" and _is_int(a) and _is_int(b) and _ID_NUMBER.search(name):
             self._number(a, b, path, name)
-        elif ka in ("number", "boolean") and a != b and not _is_time(name, a):
+        elif ka in ("number", "boolean") and a != b and not _is_time(shape, a):
             self.diff("value", path, f"A: {_short(a)}; B: {_short(b)}")
 
     def _object(self, a: dict[str, Any], b: dict[str, Any], shape: Any, path: str) -> None:
@@ -290,7 +288,7 @@ class _Walk:
         if enum:
             self.diff("enum", path, f"A: {_short(a)}; B: {_short(b)}")
             return
-        if _is_time(name, a) and _is_time(name, b):
+        if _is_time(shape, a) and _is_time(shape, b):
             return
         if ids.invented(a, b) and (_ID_NAME.search(name) or (_ID_VALUE.search(a) and _ID_VALUE.search(b))):
             ids.pair(a, b)

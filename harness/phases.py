@@ -153,6 +153,10 @@ def _search(ctx: RunContext, op: OperationSpec, strategy: st.SearchStrategy[Call
         keep(f)
         return True
     except FlakyFailure as exc:
+        if any(isinstance(e, Stop) for e in exc.exceptions):  # given up or out of budget while Hypothesis
+            if "failure" in state:  # replayed: a stop, raised at another place on the replay
+                keep(state["failure"])
+            raise Stop() from exc
         if "failure" in state:  # it failed once, not when Hypothesis tried again (a create meeting
             keep(state["failure"])  # what the first call made): kept; the rerun marks it flaky
             return True

@@ -19,7 +19,7 @@ from specs.paths import search
 from specs.templates import fill
 from strategies.calls import Call
 
-__all__ = ["ReplayOutcome", "replay_calls", "replay_case", "rerun"]
+__all__ = ["ReplayOutcome", "case_services", "replay_calls", "replay_case", "rerun"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,17 @@ class ReplayOutcome:
         return "still fails: " + "; ".join(f"[{f.check}] {f.title}" for f in self.failures)
 
 
-def _engine(target: Target, check: str, reporter: Reporter | None = None, observations: Path | None = None) -> Engine:
-    return Engine(target, RunConfig(services=DEFAULT_SERVICES, checks=(check,), seed=0, observations=observations),
+def case_services(service: str, calls: Sequence[Call], scenario: dict[str, Any] | None) -> tuple[str, ...]:
+    """The services a replay loads: the failure's, its calls' and its scenario's first (an overlay may
+    add any of them), then the built-in ones (recipes cross services)."""
+    names = [service, *(c.service for c in calls), str((scenario or {}).get("service") or service),
+             *DEFAULT_SERVICES]
+    return tuple(dict.fromkeys(names))
+
+
+def _engine(target: Target, check: str, services: tuple[str, ...], reporter: Reporter | None = None,
+            observations: Path | None = None) -> Engine:
+    return Engine(target, RunConfig(services=services, checks=(check,), seed=0, observations=observations),
                   reporter)
 
 
@@ -101,7 +110,7 @@ def _replay(target: Target, check: str, service: str, operation: str, calls: Seq
     from harness.scenarios import run_one_scenario
     from harness.sequences import run_one_sequence
 
-    engine = _engine(target, check, observations=observations)
+    engine = _engine(target, check, case_services(service, calls, scenario), observations=observations)
     scenario = scenario or {}
     found: list[Failure] = []
     last_status: int | None = None

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
-from harness.engine import Engine, PlanError, RunConfig
+from harness.engine import Engine, PlanError, RunConfig, Stop
 from harness.inputs import UsageError
 from harness.model import Cause
 from harness.options import TargetOptions, build_target
@@ -89,12 +89,16 @@ def _rerun_failures(result: RunResult, target: Target, observations: Path | None
     from harness.replay import rerun
     from harness.transport import GRACE_S
 
+    if result.gave_up is not None:
+        return  # the endpoint stopped answering: each rerun would wait for it, and say nothing
     deadline = target.limits.deadline
     for rec in result.failures:
         if deadline is not None and time.monotonic() > deadline + GRACE_S:
             break  # past the budget and its grace: the rest stay failures (not rerun, not flaky)
         try:
             rec.flaky = not rerun(rec, target, observations).still_fails
+        except Stop:
+            break  # the endpoint stopped answering during the reruns: the rest stay failures
         except Exception:  # noqa: BLE001 - a rerun that cannot run says nothing about flakiness
             rec.flaky = False
 

@@ -15,7 +15,6 @@ read is repeated for a while before a difference is reported (a write may take a
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +22,8 @@ from harness.checks.registry import check
 from harness.checks.scenarios import scenario_failure, send_as
 from harness.checks.written import output_places, write_and_read
 from harness.context import RunContext
+from harness.model import Exchange
+from harness.polling import poll
 from specs.types import OperationSpec, ServiceSpec
 
 __all__ = ["difference", "epoch", "read_back"]
@@ -119,13 +120,17 @@ def read_back(ctx: RunContext, op: OperationSpec) -> None:
     for reader, ex in done.reads:
         if not ex.ok:
             continue
-        found = _differences(service, op, reader, done.params, ex.parsed)
-        for attempt in range(_POLLS):
-            if not found or ctx.target.kind == "embedded":
-                break
-            time.sleep(min(0.1 * 2 ** attempt, 1.0))  # a write may take a moment to show
-            ex = send_as(ctx, reader, dict(ex.call.params), "primary")
-            found = _differences(service, op, reader, done.params, ex.parsed) if ex.ok else []
+        params = dict(ex.call.params)
+
+        def read(reader: OperationSpec = reader, params: dict[str, Any] = params) -> Exchange:
+            return send_as(ctx, reader, params, "primary")
+
+        def differs(ex: Exchange, reader: OperationSpec = reader) -> list[tuple[str, str]]:
+            return _differences(service, op, reader, done.params, ex.parsed) if ex.ok else []
+
+        if differs(ex):  # a write may take a moment to show: read again (not on the embedded emulator)
+            ex = poll(read, lambda e: not differs(e), polling=ctx.target.polling, tries=_POLLS)
+        found = differs(ex)
         if found:
             place, what = found[0]
             raise scenario_failure("read_after_write_consistency", op, ex,

@@ -78,8 +78,8 @@ def test_validation_errors_the_operation_does_not_declare(findings):
 
 
 def test_operation_without_a_validation_rule():
-    found = lint(["batch"])  # no overlay
-    assert _find(found, kind="no-validation-error", operation="SubmitJob")
+    found = lint(["braket"])  # no overlay
+    assert _find(found, kind="no-validation-error", operation="CreateJob")
 
 
 def test_stated_limits_reads_the_usual_phrases():
