@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from harness.cli import main as jobfuzz
-from specs.cli import SERVICES
 from specs.cli import main as specs_main
 from specs.lint import _pieces, provenance
 from specs.loader import load_service
