@@ -51,6 +51,12 @@ def _details(rec: FailureRecord, endpoint: str) -> str:
 
 
 def junit_tree(result: RunResult) -> ET.ElementTree:
+    """The run as JUnit XML: a test suite a service, a test case an (operation, check) pair."""
+    return _root(result, _cases(result))
+
+
+def _cases(result: RunResult) -> dict[str, list[ET.Element]]:
+    """The test cases of each service: the matrix's cells, the unsupported and untested operations."""
     matrix = build_matrix(result)
     by_pair: dict[tuple[str, str], list[FailureRecord]] = defaultdict(list)
     for rec in result.failures:
@@ -94,7 +100,11 @@ def junit_tree(result: RunResult) -> ET.ElementTree:
         case = ET.Element("testcase", classname=op, name=_UNTESTED_CASE, time="0")
         ET.SubElement(case, "skipped", message=_clean(f"{op} was not tested: {why}"))
         suites[service].append(case)
+    return suites
 
+
+def _root(result: RunResult, suites: dict[str, list[ET.Element]]) -> ET.ElementTree:
+    """The test suites (one a service, with the run's seed and endpoint) and their counts."""
     root = ET.Element("testsuites", name="jobfuzz", time=f"{float(result.duration_s):.3f}")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for service in sorted(suites):
