@@ -4,10 +4,11 @@ the resource is seen to reach, before the lifecycle phase's random walks (``harn
 Breadth first over the states the endpoint reports. The first state is the one read after the
 recipe made the resource; from each state, the stale expected version, every transition of the
 machine (legal and illegal alike) and last the delete are tried in turn, on a resource walked there
-by the shortest path known. A transition that leaves the resource where it was (a refused call, a
-self-loop) lets the next one go on with the same resource; otherwise a fresh resource is walked to
-the state. A state reached for the first time joins the frontier, with its path (and the
-resource that reached it is kept to start that state's turn with). Every step is a
+by the shortest path known; a transition after which the service must move the resource on by
+itself within a bound (``eventually``) is followed by that wait. A transition that leaves the
+resource where it was (a refused call, a self-loop) lets the next one go on with the same resource;
+otherwise a fresh resource is walked to the state. A state reached for the first time joins the
+frontier, with its path (and the resource that reached it is kept to start that state's turn with). Every step is a
 ``LifecycleRun`` step, so what is checked, and how a failure is recorded and replayed, is the
 lifecycle's own; a failure ends the resource it came from (its model is no longer trusted), never
 the sweep.
@@ -139,6 +140,8 @@ class Sweep:
                 run.delete()
             else:
                 run.apply(step)
+                if run.pending is not None:  # a state the service must reach within a bound after it
+                    run.wait()
         except Failure as f:
             self.ctx.record(f, scenario=run.scenario())
             return False

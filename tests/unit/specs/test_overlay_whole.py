@@ -8,7 +8,7 @@ import pytest
 from specs import paths
 from specs.cli import main as specs_main
 from specs.loader import load_service, raw_service
-from specs.overlay import OverlayError
+from specs.overlay import OVERLAY_DIR, OverlayError
 
 pytestmark = pytest.mark.usefixtures("fresh_overlays")
 
@@ -90,8 +90,21 @@ def test_the_good_overlay_loads_with_jmespath_places(overlay):
 
 
 def test_the_shipped_overlays_load_clean():
-    for name in ("iot", "iot-jobs-data", "amplifybackend", "importexport"):
+    shipped = sorted(p.stem for p in OVERLAY_DIR.glob("*.yaml"))
+    assert {"iot", "iot-jobs-data", "amplifybackend", "importexport", "sagemaker"} <= set(shipped)
+    for name in shipped:  # every file, the ones an overlay alone adds (sagemaker) too
         load_service(name)
+
+
+def test_the_sagemaker_overlay_reads_the_training_job_state_and_its_service_transitions():
+    spec = load_service("sagemaker")
+    [sm] = spec.state_machines
+    assert (sm.state_path, sm.initial, set(sm.terminal)) == ("TrainingJobStatus", ("InProgress",),
+                                                             {"Completed", "Failed", "Stopped"})
+    by_service = {t.name: (t.sources, t.target, t.after) for t in sm.service_transitions}
+    assert by_service["stopped"] == (("Stopping",), "Stopped", ("stop",))
+    assert by_service["completes"][:2] == (("InProgress",), "Completed")
+    assert [(t.name, t.target) for t in sm.transitions] == [("stop", "Stopping")]
 
 
 def test_a_needs_typo(overlay):

@@ -12,7 +12,7 @@ from specs.overlay import OverlayError
 from specs.types import Absence, Role
 
 pytestmark = pytest.mark.usefixtures("fresh_overlays")
-SERVICES = ("iot", "iot-jobs-data", "amplifybackend", "importexport")
+SERVICES = ("iot", "iot-jobs-data", "amplifybackend", "importexport", "sagemaker")
 PAGE = "https://docs.aws.amazon.com/iot/latest/apireference/API_CancelJob.html"
 
 
