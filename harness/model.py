@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.wire import BodyError, decode_success_body
 from specs.types import OperationSpec, ServiceSpec
 from strategies.calls import Call
 
@@ -114,6 +115,21 @@ class CheckContext:
     #: the call is one a scenario expects to be refused for reasons the spec knows (not a bug)
     expected_refusal: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the last success body decoded (``success_body``): the bytes, and what they decoded to or why not
+    _decoded: tuple[bytes, Any, BodyError | None] | None = None
+
+    def success_body(self, body: bytes) -> Any:
+        """``body``, a success body of this operation, decoded for its protocol once for every check of
+        the exchange that reads it; raises ``BodyError`` when it cannot be decoded."""
+        if self._decoded is None or self._decoded[0] is not body:
+            try:
+                self._decoded = (body, decode_success_body(self.op, self.service, body), None)
+            except BodyError as exc:
+                self._decoded = (body, None, exc)
+        _, value, error = self._decoded
+        if error is not None:
+            raise error
+        return value
 
 
 @dataclass(frozen=True, slots=True)

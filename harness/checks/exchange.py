@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness.checks.registry import CheckContext, check
 from harness.model import Cause, Exchange, Failure
 from harness.targets import TRANSIENT_CODES
-from harness.wire import BodyError, decode_success_body
+from harness.wire import BodyError
 
 #: codes every AWS endpoint may answer whatever the operation (auth, signing, throttling)
 COMMON_AWS_ERRORS = frozenset({
@@ -122,7 +122,7 @@ def response_schema_conformance(ex: Exchange, ctx: CheckContext) -> None:
     from specs.schema_problems import shape_problems
 
     try:
-        body = decode_success_body(ctx.op, ctx.service, ex.response.body)
+        body = ctx.success_body(ex.response.body)
     except BodyError as exc:
         raise _fail(ex, "response_schema_conformance", "success body cannot be decoded", str(exc)) from None
     problems = shape_problems(ctx.op, ctx.service, body)

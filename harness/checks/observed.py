@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from harness.checks.registry import CheckContext, check
 from harness.model import Cause, Exchange, Failure
 from harness.observations import Observed, ShapeSeen, structures
-from harness.wire import BodyError, decode_success_body
+from harness.wire import BodyError
 
 #: the key under which the run context hands the check what was observed (``CheckContext.extra``)
 OBSERVED = "observed"
@@ -58,7 +58,7 @@ def observed_conformance(ex: Exchange, ctx: CheckContext) -> None:
     if not isinstance(observed, Observed) or not ex.ok or ex.response is None or ctx.op.output is None:
         return
     try:
-        body = decode_success_body(ctx.op, ctx.service, ex.response.body)
+        body = ctx.success_body(ex.response.body)
     except BodyError:
         return  # response_schema_conformance says so
     found = departures(observed, ctx, body)
