@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,10 @@ from strategies.calls import Call
 __all__ = ["CheckSuite", "RunContext"]
 
 OnCrash = Callable[[str, BaseException], None]
+#: the scenario or sequence being judged (``RunContext.judge``): a failure an exchange check finds
+#: inside it is recorded with it, so that its rerun runs the whole scenario again, not its last calls
+#: alone (which meet resources the first run made and changed)
+_JUDGING: ContextVar[dict[str, Any] | None] = ContextVar("jobfuzz_judging", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,11 +234,14 @@ class RunContext:
             if not any(c.check == check and c.operation == operation for c in self.result.crashed_checks):
                 self.result.crashed_checks.append(CheckCrash(check, operation, last))
 
-    def judge(self, check: str, qualified: str, run: Callable[[], bool]) -> Failure | None:
+    def judge(self, check: str, qualified: str, run: Callable[[], bool],
+              scenario: dict[str, Any] | None = None) -> Failure | None:
         """One scenario or sequence as a fresh example: the Failure it raises, else None. It counts
         as passed when ``run`` says it applied; a resource it cannot make gives no verdict, and a
-        crash is reported (never fatal)."""
+        crash is reported (never fatal). ``scenario``: how to run it again, recorded with every
+        failure found while it runs."""
         self.new_example()
+        token = _JUDGING.set(scenario)
         try:
             if run():
                 self.count_check(qualified, check, True)
@@ -247,6 +255,8 @@ class RunContext:
             self.note_untested(qualified, f"{check} not run: {exc.reason}")
         except Exception as exc:  # noqa: BLE001 - a crashing check is reported, never fatal
             self.crashed(check, qualified, exc)
+        finally:
+            _JUDGING.reset(token)
         return None
 
     # -- failures --------------------------------------------------------------------------
@@ -258,6 +268,8 @@ class RunContext:
 
     def record(self, failure: Failure, sequence: list[Call] | None = None,
                scenario: dict[str, Any] | None = None) -> FailureRecord:
+        if scenario is None:
+            scenario = _JUDGING.get()
         with self._lock:
             rec = self._known.get(failure.key)
             if rec is not None:

@@ -4,7 +4,8 @@
 embedded emulator unless ``--endpoint-url`` or ``--target aws`` says otherwise; and one test per
 case file in a folder given by ``--jobfuzz-cases`` (regressions). A test whose run found no failure
 but left operations untested is skipped with the reasons (``skip_untested``), never passed. A
-warning (a finding resting on observations only) fails a test only with ``--jobfuzz-strict``.
+warning (a finding resting on observations only) fails a test only with ``--jobfuzz-strict``; the
+project's own contract tests fail on warnings of the embedded emulator too (``tests/contract``).
 """
 
 from __future__ import annotations

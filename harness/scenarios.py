@@ -26,15 +26,21 @@ for _name, _fn in registered("scenario"):
 def scenario_failures(ctx: RunContext, name: str, op: OperationSpec) -> list[Failure]:
     """Every scenario of check ``name`` on ``op``, each judged as its own example: their failures."""
     failures = []
+    how = scenario_kind(name, op)
     for scenario in SCENARIOS[name]:
         def run(scenario: Scenario = scenario) -> bool:
             scenario(ctx, op)
             return bool(ctx.sequence)  # it applied to this operation (and passed)
 
-        f = ctx.judge(name, op.qualified, run)
+        f = ctx.judge(name, op.qualified, run, how)
         if f is not None:
             failures.append(f)
     return failures
+
+
+def scenario_kind(name: str, op: OperationSpec) -> dict[str, str]:
+    """How a case file names the scenarios of check ``name`` on ``op`` (``harness.replay``)."""
+    return {"kind": "scenario", "check": name, "service": op.service, "operation": op.name}
 
 
 def run_one_scenario(ctx: RunContext, name: str, op: OperationSpec) -> Failure | None:
@@ -52,6 +58,5 @@ def run_scenarios(ctx: RunContext) -> None:
             if name not in ctx.enabled:
                 continue
             for f in scenario_failures(ctx, name, op):
-                ctx.record(f, scenario={"kind": "scenario", "check": name, "service": op.service,
-                                        "operation": op.name})
+                ctx.record(f, scenario=scenario_kind(name, op))
         run_sequences(ctx, op)

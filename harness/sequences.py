@@ -101,7 +101,13 @@ def run_sequence(ctx: RunContext, seq: SequenceSpec, op: OperationSpec) -> bool:
 
 def run_one_sequence(ctx: RunContext, seq: SequenceSpec) -> Failure | None:
     op = ctx.op_spec(seq.service, seq.operation)
-    return ctx.judge(seq.check, op.qualified, lambda: run_sequence(ctx, seq, op))
+    return ctx.judge(seq.check, op.qualified, lambda: run_sequence(ctx, seq, op), sequence_kind(seq))
+
+
+def sequence_kind(seq: SequenceSpec) -> dict[str, str]:
+    """How a case file names sequence ``seq`` (``harness.replay``)."""
+    return {"kind": "sequence", "service": seq.service, "operation": seq.operation, "sequence": seq.name,
+            "check": seq.check}
 
 
 def run_sequences(ctx: RunContext, op: OperationSpec) -> None:
@@ -111,5 +117,4 @@ def run_sequences(ctx: RunContext, op: OperationSpec) -> None:
             continue
         f = run_one_sequence(ctx, seq)
         if f is not None:
-            ctx.record(f, scenario={"kind": "sequence", "service": seq.service, "operation": seq.operation,
-                                       "sequence": seq.name, "check": seq.check})
+            ctx.record(f, scenario=sequence_kind(seq))

@@ -118,9 +118,9 @@ class Role(StrEnum):
     CREATE = "create"  # makes a resource (CreateJob, SubmitJob, StartJobRun)
     READ = "read"  # reads one resource, or several by id (DescribeJobExecution, DescribeJobs)
     LIST = "list"  # lists resources (ListJobs, GetJobRuns)
-    UPDATE = "update"  # changes a resource's content or state (UpdateJobExecution)
+    UPDATE = "update"  # changes a resource's content or state (UpdateJobExecution, IoT's CancelJob)
     DELETE = "delete"  # removes a resource (DeleteJob)
-    ACTION = "action"  # anything else (CancelJob, TerminateJob, BatchStopJobRun)
+    ACTION = "action"  # anything else (TerminateJob, BatchStopJobRun)
 
     @property
     def mutating(self) -> bool:

@@ -177,6 +177,11 @@ FAULTS: tuple[Fault, ...] = (
     _F("iot-not-found-status", "status_code_conformance", IOT, "DescribeThing",
        "ResourceNotFoundException answers HTTP 400; the model declares it with HTTP 404",
        lambda: _Reword(f"{IOT}.DescribeThing", _IOT_NOT_FOUND, status=400), phases=("scenarios",)),
+    _F("iot-cancel-execution-version-status", "status_code_conformance", IOT, "CancelJobExecution",
+       "a stale expectedVersion on CancelJobExecution answers VersionConflictException with HTTP 410; "
+       "the model declares it with HTTP 409", lambda: _Reword(f"{IOT}.CancelJobExecution",
+                                                             ["VersionConflictException"], status=410),
+       phases=("scenarios",)),
     _F("iot-describe-job-created-at-dropped", "observed_conformance", IOT, "DescribeJob",
        "DescribeJob answers without job.createdAt; every recorded answer carried it (observed, "
        "no page promises it)", lambda: _Body(f"{IOT}.DescribeJob", _json(_drop("job", "createdAt"))),

@@ -36,6 +36,10 @@ FAULTS: tuple[Fault, ...] = (
        "CreateJob answers 200 and drops abortConfig and timeoutConfig; the model's DescribeJob returns "
        "the job's abortConfig and timeoutConfig as created",
        lambda: _Before(f"{IOT}.CreateJob", _without("abortConfig", "timeoutConfig")), phases=("scenarios",)),
+    _F("iot-cancel-job-reason-dropped", "read_after_write_consistency", IOT, "CancelJob",
+       "CancelJob answers 200 and keeps no reasonCode; DescribeJob's job.reasonCode is the reason code of "
+       "the job's update (its cancel)", lambda: _Before(f"{IOT}.CancelJob", _without("reasonCode")),
+       phases=("scenarios",)),
     _F("iot-update-job-rollout-ignored", "read_after_write_consistency", IOT, "UpdateJob",
        "UpdateJob answers 200 and leaves jobExecutionsRolloutConfig as it was; documented: UpdateJob "
        "updates the rollout configuration it is given",

@@ -20,7 +20,8 @@ def test_lifecycle(service, machine, read_service, read_op, jobfuzz_target, jobf
     sm = next(m for m in load_service(service).state_machines if m.name == machine)
     ops = tuple({f"{t.step.service}.{t.step.operation}" for t in sm.transitions} | {f"{read_service}.{read_op}"})
     scoped = tuple(o for o in ops if o.split(".")[0] in DEFAULT_SERVICES)
-    config = replace(jobfuzz_config, operations=scoped, phases=("lifecycle",))
+    config = replace(jobfuzz_config, operations=scoped, phases=("lifecycle",),
+                     strict=jobfuzz_config.strict or jobfuzz_target.kind == "embedded")
     result = execute(jobfuzz_target, config)
     if jobfuzz_target.kind == "embedded":  # it implements every operation in scope
         assert not result.unsupported, f"{machine}: not implemented: {result.unsupported}"

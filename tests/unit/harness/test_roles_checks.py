@@ -109,7 +109,7 @@ def _isolation(plant: list) -> Failure | None:
 def iot_overlay(tmp_path, monkeypatch):
     """The shipped iot overlay with CancelJob's roles entry replaced."""
     shipped = (Path(specs.overlay.__file__).parent / "overlays" / "iot.yaml").read_text()
-    start = shipped.index("  CancelJob: {role: action")
+    start = shipped.index("  CancelJob: {role: ")
     end = shipped.index("  DeleteJob: {role: delete")
     monkeypatch.setenv("JOBFUZZ_OVERLAY_PATH", str(tmp_path))
     specs.overlay._apply_cached.cache_clear()
@@ -121,7 +121,7 @@ def iot_overlay(tmp_path, monkeypatch):
     specs.overlay._apply_cached.cache_clear()
 
 
-def test_an_action_another_account_reaches_fails_unless_a_success_is_its_documented_answer(iot_overlay):
+def test_a_change_another_account_reaches_fails_unless_a_success_is_its_documented_answer(iot_overlay):
     found = _isolation([CANCEL_ANY])
     assert found is not None and found.operation == "CancelJob" and "ResourceNotFoundException" in found.message
     assert _isolation([]) is None

@@ -26,7 +26,8 @@ def test_every_operation_in_scope_of_the_shipped_overlays_has_a_stated_or_model_
 
 def test_the_shipped_roles():
     iot = load_service("iot")
-    assert iot.operation("CancelJob").role is Role.ACTION and iot.operation("CancelJob").role.mutating
+    # a cancel that keeps what it is given (reasonCode, comment) is an update, read back after it
+    assert iot.operation("CancelJob").role is Role.UPDATE and iot.operation("CancelJob").role.mutating
     gone = iot.operation("DeleteThing").not_found  # the page: a success; the model: ResourceNotFoundException
     assert gone == Absence(errors=("ResourceNotFoundException",), ok=True, source="doc", doc=gone.doc)
     listing = iot.operation("ListJobExecutionsForThing")
@@ -121,8 +122,8 @@ def test_a_bad_roles_entry_is_one_line_naming_file_and_place(overlay, entry, whe
     assert err.where == where and says in err.problem, str(err)
 
 
-def test_cancel_job_execution_is_an_action_whose_missing_execution_is_not_found():
+def test_cancel_job_execution_is_an_update_whose_missing_execution_is_not_found():
     """The worked example of docs/adding-an-operation-role.md."""
     op = load_service("iot").operation("CancelJobExecution")
-    assert (op.role, op.role_source) == (Role.ACTION, "doc") and op.role.mutating
+    assert (op.role, op.role_source) == (Role.UPDATE, "doc") and op.role.mutating
     assert op.not_found.refuses("ResourceNotFoundException") and op.not_yours == op.not_found
