@@ -264,3 +264,23 @@ def test_planting_twice_gives_one_wrapper_and_fault_mode_goes_around_it():
         PlantedEmulator(FaultyEmulator(Emulator(), FaultConfig(rate=0.5)), "iot-job-any-account")
     outside = FaultyEmulator(PlantedEmulator(Emulator(), "iot-job-any-account"), FaultConfig(rate=0.0))
     assert outside.handle("GET", "/_jobfuzz/health", {}, b"").status == 200
+
+
+def test_a_failure_found_inside_a_scenario_is_saved_with_it_and_replayed_by_running_it_again(tmp_path, capsys):
+    # the stale expectedVersion scenario finds a wrong status on its own call: the case file names the
+    # scenario, and a replay runs it again (the call alone, sent again, meets a resource that moved on)
+    fault = "iot-cancel-execution-version-status"
+    report = tmp_path / "report.json"
+    code = jobfuzz(["run", "--plant", fault, "--operation", "iot.CancelJobExecution", "--phases", "scenarios",
+                    "--seed", str(SEED), "--quiet", "--failures-dir", str(tmp_path / "cases"),
+                    "--report-json", str(report)])
+    capsys.readouterr()
+    assert code == 1
+    found = [f for f in json.loads(report.read_text())["failures"] if f["check"] == "status_code_conformance"]
+    assert found, report.read_text()
+    case = found[0]["case_file"]
+    scenario = json.loads(Path(case).read_text())["scenario"]
+    assert (scenario["kind"], scenario["service"], scenario["operation"]) == ("scenario", "iot", "CancelJobExecution")
+    assert jobfuzz(["replay", case, "--plant", fault]) == 1
+    assert "still fails" in capsys.readouterr().out
+    assert jobfuzz(["replay", case]) == 0
