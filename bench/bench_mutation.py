@@ -228,8 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(population)} mutants, {len(drawn)} drawn (seed {args.seed}), {len(to_run)} reached by a "
           f"contract test", flush=True)
     if args.fresh:  # every verdict from the whole suite in a fresh process; mutmut only made the mutants
+        fresh = {}
+        t0 = time.monotonic()
         with ThreadPoolExecutor(max_workers=args.fresh) as pool:
-            fresh = dict(zip(to_run, pool.map(lambda n: verify(tree, n), to_run), strict=True))
+            for name, killed in zip(to_run, pool.map(lambda n: verify(tree, n), to_run), strict=True):
+                fresh[name] = killed
+                if len(fresh) % 25 == 0 and len(fresh) < len(to_run):  # progress on a run of an hour
+                    print(f"  {len(fresh)}/{len(to_run)} in {time.monotonic() - t0:.0f} s: "
+                          f"{sum(fresh.values())} killed", flush=True)
         print(f"  {len(to_run)} run in fresh processes: {sum(fresh.values())} killed", flush=True)
     for i in range(0, 0 if args.fresh else len(to_run), args.batch):
         chunk = to_run[i:i + args.batch]

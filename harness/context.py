@@ -121,6 +121,11 @@ class RunContext:
         with self._lock:
             self._why_untested.setdefault(qualified, reason)
 
+    def note_not_judged(self, what: str, why: str) -> None:
+        """A documented behaviour the run could not judge (``RunResult.not_judged``)."""
+        with self._lock:
+            self.result.not_judged.setdefault(what, why)
+
     def unjudgeable(self, ex: Exchange) -> str | None:
         """Why ``ex`` cannot be judged (no answer, or its operation is not implemented), or None."""
         if ex.transport_error is not None:

@@ -71,6 +71,9 @@ class RunResult:
     untested: dict[str, str] = field(default_factory=dict)
     #: the operations of the plan whose answers the checks judged
     judged: set[str] = field(default_factory=set)
+    #: documented behaviours the run was asked to judge and could not (a bound longer than the
+    #: target's --max-wait is not waited for): what -> why; said in every report, never a pass
+    not_judged: dict[str, str] = field(default_factory=dict)
     #: why the run gave the endpoint up before its end (calls in a row with no answer), or None
     gave_up: str | None = None
     #: ended early by Ctrl-C: the report holds what was found until then

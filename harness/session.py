@@ -215,6 +215,7 @@ def merge(results: list[RunResult]) -> RunResult:
         out.stopped_by_budget |= r.stopped_by_budget
         out.judged |= r.judged
         out.untested.update(r.untested)
+        out.not_judged.update(r.not_judged)
         out.gave_up = out.gave_up or r.gave_up
         out.interrupted |= r.interrupted
         for rec in r.failures:

@@ -231,6 +231,10 @@ class LifecycleRun:
             ex, state, _ = poll(self.read, lambda r: not r[0].ok or r[1] in e.reach, polling=polling,
                                 within=e.within + (polling.max_interval if polling else 0.0))
         else:
+            self.ctx.note_not_judged(
+                f"{self.sm.service}.{self.sm.name}: {e.name}",
+                f"{self.sm.state_path} must be {' or '.join(e.reach)} within {e.within:g} s after "
+                f"{e.after or 'creation'}; not waited for, past the target's --max-wait of {target.max_wait:g} s")
             return
         if not ex.ok:
             return  # what cannot be read is judged by the next read

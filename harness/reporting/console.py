@@ -168,6 +168,11 @@ class ConsoleReporter:
             self._line(f"Not tested (no answer the checks could judge): {len(result.untested)}")
             for op, why in sorted(result.untested.items()):
                 self._wrapped("  ", f"{op}: {why}")
+        if result.not_judged:
+            self._line()
+            self._line(f"Not judged (documented, but the run could not wait for it): {len(result.not_judged)}")
+            for what, why in sorted(result.not_judged.items()):
+                self._wrapped("  ", f"{what}: {why}")
         if result.gave_up:
             self._line()
             self._wrapped("", f"The run gave the endpoint up: {result.gave_up}")
@@ -202,10 +207,11 @@ def summary_line(result: RunResult) -> str:
     real, flaky = len(result.real_failures), len(result.flaky_failures)
     untested = f", {len(result.untested)} operation{'s' if len(result.untested) != 1 else ''} not tested" \
         if result.untested else ""
-    warned = len(result.warnings)
+    warned, waits = len(result.warnings), len(result.not_judged)
     warnings = f", {warned} warning{'s' if warned != 1 else ''}" if warned else ""
+    not_judged = f", {waits} documented change{'s' if waits != 1 else ''} not waited for" if waits else ""
     return (f"{result.calls} calls in {result.duration_s:.1f} s, {real} failure{'s' if real != 1 else ''} "
-            f"({flaky} flaky){warnings}{untested}, seed {result.seed}")
+            f"({flaky} flaky){warnings}{untested}{not_judged}, seed {result.seed}")
 
 
 def _clip(text: str) -> str:

@@ -152,6 +152,11 @@ def _others(result: RunResult) -> str:
         items = "".join(f"<li><code>{escape(op)}</code>: {escape(why)}</li>"
                         for op, why in sorted(result.untested.items()))
         out.append(f"<h2>Not tested ({len(result.untested)}): no answer the checks could judge</h2><ul>{items}</ul>")
+    if result.not_judged:
+        items = "".join(f"<li><code>{escape(what)}</code>: {escape(why)}</li>"
+                        for what, why in sorted(result.not_judged.items()))
+        out.append(f"<h2>Not judged ({len(result.not_judged)}): documented, but the run could not wait for it"
+                   f"</h2><ul>{items}</ul>")
     if result.unsupported:
         items = "".join(f"<li><code>{escape(op)}</code>: {escape(why)}</li>"
                         for op, why in sorted(result.unsupported.items()))

@@ -5,7 +5,9 @@ Fixed keys: ``summary`` (calls, duration_s, failures, seed, endpoint), ``failure
 distinct, non-flaky failure) and ``coverage`` (by ``service.Operation``). Added: ``flaky``,
 ``unsupported``, ``transient`` (by kind; ``summary.transient`` is the total), ``crashed_checks``,
 ``checks_enabled``, per operation ``checks``, ``untested`` (each operation asked for that no check
-judged: ``{"service", "operation", "reason"}``; ``summary.untested`` is their count), ``gave_up``
+judged: ``{"service", "operation", "reason"}``; ``summary.untested`` is their count), ``not_judged``
+(documented behaviours the run could not judge, a bound past ``--max-wait``: ``{"what", "reason"}``;
+``summary.not_judged`` is their count), ``gave_up``
 (why the run gave the endpoint up, or null), on a real account ``safety`` (run prefix, calls the
 guard refused, caps, cleanup), ``warnings`` (findings resting on observations only, entries as in
 ``failures``; ``summary.warnings`` is their count, ``summary.strict`` whether they fail the run:
@@ -82,6 +84,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
             "flaky": len(result.flaky_failures),
             "unsupported": len(result.unsupported),
             "untested": len(result.untested),
+            "not_judged": len(result.not_judged),
             "crashed_checks": len(result.crashed_checks),
             "stopped_by_budget": result.stopped_by_budget,
             "interrupted": result.interrupted,
@@ -97,6 +100,7 @@ def report_document(result: RunResult) -> dict[str, Any]:
         "untested": [{"service": service, "operation": operation, "reason": why}
                      for (service, operation), why in ((split_qualified(q), w)
                                                        for q, w in sorted(result.untested.items()))],
+        "not_judged": [{"what": what, "reason": why} for what, why in sorted(result.not_judged.items())],
         "gave_up": result.gave_up,
         "transient": {k: v for k, v in sorted(result.transient.items()) if v},
         "crashed_checks": [{"check": c.check, "operation": c.operation, "error": c.error}

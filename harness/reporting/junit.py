@@ -100,6 +100,11 @@ def _cases(result: RunResult) -> dict[str, list[ET.Element]]:
         case = ET.Element("testcase", classname=op, name=_UNTESTED_CASE, time="0")
         ET.SubElement(case, "skipped", message=_clean(f"{op} was not tested: {why}"))
         suites[service].append(case)
+    for what, why in sorted(result.not_judged.items()):
+        qualified, _, name = what.partition(": ")
+        case = ET.Element("testcase", classname=qualified, name=name, time="0")
+        ET.SubElement(case, "skipped", message=_clean(f"not judged: {why}"))
+        suites[split_qualified(qualified)[0]].append(case)
     return suites
 
 

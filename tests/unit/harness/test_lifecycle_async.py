@@ -13,6 +13,7 @@ from harness.checks.progress import reachable
 from harness.engine import Engine, RunConfig
 from harness.model import CHECK_NAMES, Failure
 from harness.polling import poll
+from harness.reporting.console import summary_line
 from harness.targets import EmbeddedTarget
 from specs.loader import load_service
 from specs.paths import search
@@ -128,6 +129,12 @@ def test_a_bound_past_the_targets_max_wait_is_not_waited_for():
     run.pending = sm.eventually[0]
     run.wait()  # 60 s documented, 1 s allowed here: no read, no verdict
     assert len(engine.ctx.sequence) == calls and run.state == "IN_PROGRESS"
+    # and the run says so: a documented change it could not judge is never a silent pass
+    assert engine.result.not_judged == {
+        "iot-jobs-data.job_execution: step_timer_fires":
+            "execution.status must be TIMED_OUT within 60 s after start_with_step_timer; not waited for, past "
+            "the target's --max-wait of 1 s"}
+    assert "1 documented change not waited for" in summary_line(engine.result)
 
 
 def test_a_url_target_polls_within_the_bound_and_no_longer():
