@@ -5,9 +5,10 @@ A listing's input member is a filter when the model documents it as one (its doc
 specified status"; AmplifyBackend ListBackendJobs' ``Status``, "Filters the list of response
 objects to include only those with the specified status") and the listing's items carry a member
 of the same name and shape (``jobs[].status``, ``executionSummaries[].jobExecutionSummary.status``).
-On what the run has made (the listing's parents made by the recipes), the listing is called with
-each of a few values (those the unfiltered first page shows, then an enum value it does not): every
-item of the answer carries the value asked for. An item that lacks the member is not judged.
+On what the run has made (the listing's parents made by the recipes, and one item of the listing
+under them, where the overlay's ``lists`` names the item), the listing is called with each of a few
+values (those the unfiltered first page shows, then an enum value it does not): every item of the
+answer carries the value asked for. An item that lacks the member is not judged.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def listing_filters_honoured(ctx: RunContext, op: OperationSpec) -> None:
     if not found:
         return
     values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
+    listed = next((li for li in service.lists if li.operation == op.name), None)
+    if listed is not None:  # one item of the listing, under those parents: a first page with nothing to filter
+        ctx.resources.make([listed.binding], reuse=values, service=op.service)  # judges nothing
     params = {param: values[b] for param, b in op.bindings}
     assert op.pagination is not None
     key = op.pagination.result_keys[0]
