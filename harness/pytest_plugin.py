@@ -4,8 +4,9 @@
 embedded emulator unless ``--endpoint-url`` or ``--target aws`` says otherwise; and one test per
 case file in a folder given by ``--jobfuzz-cases`` (regressions). A test whose run found no failure
 but left operations untested is skipped with the reasons (``skip_untested``), never passed. A
-warning (a finding resting on observations only) fails a test only with ``--jobfuzz-strict``; the
-project's own contract tests fail on warnings of the embedded emulator too (``tests/contract``).
+warning (a finding resting on observations only) fails a test only with ``--jobfuzz-strict``, or
+when the target is the embedded emulator as shipped (no ``--plant``): it is this project's account of
+AWS, so it must answer what AWS was observed to answer too (``strict``).
 """
 
 from __future__ import annotations
@@ -71,6 +72,11 @@ def jobfuzz_config(request: pytest.FixtureRequest) -> RunConfig:
         return run_config(request.config)
     except UsageError as exc:
         pytest.exit(str(exc), returncode=2)
+
+
+def strict(target: Target, config: RunConfig) -> bool:
+    """Whether warnings fail a contract test: ``--jobfuzz-strict``, or the embedded emulator as shipped."""
+    return config.strict or (target.kind == "embedded" and not getattr(target, "planted", ()))
 
 
 def describe_failures(result: RunResult) -> str:

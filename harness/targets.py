@@ -278,10 +278,12 @@ class EmbeddedTarget(Target):
             from emulator.app import Emulator
 
             emulator = Emulator()
-        if plant:
+        #: the planted faults it breaks the emulator with (none: the emulator as shipped)
+        self.planted = tuple(plant)
+        if self.planted:
             from emulator.planted import PlantedEmulator
 
-            emulator = PlantedEmulator(emulator, plant)
+            emulator = PlantedEmulator(emulator, self.planted)
         self.emulator = emulator
 
     @property

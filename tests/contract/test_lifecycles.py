@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from harness.engine import DEFAULT_SERVICES
-from harness.pytest_plugin import describe_failures, skip_untested
+from harness.pytest_plugin import describe_failures, skip_untested, strict
 from harness.session import execute
 from specs.loader import load_service
 
@@ -21,7 +21,7 @@ def test_lifecycle(service, machine, read_service, read_op, jobfuzz_target, jobf
     ops = tuple({f"{t.step.service}.{t.step.operation}" for t in sm.transitions} | {f"{read_service}.{read_op}"})
     scoped = tuple(o for o in ops if o.split(".")[0] in DEFAULT_SERVICES)
     config = replace(jobfuzz_config, operations=scoped, phases=("lifecycle",),
-                     strict=jobfuzz_config.strict or jobfuzz_target.kind == "embedded")
+                     strict=strict(jobfuzz_target, jobfuzz_config))
     result = execute(jobfuzz_target, config)
     if jobfuzz_target.kind == "embedded":  # it implements every operation in scope
         assert not result.unsupported, f"{machine}: not implemented: {result.unsupported}"

@@ -174,3 +174,15 @@ def test_a_replay_line_names_every_url_of_the_run():
     line = reproduce(rec, "iot=http://a:1, *=http://b:2").replay
     assert line == "jobfuzz replay c.json --endpoint-url iot=http://a:1 --endpoint-url http://b:2"
     assert reproduce(rec, "aws:us-east-1").replay == "jobfuzz replay c.json"
+
+
+def test_warnings_fail_contract_tests_on_the_shipped_emulator_and_with_jobfuzz_strict():
+    from harness.config import RunConfig
+    from harness.pytest_plugin import strict
+
+    lenient, asked = RunConfig(), RunConfig(strict=True)
+    assert strict(EmbeddedTarget(), lenient)  # the project's account of AWS: what AWS was seen to answer, too
+    assert not strict(EmbeddedTarget(plant=["iot-describe-thing-unmodelled-member"]), lenient)
+    assert strict(EmbeddedTarget(plant=["iot-describe-thing-unmodelled-member"]), asked)
+    url = UrlTarget({None: "http://127.0.0.1:9"})
+    assert not strict(url, lenient) and strict(url, asked)
