@@ -183,7 +183,7 @@ _EVENTUALLY = _closed(
     reach={**_NAMES, "minItems": 1}, within=_SECONDS, source=_SOURCE, doc=_PAGE, note={"type": "string"})
 
 #: the checks a sequence may report under
-SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance")
+SEQUENCE_CHECKS = ("read_after_write_consistency", "state_transition_conformance", "positive_data_acceptance")
 
 _PATH_VALUES = {"type": "object", "minProperties": 1}
 
