@@ -134,7 +134,7 @@ def test_importexport_examples_and_invalid_examples():
     spec, op = _op("importexport", "UpdateJob")
     calls = invalid_calls(op, service=spec)
     examples = [c for c in calls if c.violation.rule == "example"]
-    assert len(examples) == 10 and all(c.violation.expected_errors for c in examples)
+    assert len(examples) == 12 and all(c.violation.expected_errors for c in examples)
     assert examples[0].params["Manifest"] == "INVALID MANIFEST"
     assert [c.raw.kind for c in calls if c.raw] == ["malformed_body", "missing_parameter", "duplicate_parameter",
                                                     "content_type", "oversize_body"]
