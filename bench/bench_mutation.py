@@ -30,6 +30,7 @@ on two shared cores, so this script measures a uniform random sample:
     python bench/bench_mutation.py [--sample 1000] [--seed 1] [--first N [--skip M]] [--ref HEAD]
                                    [--emulator-ref REF] [--batch 150] [--verify] [--workdir DIR]
                                    [--json PATH] [--classes FILE] [--names FILE] [--fresh N]
+    python bench/bench_mutation.py --rescore PATH --classes FILE   # a saved run, classified later
 """
 
 from __future__ import annotations
@@ -164,6 +165,27 @@ def score(rows: list[dict[str, Any]], classes: dict[str, dict[str, str]]) -> dic
             "non_equivalent": n, "score": killed / n if n else 0.0, "ci95": [low, high]}
 
 
+def report(result: dict[str, Any]) -> None:
+    print(f"verdicts: {result['verdicts']}")
+    print(f"survivors (incl. no tests) by class: {result['survivor_classes']}")
+    print(f"killed {result['killed_or_timeout']}/{result['drawn']} drawn ({result['raw_score']:.1%}); "
+          f"over the {result['non_equivalent']} non-equivalent: {result['score']:.1%} "
+          f"(95 % CI {result['ci95'][0]:.1%} .. {result['ci95'][1]:.1%})")
+
+
+def rescore(saved: Path, classes: dict[str, dict[str, str]]) -> int:
+    """The score of a saved run's verdicts under ``classes`` (a classification made after the run)."""
+    try:
+        doc = json.loads(saved.read_text("utf-8"))
+        rows = [{"name": r["name"], "verdict": r["verdict"]} for r in doc["mutants"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"bench_mutation: --rescore {saved}: not a --json of this script ({exc})", file=sys.stderr)
+        return 2
+    print(f"ref {doc.get('ref')} ({doc.get('commit')}), {len(rows)} verdicts from {saved}")
+    report(score(rows, classes))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sample", type=int, default=1000, help="mutants drawn from all generated (default 1000)")
@@ -182,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--fresh", type=int, default=0, metavar="N",
                     help="judge every mutant by the whole contract suite in a fresh process (N at a time) "
                          "instead of mutmut's runs: slower, and the same verdict every time")
+    ap.add_argument("--rescore", type=Path, default=None, metavar="JSON",
+                    help="run nothing: the score of the verdicts a --json of an earlier run saved, with --classes")
     ap.add_argument("--verify", action="store_true",
                     help="rerun every survivor against the whole contract suite in a fresh process")
     args = ap.parse_args(argv)
@@ -200,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_mutation: --classes {args.classes}: unknown class for {next(iter(bad))!r}: "
                   f"{next(iter(bad.values()))!r} (known: {', '.join(CLASSES)})", file=sys.stderr)
             return 2
+    if args.rescore is not None:
+        return rescore(args.rescore, classes)
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="jobfuzz-mutation-"))
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.ref], check=True,
@@ -269,11 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     result = score(rows, classes)
     elapsed = time.monotonic() - started
     print(f"\n{machine()}\nref {args.ref} ({commit}), {elapsed / 60:.1f} min")
-    print(f"verdicts: {result['verdicts']}")
-    print(f"survivors (incl. no tests) by class: {result['survivor_classes']}")
-    print(f"killed {result['killed_or_timeout']}/{result['drawn']} drawn ({result['raw_score']:.1%}); "
-          f"over the {result['non_equivalent']} non-equivalent: {result['score']:.1%} "
-          f"(95 % CI {result['ci95'][0]:.1%} .. {result['ci95'][1]:.1%})")
+    report(result)
     if args.json is not None:
         doc = {"ref": args.ref, "commit": commit, "emulator_ref": args.emulator_ref, "seed": args.seed,
                "sample": args.sample, "population": len(population), "elapsed_s": round(elapsed, 1),
