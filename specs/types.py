@@ -469,6 +469,10 @@ class ServiceSpec:
         except KeyError:
             raise KeyError(f"{self.name} has no operation {name!r}") from None
 
+    def listed_by(self, operation: str) -> ListItems | None:
+        """What the paginated listing ``operation`` lists (the overlay's ``lists``), or None."""
+        return next((li for li in self.lists if li.operation == operation), None)
+
     def in_scope(self) -> tuple[OperationSpec, ...]:
         names = self.scope if self.scope is not None else tuple(self.operations)
         return tuple(self.operations[n] for n in names)

@@ -87,7 +87,7 @@ def listing_filters_honoured(ctx: RunContext, op: OperationSpec) -> None:
     if not found:
         return
     values = ctx.resources.make([b for _, b in op.bindings], service=op.service)
-    listed = next((li for li in service.lists if li.operation == op.name), None)
+    listed = service.listed_by(op.name)
     if listed is not None:  # one item of the listing, under those parents: a first page with nothing to filter
         ctx.resources.make([listed.binding], reuse=values, service=op.service)  # judges nothing
     params = {param: values[b] for param, b in op.bindings}

@@ -65,7 +65,7 @@ def send_as(ctx: RunContext, op: OperationSpec, params: dict[str, Any], identity
 def pagination_conformance(ctx: RunContext, op: OperationSpec) -> None:
     """Pages overlap or miss items, a token does not end, a page size limit is not honoured."""
     spec = ctx.services[op.service]
-    items = next((li for li in spec.lists if li.operation == op.name), None)
+    items = spec.listed_by(op.name)
     pg = op.pagination
     if items is None or pg is None or pg.limit_key is None or not pg.result_keys:
         return
@@ -191,7 +191,7 @@ def _isolated_names(ctx: RunContext, op: OperationSpec) -> list[str]:
     """What the primary identity makes for ``op``: the resources it names, and for a list with an
     overlay ``pagination`` entry the kind of item it lists (an account-wide list names nothing)."""
     names = [b for _, b in op.bindings]
-    items = next((li for li in ctx.services[op.service].lists if li.operation == op.name), None)
+    items = ctx.services[op.service].listed_by(op.name)
     if op.role is Role.LIST and items is not None and items.binding not in names:
         names.append(items.binding)
     return names
